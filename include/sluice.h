@@ -1,0 +1,392 @@
+/*
+ * sluice.h — the one public header of libsluice.
+ *
+ * sluice copies tables from SQL databases (MySQL/MariaDB, SQLite, PostgreSQL) into an
+ * analytical store (DuckDB by default) in chunks, incrementally and resumably. Each chunk's rows
+ * and the incremental state that covers them commit in one destination transaction, so a crash
+ * never loses or duplicates a row.
+ *
+ * Conventions (after libgit2):
+ *  - Every handle is opaque and created by `sl_thing_new(sl_thing **out, ...)`; the single output
+ *    parameter comes first. Every `sl_thing_free()` accepts NULL and returns nothing.
+ *  - Every call that can fail returns an `int`: 0 (SL_OK) on success or a negative SL_E... code.
+ *    The detail is in a thread-local last error, `sl_error_last()`, valid until the next failing
+ *    sluice call on the same thread. Messages never contain a password.
+ *  - Option structs carry a `version` field; initialise them with their SL_..._INIT macro.
+ *  - Strings passed in are copied; strings handed out are owned by the handle that returned them
+ *    and live as long as the text says.
+ *
+ * Typical use (the "backfill in chunks" example, see examples/backfill_in_chunks.c):
+ *
+ *     sl_source *src;
+ *     const char *tables[] = {"family", NULL};
+ *     sl_source_sql_database(&src, "mysql+pymysql://rfamro@host:4497/Rfam", tables, 1000);
+ *     sl_table_hints h = SL_TABLE_HINTS_INIT;
+ *     h.primary_key = "rfam_id";
+ *     h.incremental.cursor_path = "created";
+ *     h.incremental.row_order = SL_ROW_ORDER_ASC;
+ *     sl_source_apply_hints(src, "family", &h);
+ *     sl_source_add_limit(src, 1);
+ *     sl_pipeline_options po = SL_PIPELINE_OPTIONS_INIT;
+ *     po.pipeline_name = "rfam"; po.destination = "duckdb"; po.dataset_name = "rfam_data";
+ *     sl_pipeline *p;
+ *     sl_pipeline_new(&p, &po);
+ *     sl_load_info *info;
+ *     sl_pipeline_run(&info, p, src);
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SLUICE_BUILDING) && defined(__GNUC__)
+#define SL_EXTERN(type) __attribute__((visibility("default"))) type
+#else
+#define SL_EXTERN(type) type
+#endif
+
+#define SLUICE_VERSION_MAJOR 0
+#define SLUICE_VERSION_MINOR 1
+#define SLUICE_VERSION_PATCH 0
+#define SLUICE_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- errors */
+
+/*
+ * The error codes, as one X-macro table: X(name, value, description). sl_strerror() is generated
+ * from the same table, so a code and its text cannot drift apart.
+ */
+#define SL_ERROR_CODES(X)                                                                  \
+	X(SL_OK, 0, "success")                                                                 \
+	X(SL_ERROR, -1, "error")                                                               \
+	X(SL_EINVAL, -2, "invalid argument")                                                   \
+	X(SL_ENOMEM, -3, "out of memory")                                                      \
+	X(SL_EURL, -4, "malformed connection URL")                                             \
+	X(SL_ECONNECT, -5, "cannot connect")                                                   \
+	X(SL_EAUTH, -6, "authentication failed")                                               \
+	X(SL_ENOTFOUND, -7, "not found")                                                       \
+	X(SL_ESOURCE, -8, "source error")                                                      \
+	X(SL_EDEST, -9, "destination error")                                                   \
+	X(SL_ESTATE, -10, "invalid pipeline state")                                            \
+	X(SL_ETYPE, -11, "type error")                                                         \
+	X(SL_ELOCKED, -12, "locked by another process")                                        \
+	X(SL_EUNSUPPORTED, -13, "not supported")                                               \
+	X(SL_EIO, -14, "input/output error")                                                   \
+	X(SL_EINTERRUPTED, -15, "interrupted")                                                 \
+	X(SL_ECURSOR, -16, "missing cursor value")
+
+typedef enum sl_error_code {
+#define SL__ENUM(name, value, text) name = value,
+	SL_ERROR_CODES(SL__ENUM)
+#undef SL__ENUM
+} sl_error_code;
+
+/* The last error of the calling thread. `message` is never NULL. */
+typedef struct sl_error {
+	int code;            /* an sl_error_code */
+	const char *message; /* "context: detail", no trailing newline */
+} sl_error;
+
+/*
+ * The last error set on this thread by a failing sluice call, or an error with code SL_OK and an
+ * empty message when there is none. The pointer stays valid until the thread exits; its contents
+ * until the next failing call on this thread.
+ */
+SL_EXTERN(const sl_error *) sl_error_last(void);
+
+/* Forget the last error of this thread. */
+SL_EXTERN(void) sl_error_clear(void);
+
+/* A static description of an error code ("malformed connection URL"). Never NULL. */
+SL_EXTERN(const char *) sl_strerror(int code);
+
+/* sluice's version, "0.1.0". */
+SL_EXTERN(const char *) sl_version(void);
+
+/* The version of the default destination's library in use, e.g. DuckDB's "v1.4.4". */
+SL_EXTERN(const char *) sl_destination_library_version(void);
+
+/* ---------------------------------------------------------------- portable types */
+
+/*
+ * The portable type system every driver maps its native types into. See docs/types.md for each
+ * source's mapping and the rules for values that do not fit.
+ */
+typedef enum sl_type {
+	SL_TYPE_BOOL,
+	SL_TYPE_INT8,
+	SL_TYPE_INT16,
+	SL_TYPE_INT32,
+	SL_TYPE_INT64,
+	SL_TYPE_UINT8,
+	SL_TYPE_UINT16,
+	SL_TYPE_UINT32,
+	SL_TYPE_UINT64,
+	SL_TYPE_FLOAT,
+	SL_TYPE_DOUBLE,
+	SL_TYPE_DECIMAL,     /* precision 1..38, scale 0..precision */
+	SL_TYPE_TEXT,        /* UTF-8 */
+	SL_TYPE_BLOB,        /* bytes, zero bytes allowed */
+	SL_TYPE_JSON,        /* UTF-8 JSON text */
+	SL_TYPE_DATE,        /* days since 1970-01-01 */
+	SL_TYPE_TIME,        /* microseconds since midnight, 0..24h */
+	SL_TYPE_TIMESTAMP,   /* microseconds since 1970-01-01 00:00, no time zone */
+	SL_TYPE_TIMESTAMPTZ, /* microseconds since 1970-01-01 00:00 UTC */
+	SL_TYPE_INTERVAL,    /* months, days, microseconds */
+	SL_TYPE_UUID,
+	SL_TYPE__COUNT
+} sl_type;
+
+/* "BIGINT", "DECIMAL", "TIMESTAMPTZ"... Never NULL. */
+SL_EXTERN(const char *) sl_type_name(sl_type type);
+
+/* ---------------------------------------------------------------- sources */
+
+typedef struct sl_source sl_source;
+
+typedef enum sl_row_order {
+	SL_ROW_ORDER_ASC = 0, /* ORDER BY cursor ASC, primary key ASC */
+	SL_ROW_ORDER_DESC,    /* ORDER BY cursor DESC, primary key DESC */
+	SL_ROW_ORDER_NONE     /* no ORDER BY: the database's order */
+} sl_row_order;
+
+typedef enum sl_last_value_func { SL_LAST_VALUE_MAX = 0, SL_LAST_VALUE_MIN } sl_last_value_func;
+
+typedef enum sl_range { SL_RANGE_DEFAULT = 0, SL_RANGE_CLOSED, SL_RANGE_OPEN } sl_range;
+
+typedef enum sl_on_missing_cursor {
+	SL_MISSING_CURSOR_RAISE = 0, /* a NULL cursor fails the run, naming table, column and key */
+	SL_MISSING_CURSOR_INCLUDE,   /* rows with a NULL cursor are loaded (once, in the first run) */
+	SL_MISSING_CURSOR_EXCLUDE    /* rows with a NULL cursor are skipped */
+} sl_on_missing_cursor;
+
+typedef enum sl_write_disposition {
+	SL_WRITE_DEFAULT = 0, /* append with an incremental cursor, otherwise replace */
+	SL_WRITE_APPEND,
+	SL_WRITE_REPLACE
+} sl_write_disposition;
+
+/*
+ * The incremental hint of a table, after dlt's `dlt.sources.incremental`. Values are given as
+ * text and parsed as the cursor column's type ("2024-01-31 12:00:00.25", "42", "3.14").
+ */
+typedef struct sl_incremental {
+	const char *cursor_path;   /* cursor column; NULL: no incremental loading */
+	const char *initial_value; /* first lower bound; NULL: from the start */
+	const char *end_value;     /* upper bound; NULL: none (and state advances) */
+	sl_row_order row_order;
+	sl_last_value_func last_value_func;
+	sl_range range_start;      /* default closed: cursor >= last value */
+	sl_range range_end;        /* default open: cursor < end value */
+	const char *lag;           /* lag applied to the last value: seconds for temporal cursors,
+	                              units for numeric ones; NULL: none */
+	sl_on_missing_cursor on_cursor_value_missing;
+} sl_incremental;
+
+typedef struct sl_table_hints {
+	unsigned version;
+	const char *primary_key;    /* comma separated columns; NULL: the reflected primary key */
+	sl_incremental incremental; /* cursor_path NULL: none */
+	sl_write_disposition write_disposition;
+} sl_table_hints;
+
+#define SL_TABLE_HINTS_VERSION 1
+#define SL_INCREMENTAL_INIT                                                                        \
+	{NULL, NULL, NULL, SL_ROW_ORDER_ASC, SL_LAST_VALUE_MAX, SL_RANGE_DEFAULT, SL_RANGE_DEFAULT,  \
+	 NULL, SL_MISSING_CURSOR_RAISE}
+#define SL_TABLE_HINTS_INIT {SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT}
+
+/*
+ * A SQL database source: `url` in SQLAlchemy style (mysql+pymysql://user:pw@host:port/db,
+ * sqlite:///file.db, postgresql://...), the tables to load (NULL-terminated; "schema.table" is
+ * allowed) and the chunk size (rows per committed chunk; 0 means the default, 50000). Nothing
+ * connects yet: the URL is parsed and checked here, the database is reached by sl_pipeline_run().
+ */
+SL_EXTERN(int)
+sl_source_sql_database(sl_source **out, const char *url, const char *const *table_names,
+                       size_t chunk_size);
+
+/* Set the hints of one of the source's tables. Returns SL_ENOTFOUND for a table not selected. */
+SL_EXTERN(int) sl_source_apply_hints(sl_source *source, const char *table, const sl_table_hints *hints);
+
+/* Load at most `max_chunks` chunks per table per run (0: no limit). Chunks that hold no new row
+   (only boundary overlap) do not count, so a run with rows left always makes progress. */
+SL_EXTERN(int) sl_source_add_limit(sl_source *source, size_t max_chunks);
+
+/* Stop a table's run after `seconds` (checked after each chunk; 0: no limit). */
+SL_EXTERN(int) sl_source_set_max_time(sl_source *source, double seconds);
+
+SL_EXTERN(void) sl_source_free(sl_source *source);
+
+/* ---------------------------------------------------------------- pipelines */
+
+typedef struct sl_pipeline sl_pipeline;
+typedef struct sl_progress sl_progress;
+
+typedef struct sl_pipeline_options {
+	unsigned version;
+	const char *pipeline_name; /* required: [A-Za-z0-9_-]+ */
+	const char *destination;   /* "duckdb" (default: <pipeline_name>.duckdb in the working
+	                              directory) or a URL, e.g. "duckdb:///data/x.duckdb" */
+	const char *dataset_name;  /* default: <pipeline_name>_dataset */
+	bool dev_mode;             /* dataset gets a _YYYYMMDDhhmmss suffix and starts empty */
+	const char *pipelines_dir; /* local state mirror; default $SLUICE_PIPELINES_DIR or
+	                              ~/.sluice/pipelines */
+	bool no_load_id;           /* do not add the _sluice_load_id column */
+	const char *memory_limit;  /* DuckDB memory_limit; default "256MB" ($SLUICE_DUCKDB_MEMORY) */
+	/* Progress callback, called after each committed chunk; NULL for none. */
+	void (*on_progress)(void *ctx, const sl_progress *progress);
+	void *progress_ctx;
+} sl_pipeline_options;
+
+/* What the progress callback sees after each committed chunk of a table. */
+struct sl_progress {
+	const char *table;
+	uint64_t rows_loaded;    /* new rows committed in this run so far */
+	uint64_t rows_extracted; /* rows read in this run so far */
+	uint64_t chunks;         /* chunks committed in this run so far */
+	int64_t rows_total;      /* rows this run is expected to read in all, -1 if unknown */
+	double seconds;          /* since the table's run started */
+};
+
+#define SL_PIPELINE_OPTIONS_VERSION 1
+#define SL_PIPELINE_OPTIONS_INIT \
+	{SL_PIPELINE_OPTIONS_VERSION, NULL, NULL, NULL, false, NULL, false, NULL, NULL, NULL}
+
+/* Create a pipeline. Nothing is opened yet; in dev mode the dataset name is fixed here. */
+SL_EXTERN(int) sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *options);
+
+/*
+ * Open an existing pipeline by name from the local pipelines directory (NULL: the default, see
+ * sl_pipeline_options.pipelines_dir): its destination and dataset are those of its last run.
+ * SL_ENOTFOUND if the pipeline has never run on this machine.
+ */
+SL_EXTERN(int) sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *pipelines_dir);
+
+/*
+ * The source of the pipeline's last run on this machine (URL, tables, chunk size, hints), e.g. to
+ * ask for its status. The URL's password is kept in the pipeline's local `credentials` file
+ * (mode 0600), never in the state.
+ */
+SL_EXTERN(int) sl_pipeline_last_source(sl_source **out, sl_pipeline *pipeline);
+
+/* The dataset name the pipeline writes to (with the dev-mode suffix). Owned by the pipeline. */
+SL_EXTERN(const char *) sl_pipeline_dataset_name(const sl_pipeline *pipeline);
+
+/* The destination URL the pipeline writes to. Owned by the pipeline. */
+SL_EXTERN(const char *) sl_pipeline_destination(const sl_pipeline *pipeline);
+
+typedef struct sl_load_info sl_load_info;
+
+/*
+ * Run the pipeline once: for each table of the source, reflect it, then stream, dedup and append
+ * its rows chunk by chunk, committing each chunk together with the state that covers it, until the
+ * source is exhausted or a limit is reached. On success *out (may be NULL if not wanted) receives
+ * the load info, freed with sl_load_info_free(). On failure the open chunk is rolled back:
+ * everything committed before stays, nothing partial is visible.
+ */
+SL_EXTERN(int) sl_pipeline_run(sl_load_info **out, sl_pipeline *pipeline, sl_source *source);
+
+SL_EXTERN(void) sl_pipeline_free(sl_pipeline *pipeline);
+
+/* Per table figures of one run. Index 0 .. sl_load_info_table_count()-1. */
+typedef struct sl_table_load {
+	const char *table;
+	uint64_t rows_extracted; /* rows read from the source, overlap included */
+	uint64_t rows_loaded;    /* new rows written */
+	uint64_t chunks;         /* chunks committed */
+	const char *last_value;  /* cursor's last value as text, NULL without a cursor */
+	double seconds;
+	bool exhausted;          /* the source has no rows left for this table */
+	const char *warnings;    /* the source's warnings, one per line (e.g. zero dates loaded as
+	                            NULL), or NULL */
+} sl_table_load;
+
+SL_EXTERN(size_t) sl_load_info_table_count(const sl_load_info *info);
+SL_EXTERN(const sl_table_load *) sl_load_info_table(const sl_load_info *info, size_t index);
+SL_EXTERN(const char *) sl_load_info_load_id(const sl_load_info *info);
+SL_EXTERN(void) sl_load_info_free(sl_load_info *info);
+
+/* ---------------------------------------------------------------- datasets (read back) */
+
+typedef struct sl_dataset sl_dataset;
+typedef struct sl_rows sl_rows;
+
+/* Open the pipeline's dataset in its destination for reading. */
+SL_EXTERN(int) sl_pipeline_dataset(sl_dataset **out, sl_pipeline *pipeline);
+
+/* Open a dataset by destination URL (or "duckdb" + pipeline name default) and dataset name. */
+SL_EXTERN(int) sl_dataset_open(sl_dataset **out, const char *destination, const char *dataset_name);
+
+SL_EXTERN(const char *) sl_dataset_name(const sl_dataset *dataset);
+
+/* Rows in a table of the dataset. SL_ENOTFOUND if the table does not exist. */
+SL_EXTERN(int) sl_dataset_row_count(uint64_t *out, sl_dataset *dataset, const char *table);
+
+/* The dataset's tables (sluice's own _sluice_* tables included) as rows (name, row_count). */
+SL_EXTERN(int) sl_dataset_tables(sl_rows **out, sl_dataset *dataset);
+
+/* All rows of a table, in the order they were loaded (optionally at most `limit`, 0: all). */
+SL_EXTERN(int) sl_dataset_read(sl_rows **out, sl_dataset *dataset, const char *table, uint64_t limit);
+
+/* Run SQL in the destination with the dataset as the default schema. */
+SL_EXTERN(int) sl_dataset_query(sl_rows **out, sl_dataset *dataset, const char *sql);
+
+SL_EXTERN(void) sl_dataset_free(sl_dataset *dataset);
+
+/*
+ * A stream of result rows. sl_rows_next() returns 1 when a row is current, 0 at the end, or a
+ * negative error. Getters read the current row; text returned by sl_rows_text() is owned by the
+ * rows object and valid until the next sl_rows_next() call.
+ */
+SL_EXTERN(int) sl_rows_next(sl_rows *rows);
+SL_EXTERN(size_t) sl_rows_column_count(const sl_rows *rows);
+SL_EXTERN(const char *) sl_rows_column_name(const sl_rows *rows, size_t column);
+SL_EXTERN(sl_type) sl_rows_column_type(const sl_rows *rows, size_t column);
+SL_EXTERN(bool) sl_rows_is_null(const sl_rows *rows, size_t column);
+/* Integers, booleans, decimals (truncated), dates (days) and timestamps (microseconds). */
+SL_EXTERN(int) sl_rows_int64(int64_t *out, const sl_rows *rows, size_t column);
+SL_EXTERN(int) sl_rows_double(double *out, const sl_rows *rows, size_t column);
+/* Any value as text (NULL for SQL NULL); `len` (may be NULL) gets its length in bytes. */
+SL_EXTERN(const char *) sl_rows_text(sl_rows *rows, size_t column, size_t *len);
+SL_EXTERN(void) sl_rows_free(sl_rows *rows);
+
+/* ---------------------------------------------------------------- state and status */
+
+/* The pipeline's state as JSON text (caller frees with sl_free). Read from the destination. */
+SL_EXTERN(int) sl_pipeline_state_json(char **out, sl_pipeline *pipeline);
+
+/* Forget a table's incremental state (NULL: every table); with drop_data also drop its rows. */
+SL_EXTERN(int) sl_pipeline_reset(sl_pipeline *pipeline, const char *table, bool drop_data);
+
+/* How far a table has come: loaded rows, last cursor value, source max and rows left. */
+typedef struct sl_table_status {
+	char *table;
+	uint64_t rows_loaded;
+	char *last_value;       /* NULL without a cursor or before the first load */
+	char *source_max;       /* NULL if unknown */
+	int64_t rows_remaining; /* -1 if unknown */
+	uint64_t source_rows;   /* when known (rows_remaining >= 0) */
+	double percent_done;    /* -1 if unknown */
+} sl_table_status;
+
+/* Status per table of `source` (NULL: the pipeline's last source) against the pipeline's
+   destination; free with sl_status_free. */
+SL_EXTERN(int) sl_pipeline_status(sl_table_status **out, size_t *count, sl_pipeline *pipeline,
+                                  sl_source *source);
+SL_EXTERN(void) sl_status_free(sl_table_status *status, size_t count);
+
+/* Free memory handed out by sluice (sl_pipeline_state_json...). */
+SL_EXTERN(void) sl_free(void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_H */

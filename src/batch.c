@@ -1,0 +1,177 @@
+/*
+ * batch.c — columnar row batches and the per-batch arena that holds their variable-length values.
+ *
+ * A batch is allocated once per scan and refilled: sl_batch_reset() clears validity and rewinds
+ * the arena without freeing, so steady-state streaming allocates nothing per row or per value.
+ */
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_MIN_BLOCK (64 * 1024)
+
+struct sl_arena_block {
+	sl_arena_block *next; /* older block */
+	size_t size;          /* usable bytes in data */
+	char data[];
+};
+
+void *sl_arena_alloc(sl_arena *arena, size_t size)
+{
+	size = (size + 7) & ~(size_t)7;
+	if (!arena->head || arena->head->size - arena->used < size) {
+		size_t bsize = ARENA_MIN_BLOCK;
+		if (arena->head && arena->head->size * 2 > bsize)
+			bsize = arena->head->size * 2;
+		if (bsize < size)
+			bsize = size;
+		sl_arena_block *b = sl_malloc(sizeof(*b) + bsize);
+		if (!b)
+			return NULL;
+		b->next = arena->head;
+		b->size = bsize;
+		arena->head = b;
+		arena->used = 0;
+		arena->total += bsize;
+	}
+	void *p = arena->head->data + arena->used;
+	arena->used += size;
+	return p;
+}
+
+const char *sl_arena_copy(sl_arena *arena, const char *data, size_t len)
+{
+	char *p = sl_arena_alloc(arena, len ? len : 1);
+	if (p && len)
+		memcpy(p, data, len);
+	return p;
+}
+
+void sl_arena_reset(sl_arena *arena)
+{
+	/* Keep only the newest (largest) block: after a warm-up the arena stops allocating. */
+	if (!arena->head)
+		return;
+	sl_arena_block *b = arena->head->next;
+	while (b) {
+		sl_arena_block *next = b->next;
+		arena->total -= b->size;
+		free(b);
+		b = next;
+	}
+	arena->head->next = NULL;
+	arena->used = 0;
+}
+
+void sl_arena_free(sl_arena *arena)
+{
+	sl_arena_reset(arena);
+	free(arena->head);
+	memset(arena, 0, sizeof(*arena));
+}
+
+static size_t validity_words(size_t capacity)
+{
+	return (capacity + 63) / 64;
+}
+
+sl_batch *sl_batch_new(const sl_table_schema *schema, size_t extra_bools)
+{
+	sl_batch *b = sl_calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->capacity = SL_BATCH_CAPACITY;
+	b->ncolumns = schema->ncolumns + extra_bools;
+	b->columns = sl_calloc(b->ncolumns, sizeof(*b->columns));
+	if (!b->columns)
+		goto fail;
+	for (size_t i = 0; i < b->ncolumns; i++) {
+		sl_vector *v = &b->columns[i];
+		if (i < schema->ncolumns) {
+			v->type = schema->columns[i].type;
+			v->precision = schema->columns[i].precision;
+			v->scale = schema->columns[i].scale;
+		} else {
+			v->type = SL_TYPE_BOOL;
+		}
+		v->data = sl_calloc(b->capacity, sl_type_value_size(v->type, v->precision));
+		v->validity = sl_calloc(validity_words(b->capacity), sizeof(uint64_t));
+		if (!v->data || !v->validity)
+			goto fail;
+	}
+	return b;
+fail:
+	sl_batch_free(b);
+	return NULL;
+}
+
+void sl_batch_free(sl_batch *batch)
+{
+	if (!batch)
+		return;
+	for (size_t i = 0; batch->columns && i < batch->ncolumns; i++) {
+		free(batch->columns[i].data);
+		free(batch->columns[i].validity);
+	}
+	free(batch->columns);
+	sl_arena_free(&batch->arena);
+	free(batch);
+}
+
+void sl_batch_reset(sl_batch *batch)
+{
+	for (size_t i = 0; i < batch->ncolumns; i++)
+		memset(batch->columns[i].validity, 0,
+		       validity_words(batch->capacity) * sizeof(uint64_t));
+	batch->nrows = 0;
+	sl_arena_reset(&batch->arena);
+}
+
+static void move_row(sl_batch *b, size_t to, size_t from)
+{
+	for (size_t c = 0; c < b->ncolumns; c++) {
+		sl_vector *v = &b->columns[c];
+		size_t sz = sl_type_value_size(v->type, v->precision);
+		memcpy((char *)v->data + to * sz, (char *)v->data + from * sz, sz);
+		if (sl_batch_is_valid(b, c, from))
+			sl_batch_set_valid(b, c, to);
+		else
+			sl_batch_set_null(b, c, to);
+	}
+}
+
+static void clear_rows_from(sl_batch *b, size_t n)
+{
+	for (size_t c = 0; c < b->ncolumns; c++)
+		for (size_t r = n; r < b->nrows; r++)
+			sl_batch_set_null(b, c, r);
+	b->nrows = n;
+}
+
+size_t sl_batch_filter(sl_batch *batch, const bool *keep)
+{
+	size_t out = 0;
+	for (size_t r = 0; r < batch->nrows; r++) {
+		if (!keep[r])
+			continue;
+		if (out != r)
+			move_row(batch, out, r);
+		out++;
+	}
+	clear_rows_from(batch, out);
+	return out;
+}
+
+void sl_batch_drop_front(sl_batch *batch, size_t n)
+{
+	for (size_t r = n; r < batch->nrows; r++)
+		move_row(batch, r - n, r);
+	clear_rows_from(batch, batch->nrows - n);
+}
+
+void sl_batch_truncate(sl_batch *batch, size_t n)
+{
+	if (n < batch->nrows)
+		clear_rows_from(batch, n);
+}

@@ -1,0 +1,111 @@
+/*
+ * batch.h — a columnar batch of rows: per column a typed array and a validity bitmap, variable
+ * length bytes in a per-batch arena. Sized to DuckDB's vector size so that one batch maps onto
+ * one DuckDB data chunk directly.
+ *
+ * Physical layout of a column's `data` by portable type (one element per row):
+ *   BOOL              uint8_t (0/1)
+ *   INT8..INT64       int8_t..int64_t       UINT8..UINT64   uint8_t..uint64_t
+ *   FLOAT, DOUBLE     float, double
+ *   DECIMAL           int16_t/int32_t/int64_t/sl_int128 for precision <=4/<=9/<=18/<=38:
+ *                     the unscaled value (123.45 as DECIMAL(5,2) is 12345)
+ *   TEXT, BLOB, JSON  sl_bytes (pointing into the batch's arena, or into memory that stays valid
+ *                     until the next sl_batch_reset)
+ *   DATE              int32_t days since 1970-01-01
+ *   TIME              int64_t microseconds since midnight
+ *   TIMESTAMP(TZ)     int64_t microseconds since 1970-01-01 00:00 (UTC for TIMESTAMPTZ)
+ *   INTERVAL          sl_interval
+ *   UUID              sl_int128 (big-endian 16 bytes: hi = first 8, lo = last 8, unsigned)
+ * These match DuckDB's in-memory layout (duckdb_date, duckdb_timestamp, duckdb_interval,
+ * duckdb_hugeint), so fixed-width columns are copied to DuckDB vectors with memcpy.
+ */
+#ifndef SL_BATCH_H
+#define SL_BATCH_H
+
+#include "schema.h"
+
+#define SL_BATCH_CAPACITY 2048 /* rows; DuckDB's STANDARD_VECTOR_SIZE */
+
+typedef struct sl_bytes {
+	const char *ptr;
+	uint32_t len;
+} sl_bytes;
+
+typedef struct sl_int128 {
+	uint64_t lo;
+	int64_t hi;
+} sl_int128;
+
+typedef struct sl_interval {
+	int32_t months;
+	int32_t days;
+	int64_t micros;
+} sl_interval;
+
+/* A bump allocator for one batch's variable-length values: reset, not freed, between batches. */
+typedef struct sl_arena_block sl_arena_block;
+typedef struct sl_arena {
+	sl_arena_block *head; /* current block, older blocks chained behind it */
+	size_t used;          /* bytes used in head */
+	size_t total;         /* bytes allocated over all blocks (for memory accounting) */
+} sl_arena;
+
+void *sl_arena_alloc(sl_arena *arena, size_t size);
+/* Copy `len` bytes into the arena; returns the copy or NULL (SL_ENOMEM). */
+const char *sl_arena_copy(sl_arena *arena, const char *data, size_t len);
+/* Forget every allocation; keeps the largest block for reuse. */
+void sl_arena_reset(sl_arena *arena);
+void sl_arena_free(sl_arena *arena);
+
+typedef struct sl_vector {
+	sl_type type;
+	int precision;      /* for DECIMAL: selects the physical width */
+	int scale;
+	void *data;         /* capacity elements, layout above */
+	uint64_t *validity; /* bit (row % 64) of word (row / 64) set = value present */
+} sl_vector;
+
+typedef struct sl_batch {
+	size_t ncolumns;
+	size_t nrows;    /* rows filled */
+	size_t capacity; /* SL_BATCH_CAPACITY */
+	sl_vector *columns;
+	sl_arena arena;  /* variable-length values of this batch */
+} sl_batch;
+
+/*
+ * A batch for the columns of `schema`, plus `extra_bools` trailing BOOL columns a source adds
+ * for the pipeline (the "already loaded" flag of the incremental boundary). Caller frees.
+ */
+sl_batch *sl_batch_new(const sl_table_schema *schema, size_t extra_bools);
+void sl_batch_free(sl_batch *batch);
+
+/* Empty the batch for refilling: nrows = 0, all validity cleared, arena reset. */
+void sl_batch_reset(sl_batch *batch);
+
+static inline void sl_batch_set_null(sl_batch *b, size_t col, size_t row)
+{
+	b->columns[col].validity[row >> 6] &= ~(UINT64_C(1) << (row & 63));
+}
+static inline void sl_batch_set_valid(sl_batch *b, size_t col, size_t row)
+{
+	b->columns[col].validity[row >> 6] |= (UINT64_C(1) << (row & 63));
+}
+static inline bool sl_batch_is_valid(const sl_batch *b, size_t col, size_t row)
+{
+	return (b->columns[col].validity[row >> 6] >> (row & 63)) & 1;
+}
+
+/* Typed element pointer: ((T *)sl_batch_data(b, col))[row]. */
+static inline void *sl_batch_data(const sl_batch *b, size_t col) { return b->columns[col].data; }
+
+/* Keep only rows whose keep[row] is true, preserving order; returns the new row count. */
+size_t sl_batch_filter(sl_batch *batch, const bool *keep);
+
+/* Remove the first `n` rows (n <= nrows) by shifting the rest down. */
+void sl_batch_drop_front(sl_batch *batch, size_t n);
+
+/* Remove rows from `n` on (n <= nrows). */
+void sl_batch_truncate(sl_batch *batch, size_t n);
+
+#endif

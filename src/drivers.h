@@ -1,0 +1,19 @@
+/*
+ * drivers.h — the table of compiled-in drivers (drivers.c). Adding a driver touches drivers.c
+ * and its own file, nothing else.
+ */
+#ifndef SL_DRIVERS_H
+#define SL_DRIVERS_H
+
+#include "destination.h"
+#include "source.h"
+
+extern const sl_source_driver sl_mysql_source;
+extern const sl_source_driver sl_sqlite_source;
+extern const sl_destination_driver sl_duckdb_destination;
+
+/* The driver for a URL's kind, or NULL with SL_EUNSUPPORTED set. */
+const sl_source_driver *sl_source_driver_for(const sl_url *url);
+const sl_destination_driver *sl_destination_driver_for(const sl_url *url);
+
+#endif

@@ -1,0 +1,556 @@
+/*
+ * pipeline.c — sl_pipeline: runs a source into a destination, table by table, chunk by chunk.
+ *
+ * One chunk is one destination transaction: its rows are appended, then the state that covers
+ * them is written, then COMMIT. A crash at any instant leaves the destination at the end of the
+ * last committed chunk, and the next run starts from the state committed with it.
+ *
+ * Rows stream from the source in batches sized so that a batch never straddles a chunk boundary
+ * (batch capacity = min(vector size, rows left in the chunk)): a chunk's last batch ends exactly
+ * where its state is taken. Chunks count rows read, boundary overlap included (as dlt counts);
+ * a chunk that holds no new row does not count against the run's chunk limit, so a run with rows
+ * left always makes progress.
+ */
+#include "pipeline.h"
+#include "drivers.h"
+#include "incremental.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct sl_load_info {
+	char *load_id;
+	size_t ntables;
+	sl_table_load *tables; /* strings owned */
+};
+
+/* ---- creating pipelines -------------------------------------------------------------------- */
+
+static bool valid_name(const char *name)
+{
+	if (!name || !*name)
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
+			return false;
+	return true;
+}
+
+static char *default_pipelines_dir(void)
+{
+	const char *env = getenv("SLUICE_PIPELINES_DIR");
+	if (env && *env)
+		return sl_strdup(env);
+	const char *home = getenv("HOME");
+	return sl_printf_alloc("%s/.sluice/pipelines", home && *home ? home : ".");
+}
+
+/* "duckdb" -> duckdb:///<name>.duckdb; a bare *.duckdb path -> duckdb:///path; URLs as is. */
+static char *resolve_destination(const char *dest, const char *name)
+{
+	if (!dest || !*dest || strcmp(dest, "duckdb") == 0)
+		return sl_printf_alloc("duckdb:///%s.duckdb", name);
+	if (!strstr(dest, "://"))
+		return sl_printf_alloc("duckdb:///%s", dest);
+	return sl_strdup(dest);
+}
+
+static char *dev_mode_dataset(const char *base)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char suffix[32];
+	gmtime_r(&now, &tm);
+	strftime(suffix, sizeof(suffix), "_%Y%m%d%H%M%S", &tm); /* 24-hour clock */
+	return sl_printf_alloc("%s%s", base, suffix);
+}
+
+static int pipeline_alloc(sl_pipeline **out, const char *name, const char *dir)
+{
+	*out = NULL;
+	if (!valid_name(name))
+		return sl_error_set(SL_EINVAL,
+		                    "pipeline name '%s' is not valid: use letters, digits, '_' and '-'",
+		                    name ? name : "");
+	sl_pipeline *p = sl_calloc(1, sizeof(*p));
+	if (!p)
+		return SL_ENOMEM;
+	p->name = sl_strdup(name);
+	p->pipelines_dir = dir && *dir ? sl_strdup(dir) : default_pipelines_dir();
+	if (!p->name || !p->pipelines_dir) {
+		sl_pipeline_free(p);
+		return SL_ENOMEM;
+	}
+	*out = p;
+	return SL_OK;
+}
+
+int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
+{
+	*out = NULL;
+	if (!o || o->version != SL_PIPELINE_OPTIONS_VERSION)
+		return sl_error_set(SL_EINVAL, "sl_pipeline_options: missing or wrong version");
+	sl_pipeline *p;
+	int rc = pipeline_alloc(&p, o->pipeline_name, o->pipelines_dir);
+	if (rc)
+		return rc;
+	char *base = o->dataset_name && *o->dataset_name
+	                     ? sl_strdup(o->dataset_name)
+	                     : sl_printf_alloc("%s_dataset", o->pipeline_name);
+	p->dataset = base && o->dev_mode ? dev_mode_dataset(base) : base;
+	if (p->dataset != base)
+		free(base);
+	p->destination = resolve_destination(o->destination, o->pipeline_name);
+	const char *mem = o->memory_limit ? o->memory_limit : getenv("SLUICE_DUCKDB_MEMORY");
+	p->memory_limit = mem && *mem ? sl_strdup(mem) : NULL;
+	p->no_load_id = o->no_load_id;
+	p->on_progress = o->on_progress;
+	p->progress_ctx = o->progress_ctx;
+	if (!p->dataset || !p->destination) {
+		sl_pipeline_free(p);
+		return SL_ENOMEM;
+	}
+	*out = p;
+	return SL_OK;
+}
+
+const char *sl_pipeline_dataset_name(const sl_pipeline *pipeline)
+{
+	return pipeline->dataset;
+}
+
+const char *sl_pipeline_destination(const sl_pipeline *pipeline)
+{
+	return pipeline->destination;
+}
+
+void sl_pipeline_free(sl_pipeline *p)
+{
+	if (!p)
+		return;
+	if (p->dest)
+		p->dest_driver->close(p->dest);
+	sl_url_free(p->dest_url);
+	free(p->name);
+	free(p->destination);
+	free(p->dataset);
+	free(p->pipelines_dir);
+	free(p->memory_limit);
+	free(p);
+}
+
+/* ---- load info ----------------------------------------------------------------------------- */
+
+size_t sl_load_info_table_count(const sl_load_info *info)
+{
+	return info ? info->ntables : 0;
+}
+
+const sl_table_load *sl_load_info_table(const sl_load_info *info, size_t index)
+{
+	return info && index < info->ntables ? &info->tables[index] : NULL;
+}
+
+const char *sl_load_info_load_id(const sl_load_info *info)
+{
+	return info ? info->load_id : NULL;
+}
+
+void sl_load_info_free(sl_load_info *info)
+{
+	if (!info)
+		return;
+	for (size_t i = 0; i < info->ntables; i++) {
+		free((char *)info->tables[i].table);
+		free((char *)info->tables[i].last_value);
+		free((char *)info->tables[i].warnings);
+	}
+	free(info->tables);
+	free(info->load_id);
+	free(info);
+}
+
+static char *new_load_id(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return sl_printf_alloc("%lld.%06ld", (long long)ts.tv_sec, ts.tv_nsec / 1000);
+}
+
+/* ---- running one table --------------------------------------------------------------------- */
+
+typedef struct table_run {
+	sl_pipeline *p;
+	const sl_source *source;
+	const sl_source_table *spec;
+	sl_source_conn *conn;
+	const char *load_id;
+	sl_table_load *info;
+
+	sl_table_schema *schema;
+	sl_table_state state;
+	sl_incremental_run inc;
+	bool replace;        /* load into a staging table, swap it in at the end */
+	char *target;        /* destination table written to (staging when replacing) */
+
+	sl_scan *scan;
+	sl_batch *batch;
+	bool *keep;
+	sl_dest_appender *appender;
+	bool in_txn;
+
+	uint64_t chunk_read; /* rows read in the open chunk, overlap included */
+	uint64_t chunk_new;  /* rows appended in the open chunk */
+	uint64_t query_read; /* rows read by the current query (to know if its LIMIT cut it) */
+	double started;
+	bool stop;           /* a limit was reached */
+} table_run;
+
+static const char *bare_table_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot ? dot + 1 : name;
+}
+
+static uint64_t rows_left_in_run(const table_run *r)
+{
+	size_t limit = r->source->max_chunks;
+	if (!limit)
+		return 0;
+	return (uint64_t)(limit - r->info->chunks) * r->source->chunk_size - r->chunk_read;
+}
+
+static void report_progress(table_run *r)
+{
+	if (!r->p->on_progress)
+		return;
+	sl_progress pr = {r->info->table, r->info->rows_loaded, r->info->rows_extracted,
+	                  r->info->chunks, -1, sl_monotonic_seconds() - r->started};
+	r->p->on_progress(r->p->progress_ctx, &pr);
+}
+
+static int begin_if_needed(table_run *r)
+{
+	if (r->in_txn)
+		return SL_OK;
+	int rc = r->p->dest_driver->begin(r->p->dest);
+	if (!rc)
+		r->in_txn = true;
+	return rc;
+}
+
+/* Commit the open chunk with its state; decide whether the run stops here. */
+static int end_chunk(table_run *r)
+{
+	const sl_destination_driver *dd = r->p->dest_driver;
+	if (r->chunk_new > 0) {
+		r->state.rows_loaded += r->chunk_new;
+		if (r->info->chunks == 0)
+			r->state.runs++;
+		int rc = dd->appender_flush(r->appender);
+		if (!rc && !r->replace)
+			rc = sl_pipeline_write_state(r->p, &r->state);
+		if (!rc)
+			rc = dd->commit(r->p->dest);
+		if (rc)
+			return rc;
+		r->in_txn = false;
+		r->info->chunks++;
+		r->info->rows_loaded += r->chunk_new;
+		if (!r->replace)
+			sl_pipeline_mirror_state(r->p, &r->state); /* best effort: the truth committed */
+		report_progress(r);
+		if (r->source->max_chunks && r->info->chunks >= r->source->max_chunks)
+			r->stop = true;
+	}
+	if (r->source->max_seconds > 0 &&
+	    sl_monotonic_seconds() - r->started >= r->source->max_seconds)
+		r->stop = true;
+	r->chunk_read = r->chunk_new = 0;
+	return SL_OK;
+}
+
+static int open_scan(table_run *r)
+{
+	const sl_source_driver *sd = r->conn->driver;
+	r->query_read = 0;
+	int rc = sd->scan_open(&r->scan, r->conn, &r->inc.plan);
+	if (rc)
+		r->scan = NULL;
+	return rc;
+}
+
+static void close_scan(table_run *r)
+{
+	if (r->scan)
+		r->conn->driver->scan_close(r->scan);
+	r->scan = NULL;
+}
+
+/* The query ended: continue after its LIMIT if the run still wants rows, else the source is
+   exhausted. Returns 1 to go on reading, 0 when done. */
+static int query_ended(table_run *r)
+{
+	bool cut_by_limit = sl_incremental_limited(&r->inc) && r->query_read == r->inc.plan.limit;
+	close_scan(r);
+	if (!cut_by_limit) {
+		r->info->exhausted = true;
+		return 0;
+	}
+	uint64_t more = rows_left_in_run(r);
+	if (more == 0)
+		return 0;
+	int rc = sl_incremental_continue(&r->inc, more);
+	if (!rc)
+		rc = open_scan(r);
+	return rc ? rc : 1;
+}
+
+static int append_batch(table_run *r, size_t nread)
+{
+	int kept = sl_incremental_filter(&r->inc, r->batch, r->keep);
+	if (kept < 0)
+		return kept;
+	r->query_read += nread;
+	r->chunk_read += nread;
+	r->info->rows_extracted += nread;
+	if (kept > 0) {
+		if ((size_t)kept < r->batch->nrows)
+			sl_batch_filter(r->batch, r->keep);
+		int rc = begin_if_needed(r);
+		if (!rc)
+			rc = r->p->dest_driver->append(r->appender, r->batch);
+		if (rc)
+			return rc;
+		r->chunk_new += (uint64_t)kept;
+	}
+	if (r->chunk_read == r->source->chunk_size)
+		return end_chunk(r);
+	return SL_OK;
+}
+
+static int stream_rows(table_run *r)
+{
+	int rc = open_scan(r);
+	while (!rc && !r->stop) {
+		sl_batch_reset(r->batch);
+		uint64_t room = r->source->chunk_size - r->chunk_read;
+		r->batch->capacity = room < SL_BATCH_CAPACITY ? (size_t)room : SL_BATCH_CAPACITY;
+		int n = r->conn->driver->scan_next(r->scan, r->batch);
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			int more = query_ended(r);
+			if (more <= 0) {
+				rc = more;
+				break;
+			}
+			continue;
+		}
+		rc = append_batch(r, (size_t)n);
+	}
+	if (!rc && r->chunk_read > 0)
+		rc = end_chunk(r);
+	return rc;
+}
+
+/* Replace: the staging copy becomes the table in one short transaction. */
+static int swap_in_staging(table_run *r)
+{
+	const char *ds = r->p->dataset, *table = bare_table_name(r->spec->name);
+	sl_buf sql = SL_BUF_INIT;
+	int rc = r->p->dest_driver->begin(r->p->dest);
+	if (rc)
+		return rc;
+	r->in_txn = true;
+	sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
+	sl_buf_quote_ident(&sql, ds, '"');
+	sl_buf_putc(&sql, '.');
+	sl_buf_quote_ident(&sql, table, '"');
+	rc = r->p->dest_driver->exec(r->p->dest, sl_buf_cstr(&sql), 0, NULL);
+	sl_buf_reset(&sql);
+	sl_buf_puts(&sql, "ALTER TABLE ");
+	sl_buf_quote_ident(&sql, ds, '"');
+	sl_buf_putc(&sql, '.');
+	sl_buf_quote_ident(&sql, r->target, '"');
+	sl_buf_puts(&sql, " RENAME TO ");
+	sl_buf_quote_ident(&sql, table, '"');
+	if (!rc)
+		rc = r->p->dest_driver->exec(r->p->dest, sl_buf_cstr(&sql), 0, NULL);
+	sl_buf_free(&sql);
+	r->state.rows_loaded = r->info->rows_loaded;
+	if (!rc)
+		rc = sl_pipeline_write_state(r->p, &r->state);
+	if (!rc)
+		rc = r->p->dest_driver->commit(r->p->dest);
+	if (!rc)
+		r->in_txn = false;
+	return rc;
+}
+
+static int drop_table(sl_pipeline *p, const char *table)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
+	sl_buf_quote_ident(&sql, p->dataset, '"');
+	sl_buf_putc(&sql, '.');
+	sl_buf_quote_ident(&sql, table, '"');
+	int rc = sql.failed ? SL_ENOMEM : p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), 0, NULL);
+	sl_buf_free(&sql);
+	return rc;
+}
+
+static int prepare_target(table_run *r)
+{
+	const char *table = bare_table_name(r->spec->name);
+	sl_write_disposition wd = r->spec->write_disposition;
+	r->replace = wd == SL_WRITE_REPLACE ||
+	             (wd == SL_WRITE_DEFAULT && !r->spec->incremental.cursor_path);
+	r->target = r->replace ? sl_printf_alloc("%s__sluice_staging", table) : sl_strdup(table);
+	if (!r->target)
+		return SL_ENOMEM;
+	int rc = r->replace ? drop_table(r->p, r->target) : SL_OK;
+	const sl_destination_driver *dd = r->p->dest_driver;
+	if (!rc)
+		rc = dd->ensure_table(r->p->dest, r->p->dataset, r->target, r->schema, !r->p->no_load_id);
+	if (!rc)
+		rc = dd->appender_open(&r->appender, r->p->dest, r->p->dataset, r->target, r->schema,
+		                       r->p->no_load_id ? NULL : r->load_id);
+	if (rc)
+		r->appender = NULL;
+	return rc;
+}
+
+static int prepare_table(table_run *r)
+{
+	const sl_source_driver *sd = r->conn->driver;
+	int rc = sd->reflect(&r->schema, r->conn, r->spec->name);
+	if (rc)
+		return rc;
+	const sl_incremental *hint = &r->spec->incremental;
+	int cursor = hint->cursor_path ? sl_schema_find(r->schema, hint->cursor_path) : -1;
+	if (hint->cursor_path && cursor < 0)
+		return sl_error_set(SL_ENOTFOUND, "cursor column '%s' not found in table '%s'",
+		                    hint->cursor_path, r->spec->name);
+	const sl_column *cc = cursor >= 0 ? &r->schema->columns[cursor] : NULL;
+	rc = sl_pipeline_read_state(&r->state, r->p, bare_table_name(r->spec->name),
+	                            hint->cursor_path, cc ? cc->type : SL_TYPE_INT64,
+	                            cc ? cc->precision : 0, cc ? cc->scale : 0);
+	if (rc)
+		return rc;
+	uint64_t max_rows = (uint64_t)r->source->max_chunks * r->source->chunk_size;
+	bool limited = r->source->max_chunks || r->source->max_seconds > 0;
+	sl_write_disposition wd = r->spec->write_disposition;
+	bool replace = wd == SL_WRITE_REPLACE || (wd == SL_WRITE_DEFAULT && !hint->cursor_path);
+	/* a replace reloads everything: the cursor does not filter it */
+	sl_incremental none = SL_INCREMENTAL_INIT;
+	rc = sl_incremental_prepare(&r->inc, r->schema, r->spec->name, replace ? &none : hint,
+	                            r->spec->primary_key, &r->state, limited ? max_rows : 0);
+	if (rc)
+		return rc;
+	if (limited && !max_rows && r->inc.mode == SL_BOUNDARY_KEYSET)
+		r->inc.plan.limit = 0; /* time limit only: stream, stop between chunks */
+	r->batch = sl_batch_new(r->schema, 1);
+	r->keep = sl_calloc(SL_BATCH_CAPACITY, sizeof(bool));
+	if (!r->batch || !r->keep)
+		return SL_ENOMEM;
+	return prepare_target(r);
+}
+
+static void finish_table(table_run *r, int rc)
+{
+	const sl_destination_driver *dd = r->p->dest_driver;
+	close_scan(r);
+	if (r->appender)
+		dd->appender_close(r->appender);
+	if (r->in_txn)
+		dd->rollback(r->p->dest);
+	if (rc == SL_OK && r->inc.mode != SL_BOUNDARY_NONE && r->state.has_last)
+		r->info->last_value = sl_value_to_text(&r->state.last_value);
+	const char *(*warnings)(sl_source_conn *) = r->conn->driver->warnings;
+	const char *w = warnings ? warnings(r->conn) : NULL;
+	if (w && *w)
+		r->info->warnings = sl_strdup(w);
+	sl_incremental_free(&r->inc);
+	sl_table_state_clear(&r->state);
+	sl_batch_free(r->batch);
+	free(r->keep);
+	free(r->target);
+	sl_schema_free(r->schema);
+}
+
+static int run_table(sl_pipeline *p, const sl_source *source, const sl_source_table *spec,
+                     sl_source_conn *conn, const char *load_id, sl_table_load *info)
+{
+	table_run r = {.p = p, .source = source, .spec = spec, .conn = conn, .load_id = load_id,
+	               .info = info};
+	char started[40], finished[40];
+	sl_now_utc(started, sizeof(started));
+	r.started = sl_monotonic_seconds();
+	int rc = prepare_table(&r);
+	if (!rc)
+		rc = stream_rows(&r);
+	if (!rc && r.replace)
+		rc = swap_in_staging(&r);
+	info->seconds = sl_monotonic_seconds() - r.started;
+	finish_table(&r, rc);
+	sl_now_utc(finished, sizeof(finished));
+	if (rc) {
+		int code = sl_error_last_code();
+		char saved[1024];
+		snprintf(saved, sizeof(saved), "%s", sl_error_last()->message);
+		sl_pipeline_record_load(p, load_id, info, started, finished, "failed");
+		return sl_error_set(code ? code : rc, "%s", saved);
+	}
+	return sl_pipeline_record_load(p, load_id, info, started, finished, "completed");
+}
+
+/* ---- running a pipeline -------------------------------------------------------------------- */
+
+static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
+{
+	sl_source_conn *conn;
+	int rc = sl_source_connect(&conn, source);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < source->ntables && !rc; i++) {
+		sl_table_load *t = &info->tables[i];
+		t->table = sl_strdup(bare_table_name(source->tables[i].name));
+		rc = t->table ? run_table(p, source, &source->tables[i], conn, info->load_id, t)
+		              : SL_ENOMEM;
+		info->ntables = i + 1;
+	}
+	conn->driver->disconnect(conn);
+	return rc;
+}
+
+int sl_pipeline_run(sl_load_info **out, sl_pipeline *p, sl_source *source)
+{
+	if (out)
+		*out = NULL;
+	if (!p || !source)
+		return sl_error_set(SL_EINVAL, "sl_pipeline_run: NULL pipeline or source");
+	int rc = sl_pipeline_connect(p);
+	if (rc)
+		return rc;
+	sl_load_info *info = sl_calloc(1, sizeof(*info));
+	if (!info)
+		return SL_ENOMEM;
+	info->load_id = new_load_id();
+	info->tables = sl_calloc(source->ntables, sizeof(sl_table_load));
+	if (!info->load_id || !info->tables) {
+		sl_load_info_free(info);
+		return SL_ENOMEM;
+	}
+	sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
+	sl_error_clear();
+	rc = run_tables(info, p, source);
+	if (rc || !out)
+		sl_load_info_free(info);
+	else
+		*out = info;
+	return rc;
+}

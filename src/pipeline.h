@@ -1,0 +1,57 @@
+/*
+ * pipeline.h — internals shared by pipeline.c (running), pipeline_meta.c (the destination's
+ * bookkeeping tables and the local mirror) and dataset.c (reading back).
+ */
+#ifndef SL_PIPELINE_H
+#define SL_PIPELINE_H
+
+#include "destination.h"
+#include "source_spec.h"
+#include "state.h"
+
+#define SL_STATE_TABLE "_sluice_state"
+#define SL_LOADS_TABLE "_sluice_loads"
+#define SL_LOAD_ID_COLUMN "_sluice_load_id"
+
+struct sl_pipeline {
+	char *name;
+	char *destination;   /* destination URL */
+	char *dataset;       /* with the dev-mode suffix */
+	char *pipelines_dir; /* root of local mirrors */
+	char *memory_limit;  /* NULL: driver default */
+	bool no_load_id;
+	void (*on_progress)(void *ctx, const sl_progress *progress);
+	void *progress_ctx;
+
+	/* the destination, opened on first use and kept until sl_pipeline_free (DuckDB allows one
+	   writer process per file; keeping it lets the dataset accessor share the connection) */
+	sl_url *dest_url;
+	const sl_destination_driver *dest_driver;
+	sl_dest_conn *dest;
+};
+
+/* Open the destination if not yet open and make sure the dataset and bookkeeping tables exist. */
+int sl_pipeline_connect(sl_pipeline *p);
+
+/* Read a table's state from the destination; a fresh state if none. */
+int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
+                           const char *cursor, sl_type cursor_type, int precision, int scale);
+
+/* Write a table's state into the open transaction. */
+int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state);
+
+/* Record one table's run in _sluice_loads (its own statement, outside chunk transactions). */
+int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
+                            const char *started, const char *finished, const char *status);
+
+/* Mirror what is needed to reopen the pipeline and ask for status into the local directory. */
+int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source);
+
+/* Copy the state of the given table from the destination into the local state mirror. */
+int sl_pipeline_mirror_state(sl_pipeline *p, const sl_table_state *state);
+
+/* "2024-01-31 12:00:00.123456" for now, UTC. */
+void sl_now_utc(char *buf, size_t size);
+double sl_monotonic_seconds(void);
+
+#endif

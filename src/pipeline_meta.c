@@ -1,0 +1,280 @@
+/*
+ * pipeline_meta.c — a pipeline's bookkeeping: the destination's _sluice_state and _sluice_loads
+ * tables, and the local mirror under the pipelines directory (pipeline.json, state.json and the
+ * 0600 credentials file that lets `sluice status` reach the source again).
+ *
+ * The destination is the truth. The mirror is rewritten after each commit (temp file + rename)
+ * and is only used to find a pipeline's destination and source by name.
+ */
+#include "drivers.h"
+#include "pipeline.h"
+#include "url.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void sl_now_utc(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+}
+
+double sl_monotonic_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "ds"."table" into buf */
+static void qualified(sl_buf *buf, const char *dataset, const char *table)
+{
+	sl_buf_quote_ident(buf, dataset, '"');
+	sl_buf_putc(buf, '.');
+	sl_buf_quote_ident(buf, table, '"');
+}
+
+static int exec_sql(sl_pipeline *p, sl_buf *sql, size_t nparams, const char *const *params)
+{
+	if (sql->failed)
+		return sl_error_set(SL_ENOMEM, "out of memory building SQL");
+	return p->dest_driver->exec(p->dest, sl_buf_cstr(sql), nparams, params);
+}
+
+static int create_bookkeeping(sl_pipeline *p)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+	qualified(&sql, p->dataset, SL_STATE_TABLE);
+	sl_buf_puts(&sql, " (pipeline_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
+	                  "state VARCHAR NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP)");
+	int rc = exec_sql(p, &sql, 0, NULL);
+	sl_buf_reset(&sql);
+	sl_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+	qualified(&sql, p->dataset, SL_LOADS_TABLE);
+	sl_buf_puts(&sql, " (load_id VARCHAR NOT NULL, pipeline_name VARCHAR NOT NULL, "
+	                  "table_name VARCHAR NOT NULL, rows BIGINT, chunks BIGINT, "
+	                  "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR)");
+	if (!rc)
+		rc = exec_sql(p, &sql, 0, NULL);
+	sl_buf_free(&sql);
+	return rc;
+}
+
+int sl_pipeline_connect(sl_pipeline *p)
+{
+	if (p->dest)
+		return SL_OK;
+	if (!p->dest_url) {
+		int rc = sl_url_parse(&p->dest_url, p->destination);
+		if (rc)
+			return sl_error_wrap("destination");
+	}
+	p->dest_driver = sl_destination_driver_for(p->dest_url);
+	if (!p->dest_driver)
+		return sl_error_last_code();
+	sl_dest_options opts = {p->memory_limit};
+	int rc = p->dest_driver->open(&p->dest, p->dest_url, &opts);
+	if (rc) {
+		p->dest = NULL;
+		return rc;
+	}
+	rc = p->dest_driver->ensure_dataset(p->dest, p->dataset);
+	if (!rc)
+		rc = create_bookkeeping(p);
+	return rc;
+}
+
+int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
+                           const char *cursor, sl_type cursor_type, int precision, int scale)
+{
+	sl_table_state_init(out);
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT state FROM ");
+	qualified(&sql, p->dataset, SL_STATE_TABLE);
+	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2");
+	const char *params[] = {p->name, table};
+	sl_rows *rows = NULL;
+	int rc = sql.failed ? SL_ENOMEM
+	                    : p->dest_driver->query(&rows, p->dest, sl_buf_cstr(&sql), 2, params);
+	sl_buf_free(&sql);
+	if (rc)
+		return rc;
+	int has = rows->ops->next(rows);
+	if (has == 1) {
+		const char *json = rows->ops->get_text(rows, 0, NULL);
+		sl_table_state loaded;
+		rc = sl_table_state_from_json(&loaded, json ? json : "", table, cursor_type, precision,
+		                              scale);
+		/* a state kept for another cursor column does not apply to this one */
+		if (!rc && cursor && loaded.cursor && strcmp(loaded.cursor, cursor) != 0) {
+			uint64_t rows_loaded = loaded.rows_loaded, runs = loaded.runs;
+			sl_table_state_clear(&loaded);
+			loaded.rows_loaded = rows_loaded;
+			loaded.runs = runs;
+		}
+		if (!rc)
+			*out = loaded;
+	} else if (has < 0) {
+		rc = has;
+	}
+	rows->ops->free(rows);
+	if (!rc && !out->table)
+		out->table = sl_strdup(table);
+	if (!rc && cursor && !out->cursor)
+		out->cursor = sl_strdup(cursor);
+	if (!rc && !out->has_last)
+		out->last_value.type = cursor_type, out->last_value.precision = precision,
+		out->last_value.scale = scale;
+	return rc;
+}
+
+int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state)
+{
+	char *json = sl_table_state_to_json(state);
+	if (!json)
+		return SL_ENOMEM;
+	char now[40];
+	sl_now_utc(now, sizeof(now));
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "DELETE FROM ");
+	qualified(&sql, p->dataset, SL_STATE_TABLE);
+	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2");
+	const char *params[] = {p->name, state->table, json, now};
+	int rc = exec_sql(p, &sql, 2, params);
+	sl_buf_reset(&sql);
+	sl_buf_puts(&sql, "INSERT INTO ");
+	qualified(&sql, p->dataset, SL_STATE_TABLE);
+	sl_buf_printf(&sql, " VALUES ($1, $2, $3, %d, CAST($4 AS TIMESTAMP))", SL_STATE_VERSION);
+	if (!rc)
+		rc = exec_sql(p, &sql, 4, params);
+	sl_buf_free(&sql);
+	free(json);
+	return rc;
+}
+
+int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
+                            const char *started, const char *finished, const char *status)
+{
+	char rows[24], chunks[24];
+	snprintf(rows, sizeof(rows), "%llu", (unsigned long long)t->rows_loaded);
+	snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)t->chunks);
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "INSERT INTO ");
+	qualified(&sql, p->dataset, SL_LOADS_TABLE);
+	sl_buf_puts(&sql, " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
+	                  "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8)");
+	const char *params[] = {load_id, p->name, t->table, rows, chunks, started, finished, status};
+	int rc = exec_sql(p, &sql, 8, params);
+	sl_buf_free(&sql);
+	return rc;
+}
+
+/* ---- local mirror -------------------------------------------------------------------------- */
+
+static char *mirror_path(const sl_pipeline *p, const char *file)
+{
+	return sl_printf_alloc("%s/%s/%s", p->pipelines_dir, p->name, file);
+}
+
+static json_t *hints_json(const sl_source_table *t)
+{
+	const sl_incremental *inc = &t->incremental;
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(t->name));
+	if (t->primary_key)
+		json_object_set_new(o, "primary_key", json_string(t->primary_key));
+	if (inc->cursor_path) {
+		json_object_set_new(o, "cursor", json_string(inc->cursor_path));
+		if (inc->initial_value)
+			json_object_set_new(o, "initial_value", json_string(inc->initial_value));
+		if (inc->end_value)
+			json_object_set_new(o, "end_value", json_string(inc->end_value));
+		if (inc->lag)
+			json_object_set_new(o, "lag", json_string(inc->lag));
+		json_object_set_new(o, "row_order", json_integer(inc->row_order));
+		json_object_set_new(o, "last_value_func", json_integer(inc->last_value_func));
+		json_object_set_new(o, "range_start", json_integer(inc->range_start));
+		json_object_set_new(o, "range_end", json_integer(inc->range_end));
+		json_object_set_new(o, "on_cursor_value_missing",
+		                    json_integer(inc->on_cursor_value_missing));
+	}
+	json_object_set_new(o, "write_disposition", json_integer(t->write_disposition));
+	return o;
+}
+
+static int write_json_file(sl_pipeline *p, const char *file, json_t *o, unsigned mode)
+{
+	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *path = mirror_path(p, file);
+	int rc = text && path ? sl_write_file_atomic(path, text, mode) : SL_ENOMEM;
+	free(text);
+	free(path);
+	return rc;
+}
+
+int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source)
+{
+	sl_url *url = NULL;
+	char *redacted = NULL;
+	if (sl_url_parse(&url, source->url) == SL_OK)
+		redacted = sl_url_redacted(url);
+	sl_url_free(url);
+	json_t *o = json_object();
+	json_object_set_new(o, "pipeline_name", json_string(p->name));
+	json_object_set_new(o, "destination", json_string(p->destination));
+	json_object_set_new(o, "dataset_name", json_string(p->dataset));
+	json_object_set_new(o, "source", json_string(redacted ? redacted : ""));
+	json_object_set_new(o, "chunk_size", json_integer((json_int_t)source->chunk_size));
+	json_t *tables = json_array();
+	for (size_t i = 0; i < source->ntables; i++)
+		json_array_append_new(tables, hints_json(&source->tables[i]));
+	json_object_set_new(o, "tables", tables);
+	int rc = write_json_file(p, "pipeline.json", o, 0644);
+	json_decref(o);
+	free(redacted);
+	if (rc)
+		return rc;
+	/* the URL with its password, readable by the owner only, like ~/.pgpass */
+	o = json_object();
+	json_object_set_new(o, "source_url", json_string(source->url));
+	rc = write_json_file(p, "credentials", o, 0600);
+	json_decref(o);
+	return rc;
+}
+
+int sl_pipeline_mirror_state(sl_pipeline *p, const sl_table_state *state)
+{
+	char *path = mirror_path(p, "state.json");
+	if (!path)
+		return SL_ENOMEM;
+	char *old = NULL;
+	json_t *all = NULL;
+	if (sl_read_file(&old, path) == SL_OK)
+		all = json_loads(old, 0, NULL);
+	free(old);
+	sl_error_clear();
+	if (!json_is_object(all)) {
+		json_decref(all);
+		all = json_object();
+	}
+	char *text = sl_table_state_to_json(state);
+	json_t *one = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	free(path);
+	if (!one) {
+		json_decref(all);
+		return SL_ENOMEM;
+	}
+	json_object_set_new(all, state->table, one);
+	int rc = write_json_file(p, "state.json", all, 0644);
+	json_decref(all);
+	return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * source.c — the public sl_source: a SQL database source with its tables, per-table hints and
+ * run limits (dlt's sql_database(...).apply_hints / add_limit).
+ */
+#include "drivers.h"
+#include "source_spec.h"
+#include "url.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+sl_source_table *sl_source_find_table(const sl_source *source, const char *name)
+{
+	for (size_t i = 0; i < source->ntables; i++)
+		if (strcmp(source->tables[i].name, name) == 0)
+			return &source->tables[i];
+	return NULL;
+}
+
+static void clear_incremental(sl_incremental *inc)
+{
+	free((char *)inc->cursor_path);
+	free((char *)inc->initial_value);
+	free((char *)inc->end_value);
+	free((char *)inc->lag);
+	memset(inc, 0, sizeof(*inc));
+}
+
+static void clear_table(sl_source_table *t)
+{
+	free(t->name);
+	free(t->primary_key);
+	clear_incremental(&t->incremental);
+}
+
+void sl_source_free(sl_source *source)
+{
+	if (!source)
+		return;
+	for (size_t i = 0; i < source->ntables; i++)
+		clear_table(&source->tables[i]);
+	free(source->tables);
+	free(source->url);
+	free(source);
+}
+
+int sl_source_sql_database(sl_source **out, const char *url, const char *const *table_names,
+                           size_t chunk_size)
+{
+	*out = NULL;
+	if (!url || !table_names || !table_names[0])
+		return sl_error_set(SL_EINVAL, "a source needs a URL and at least one table");
+	if (chunk_size > SL_MAX_CHUNK_SIZE)
+		return sl_error_set(SL_EINVAL, "chunk size %zu is too large (at most %d)", chunk_size,
+		                    SL_MAX_CHUNK_SIZE);
+	sl_url *parsed;
+	int rc = sl_url_parse(&parsed, url);
+	if (rc)
+		return rc;
+	sl_url_free(parsed);
+
+	sl_source *s = sl_calloc(1, sizeof(*s));
+	if (!s)
+		return SL_ENOMEM;
+	s->chunk_size = chunk_size ? chunk_size : SL_DEFAULT_CHUNK_SIZE;
+	s->url = sl_strdup(url);
+	size_t n = 0;
+	while (table_names[n])
+		n++;
+	s->tables = sl_calloc(n, sizeof(*s->tables));
+	if (!s->url || !s->tables)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		if (!*table_names[i]) {
+			sl_source_free(s);
+			return sl_error_set(SL_EINVAL, "empty table name");
+		}
+		s->tables[i].name = sl_strdup(table_names[i]);
+		if (!s->tables[i].name)
+			goto nomem;
+		s->ntables = i + 1;
+	}
+	*out = s;
+	return SL_OK;
+nomem:
+	sl_source_free(s);
+	return SL_ENOMEM;
+}
+
+static int dup_opt(const char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src && !(*dst = sl_strdup(src)))
+		return SL_ENOMEM;
+	return SL_OK;
+}
+
+int sl_source_apply_hints(sl_source *source, const char *table, const sl_table_hints *hints)
+{
+	if (!source || !table || !hints)
+		return sl_error_set(SL_EINVAL, "sl_source_apply_hints: NULL argument");
+	if (hints->version != SL_TABLE_HINTS_VERSION)
+		return sl_error_set(SL_EINVAL, "sl_table_hints version %u is not supported (expected %d)",
+		                    hints->version, SL_TABLE_HINTS_VERSION);
+	sl_source_table *t = sl_source_find_table(source, table);
+	if (!t)
+		return sl_error_set(SL_ENOTFOUND, "table '%s' is not selected in this source", table);
+	sl_incremental inc = hints->incremental;
+	inc.cursor_path = inc.initial_value = inc.end_value = inc.lag = NULL; /* copies below */
+	char *pk = NULL;
+	int rc = dup_opt((const char **)&pk, hints->primary_key);
+	rc = rc ? rc : dup_opt(&inc.cursor_path, hints->incremental.cursor_path);
+	rc = rc ? rc : dup_opt(&inc.initial_value, hints->incremental.initial_value);
+	rc = rc ? rc : dup_opt(&inc.end_value, hints->incremental.end_value);
+	rc = rc ? rc : dup_opt(&inc.lag, hints->incremental.lag);
+	if (rc) {
+		free(pk);
+		clear_incremental(&inc);
+		return rc;
+	}
+	clear_incremental(&t->incremental);
+	free(t->primary_key);
+	t->incremental = inc;
+	t->primary_key = pk;
+	t->write_disposition = hints->write_disposition;
+	return SL_OK;
+}
+
+int sl_source_add_limit(sl_source *source, size_t max_chunks)
+{
+	if (!source)
+		return sl_error_set(SL_EINVAL, "sl_source_add_limit: NULL source");
+	source->max_chunks = max_chunks;
+	return SL_OK;
+}
+
+int sl_source_set_max_time(sl_source *source, double seconds)
+{
+	if (!source || !(seconds >= 0))
+		return sl_error_set(SL_EINVAL, "max time must be a non-negative number of seconds");
+	source->max_seconds = seconds;
+	return SL_OK;
+}
+
+int sl_source_connect(sl_source_conn **out, const sl_source *source)
+{
+	sl_url *url;
+	int rc = sl_url_parse(&url, source->url);
+	if (rc)
+		return rc;
+	const sl_source_driver *sd = sl_source_driver_for(url);
+	rc = sd ? sd->connect(out, url) : sl_error_last_code();
+	sl_url_free(url);
+	return rc;
+}

@@ -1,0 +1,117 @@
+/*
+ * source.h — the source driver interface. A driver is a static const sl_source_driver listed in
+ * drivers.c; each connection/scan struct of a driver starts with the base struct defined here,
+ * so the pipeline can hold `sl_source_conn *` without knowing the driver (curl's handlers,
+ * SQLite's VFS).
+ *
+ * A driver knows nothing of incremental state: the pipeline hands it a scan plan (data), the
+ * driver renders it to SQL in its own dialect with its own quoting, binds values as parameters
+ * and streams rows into columnar batches.
+ */
+#ifndef SL_SOURCE_H
+#define SL_SOURCE_H
+
+#include "batch.h"
+#include "url.h"
+#include "value.h"
+
+typedef struct sl_source_driver sl_source_driver;
+
+/* Base of every driver's connection struct. */
+typedef struct sl_source_conn {
+	const sl_source_driver *driver;
+} sl_source_conn;
+
+/* Base of every driver's scan struct. */
+typedef struct sl_scan {
+	const sl_source_driver *driver;
+} sl_scan;
+
+/*
+ * What to read. Renders to:
+ *   SELECT <all schema columns>[, <seen flag>] FROM <table>
+ *   WHERE <cursor> >= / > lower   AND <cursor> < / <= upper
+ *         AND (<keyset columns>) > / < (after values)
+ *         [AND cursor IS NOT NULL | OR cursor IS NULL ...]
+ *   ORDER BY <order columns> ASC|DESC   LIMIT n
+ * Every part is optional. `seen flag` is a trailing BOOL column computed by the server:
+ *   (cursor = seen_cursor AND (pk...) <= (seen_pk...))  (>= for descending order)
+ * which tells the pipeline which boundary rows an earlier chunk already loaded, evaluated with the
+ * database's own collation so that it agrees with ORDER BY.
+ */
+typedef struct sl_scan_plan {
+	const sl_table_schema *table;
+
+	int cursor;               /* column index of the cursor, -1: none */
+	const sl_value *lower;    /* NULL: no lower bound */
+	bool lower_inclusive;     /* >= rather than > */
+	const sl_value *upper;    /* NULL: no upper bound */
+	bool upper_inclusive;     /* <= rather than < */
+	/* NULL cursors: 0 exclude them (cursor IS NOT NULL), 1 include them too (OR cursor IS NULL),
+	   only relevant when a bound is set; without bounds and with 0, rows with NULL are still
+	   excluded when cursor >= 0. */
+	bool include_null_cursor;
+
+	/* ORDER BY: these columns (indexes), all in the same direction. */
+	size_t norder;
+	const size_t *order;
+	bool descending;
+
+	/* Keyset continuation: (order columns) > after[] (< when descending); NULL: none. */
+	const sl_value *after;   /* norder values */
+
+	/* Seen flag: when seen_pk != NULL, add the trailing BOOL column described above. */
+	const sl_value *seen_cursor; /* the cursor value */
+	size_t nseen_pk;
+	const size_t *seen_pk_cols;  /* column indexes of the pk */
+	const sl_value *seen_pk;     /* nseen_pk values */
+
+	uint64_t limit; /* 0: none */
+} sl_scan_plan;
+
+/* Cheap figures about a table for `sluice status`; each field -1/NULL when unknown. */
+typedef struct sl_source_stats {
+	char *cursor_max;      /* max (or min for descending) of the cursor as canonical text */
+	int64_t rows_total;    /* COUNT(*) if the driver judges it cheap, else -1 */
+	int64_t rows_after;    /* rows with cursor beyond `after` (COUNT with the bound), else -1 */
+} sl_source_stats;
+
+struct sl_source_driver {
+	unsigned version; /* SL_SOURCE_DRIVER_VERSION */
+	const char *name; /* "mysql", "sqlite", "postgresql" */
+	sl_url_kind kind; /* which URLs it serves */
+
+	/* Connect; errors name the host/database (never the password). */
+	int (*connect)(sl_source_conn **out, const sl_url *url);
+	void (*disconnect)(sl_source_conn *conn);
+
+	/* Reflect `table` ("name" or "schema.name"); SL_ENOTFOUND names table and database. */
+	int (*reflect)(sl_table_schema **out, sl_source_conn *conn, const char *table);
+
+	/* Start a scan. The plan and the values it points to must outlive the scan. */
+	int (*scan_open)(sl_scan **out, sl_source_conn *conn, const sl_scan_plan *plan);
+
+	/*
+	 * Append rows to `batch` (created by sl_batch_new for the plan's table, with one extra column
+	 * when the plan has a seen flag) until it is full or the result ends. Returns the number of
+	 * rows added; 0 means the result is exhausted. Negative on error.
+	 */
+	int (*scan_next)(sl_scan *scan, sl_batch *batch);
+
+	/* End a scan, finished or not, quickly (without draining a huge remaining result). */
+	void (*scan_close)(sl_scan *scan);
+
+	/* Figures for status (may be NULL: unsupported). `after` may be NULL. */
+	int (*stats)(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
+	             int cursor, bool descending, const sl_value *after);
+
+	/* Warnings collected while scanning (e.g. "created: 3 zero dates loaded as NULL"), one per
+	   line, or NULL. Owned by the connection. May be NULL. */
+	const char *(*warnings)(sl_source_conn *conn);
+};
+
+#define SL_SOURCE_DRIVER_VERSION 1
+
+void sl_source_stats_clear(sl_source_stats *stats);
+
+#endif

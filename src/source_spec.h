@@ -1,0 +1,36 @@
+/*
+ * source_spec.h — what a user asked to load (the public sl_source): a URL, the tables, their
+ * hints, the chunk size and the run limits. Pure data; nothing connects until a pipeline runs.
+ */
+#ifndef SL_SOURCE_SPEC_H
+#define SL_SOURCE_SPEC_H
+
+#include "common.h"
+
+#define SL_DEFAULT_CHUNK_SIZE 50000
+#define SL_MAX_CHUNK_SIZE 100000000
+
+typedef struct sl_source_table {
+	char *name;           /* as selected: "family" or "schema.family" */
+	char *primary_key;    /* hint, NULL: reflected */
+	sl_incremental incremental; /* strings owned (copies of the hint's) */
+	sl_write_disposition write_disposition;
+} sl_source_table;
+
+struct sl_source {
+	char *url;            /* as given; holds the password: never print it */
+	size_t ntables;
+	sl_source_table *tables;
+	size_t chunk_size;
+	size_t max_chunks;    /* 0: none */
+	double max_seconds;   /* 0: none */
+};
+
+/* The table spec called `name`, or NULL. */
+sl_source_table *sl_source_find_table(const sl_source *source, const char *name);
+
+/* Connect to the source's database with the driver its URL names. */
+struct sl_source_conn;
+int sl_source_connect(struct sl_source_conn **out, const sl_source *source);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * state.c — per-table incremental state and its JSON form, plus the small file helpers used for
+ * the local mirror of the state.
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void sl_table_state_init(sl_table_state *state)
+{
+	memset(state, 0, sizeof(*state));
+	state->last_value = (sl_value)SL_VALUE_INIT;
+}
+
+static void clear_pk(sl_table_state *state)
+{
+	for (size_t i = 0; i < state->npk; i++)
+		free(state->last_pk[i]);
+	free(state->last_pk);
+	state->last_pk = NULL;
+	state->npk = 0;
+}
+
+void sl_table_state_clear(sl_table_state *state)
+{
+	free(state->table);
+	free(state->cursor);
+	sl_value_clear(&state->last_value);
+	clear_pk(state);
+	free(state->hashes);
+	sl_table_state_init(state);
+}
+
+int sl_table_state_add_hash(sl_table_state *state, uint64_t hash)
+{
+	if (sl_table_state_has_hash(state, hash))
+		return SL_OK;
+	uint64_t *h = sl_realloc(state->hashes, (state->nhashes + 1) * sizeof(*h));
+	if (!h)
+		return SL_ENOMEM;
+	h[state->nhashes++] = hash;
+	state->hashes = h;
+	return SL_OK;
+}
+
+bool sl_table_state_has_hash(const sl_table_state *state, uint64_t hash)
+{
+	/* Linear: the set only holds rows sharing one cursor value, and only in hash mode. */
+	for (size_t i = 0; i < state->nhashes; i++)
+		if (state->hashes[i] == hash)
+			return true;
+	return false;
+}
+
+char *sl_table_state_to_json(const sl_table_state *state)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "version", json_integer(SL_STATE_VERSION));
+	json_object_set_new(o, "table", json_string(state->table ? state->table : ""));
+	if (state->cursor) {
+		json_object_set_new(o, "cursor", json_string(state->cursor));
+		json_object_set_new(o, "cursor_type", json_string(sl_type_name(state->last_value.type)));
+	}
+	if (state->has_last) {
+		char *text = sl_value_to_text(&state->last_value);
+		json_object_set_new(o, "last_value", text ? json_stringn(text, strlen(text)) : json_null());
+		free(text);
+	}
+	if (state->npk) {
+		json_t *pk = json_array();
+		for (size_t i = 0; i < state->npk; i++)
+			json_array_append_new(pk, json_string(state->last_pk[i]));
+		json_object_set_new(o, "last_pk", pk);
+	}
+	if (state->nhashes) {
+		json_t *h = json_array();
+		char hex[17];
+		for (size_t i = 0; i < state->nhashes; i++) {
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)state->hashes[i]);
+			json_array_append_new(h, json_string(hex));
+		}
+		json_object_set_new(o, "boundary_hashes", h);
+	}
+	json_object_set_new(o, "rows_loaded", json_integer((json_int_t)state->rows_loaded));
+	json_object_set_new(o, "runs", json_integer((json_int_t)state->runs));
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!text)
+		sl_error_set(SL_ENOMEM, "out of memory serialising state");
+	return text;
+}
+
+static int bad_state(const char *table, const char *what)
+{
+	return sl_error_set(SL_ESTATE, "state of table '%s' is invalid: %s", table, what);
+}
+
+static int read_pk(sl_table_state *out, json_t *pk, const char *table)
+{
+	if (!json_is_array(pk))
+		return bad_state(table, "last_pk is not an array");
+	size_t n = json_array_size(pk);
+	out->last_pk = sl_calloc(n, sizeof(char *));
+	if (!out->last_pk)
+		return SL_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(pk, i));
+		if (!s)
+			return bad_state(table, "last_pk holds a non-string");
+		out->last_pk[i] = sl_strdup(s);
+		if (!out->last_pk[i])
+			return SL_ENOMEM;
+		out->npk = i + 1;
+	}
+	return SL_OK;
+}
+
+static int read_hashes(sl_table_state *out, json_t *h, const char *table)
+{
+	if (!json_is_array(h))
+		return bad_state(table, "boundary_hashes is not an array");
+	for (size_t i = 0; i < json_array_size(h); i++) {
+		const char *s = json_string_value(json_array_get(h, i));
+		char *end;
+		if (!s || strlen(s) != 16)
+			return bad_state(table, "boundary_hashes holds a malformed hash");
+		errno = 0;
+		unsigned long long v = strtoull(s, &end, 16);
+		if (errno || *end)
+			return bad_state(table, "boundary_hashes holds a malformed hash");
+		int rc = sl_table_state_add_hash(out, v);
+		if (rc)
+			return rc;
+	}
+	return SL_OK;
+}
+
+static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type type,
+                      int precision, int scale)
+{
+	json_t *v = json_object_get(o, "version");
+	if (!json_is_integer(v))
+		return bad_state(table, "no version");
+	if (json_integer_value(v) > SL_STATE_VERSION)
+		return sl_error_set(SL_ESTATE,
+		                    "state of table '%s' was written by a newer sluice (state version %lld, "
+		                    "this sluice reads up to %d); upgrade sluice",
+		                    table, (long long)json_integer_value(v), SL_STATE_VERSION);
+	out->table = sl_strdup(table);
+	const char *cursor = json_string_value(json_object_get(o, "cursor"));
+	if (cursor && !(out->cursor = sl_strdup(cursor)))
+		return SL_ENOMEM;
+	json_t *last = json_object_get(o, "last_value");
+	if (json_is_string(last)) {
+		if (sl_value_parse(&out->last_value, type, precision, scale, json_string_value(last)))
+			return sl_error_wrap("state of table '%s': last_value", table);
+		out->has_last = true;
+	}
+	json_t *pk = json_object_get(o, "last_pk");
+	if (pk && read_pk(out, pk, table))
+		return sl_error_last_code();
+	json_t *h = json_object_get(o, "boundary_hashes");
+	if (h && read_hashes(out, h, table))
+		return sl_error_last_code();
+	out->rows_loaded = (uint64_t)json_integer_value(json_object_get(o, "rows_loaded"));
+	out->runs = (uint64_t)json_integer_value(json_object_get(o, "runs"));
+	return SL_OK;
+}
+
+int sl_table_state_from_json(sl_table_state *out, const char *json, const char *table,
+                             sl_type cursor_type, int precision, int scale)
+{
+	json_error_t jerr;
+	sl_table_state_init(out);
+	json_t *o = json_loads(json, 0, &jerr);
+	if (!o || !json_is_object(o)) {
+		json_decref(o);
+		return sl_error_set(SL_ESTATE, "state of table '%s' is not valid JSON: %s", table,
+		                    jerr.text);
+	}
+	int rc = read_state(out, o, table, cursor_type, precision, scale);
+	json_decref(o);
+	if (rc)
+		sl_table_state_clear(out);
+	return rc;
+}
+
+/* ---- files --------------------------------------------------------------------------------- */
+
+static int make_parents(const char *path)
+{
+	char *dir = sl_strdup(path);
+	if (!dir)
+		return SL_ENOMEM;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			int rc = sl_error_set(SL_EIO, "cannot create directory '%s': %s", dir,
+			                      strerror(errno));
+			free(dir);
+			return rc;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return SL_OK;
+}
+
+int sl_write_file_atomic(const char *path, const char *text, unsigned mode)
+{
+	int rc = make_parents(path);
+	if (rc)
+		return rc;
+	char *tmp = sl_printf_alloc("%s.tmp.%ld", path, (long)getpid());
+	if (!tmp)
+		return SL_ENOMEM;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		rc = sl_error_set(SL_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		return rc;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		rc = sl_error_set(SL_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+int sl_read_file(char **out, const char *path)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		if (errno == ENOENT)
+			return sl_error_set(SL_ENOTFOUND, "file '%s' not found", path);
+		return sl_error_set(SL_EIO, "cannot read '%s': %s", path, strerror(errno));
+	}
+	sl_buf buf = SL_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sl_buf_append(&buf, chunk, n);
+	int failed = ferror(f);
+	fclose(f);
+	if (failed) {
+		sl_buf_free(&buf);
+		return sl_error_set(SL_EIO, "cannot read '%s'", path);
+	}
+	*out = sl_buf_detach(&buf);
+	return *out ? SL_OK : SL_ENOMEM;
+}

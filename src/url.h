@@ -1,0 +1,59 @@
+/*
+ * url.h — SQLAlchemy-style connection URLs, parsed into their parts.
+ *
+ *   scheme[+driver]://[user[:password]@][host|[ipv6]][:port][/database][?key=value&...]
+ *   sqlite:///relative.db   sqlite:////absolute.db   duckdb:///file.duckdb
+ *
+ * Every part is percent-decoded. The password is kept only in `password` and never appears in
+ * sl_url_redacted() or in any error message.
+ */
+#ifndef SL_URL_H
+#define SL_URL_H
+
+#include "common.h"
+
+typedef enum sl_url_kind {
+	SL_URL_MYSQL,    /* mysql, mysql+pymysql, mysql+mysqldb, mariadb, mariadb+mariadbconnector */
+	SL_URL_POSTGRES, /* postgresql, postgres, postgresql+psycopg2 (+ other drivers) */
+	SL_URL_SQLITE,   /* sqlite */
+	SL_URL_DUCKDB    /* duckdb */
+} sl_url_kind;
+
+typedef struct sl_url_option {
+	char *key;
+	char *value;
+} sl_url_option;
+
+typedef struct sl_url {
+	sl_url_kind kind;
+	char *scheme;   /* as written before "+" or "://", lower case: "mysql", "postgresql" */
+	char *driver;   /* after "+" ("pymysql"), or NULL */
+	char *user;     /* NULL if absent */
+	char *password; /* NULL if absent ("" if given empty) */
+	char *host;     /* NULL if absent; IPv6 without brackets */
+	int port;       /* 0 if absent */
+	char *database; /* NULL if absent; for sqlite/duckdb the file path ("x.db", "/abs/x.db"),
+	                   ":memory:" for sqlite:// with no path */
+	size_t noptions;
+	sl_url_option *options; /* query options in order, decoded */
+} sl_url;
+
+/*
+ * Parse `text`. On failure returns SL_EURL with a last error that says what is wrong and at
+ * which character position, quoting the URL with any password replaced by "***".
+ */
+int sl_url_parse(sl_url **out, const char *text);
+
+/* The value of query option `key` (case-sensitive), or NULL. */
+const char *sl_url_option_get(const sl_url *url, const char *key);
+
+/* The URL re-assembled with the password shown as "***" (caller frees). NULL on ENOMEM. */
+char *sl_url_redacted(const sl_url *url);
+
+/* Redact the password in a raw URL string without parsing it fully (caller frees); used for
+   messages about URLs that failed to parse. */
+char *sl_url_redact_text(const char *text);
+
+void sl_url_free(sl_url *url);
+
+#endif
