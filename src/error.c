@@ -67,7 +67,7 @@ int sl_error_wrap(const char *fmt, ...)
 	size_t n = strlen(prefix);
 	size_t cap = sizeof(last_error.message);
 	memcpy(last_error.message, prefix, n);
-	if (n + 2 < cap) {
+	if (old[0] && n + 2 < cap) { /* no dangling ": " when there was no message */
 		memcpy(last_error.message + n, ": ", 2);
 		n += 2;
 		size_t rest = strlen(old);

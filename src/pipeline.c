@@ -277,6 +277,14 @@ static int open_scan(table_run *r)
 {
 	const sl_source_driver *sd = r->conn->driver;
 	r->query_read = 0;
+	/* the batch carries the seen flag column only while the plan asks for it */
+	size_t want = r->schema->ncolumns + (r->inc.plan.seen_pk ? 1 : 0);
+	if (!r->batch || r->batch->ncolumns != want) {
+		sl_batch_free(r->batch);
+		r->batch = sl_batch_new(r->schema, want - r->schema->ncolumns);
+		if (!r->batch)
+			return SL_ENOMEM;
+	}
 	int rc = sd->scan_open(&r->scan, r->conn, &r->inc.plan);
 	if (rc)
 		r->scan = NULL;
@@ -453,9 +461,8 @@ static int prepare_table(table_run *r)
 		return rc;
 	if (limited && !max_rows && r->inc.mode == SL_BOUNDARY_KEYSET)
 		r->inc.plan.limit = 0; /* time limit only: stream, stop between chunks */
-	r->batch = sl_batch_new(r->schema, 1);
 	r->keep = sl_calloc(SL_BATCH_CAPACITY, sizeof(bool));
-	if (!r->batch || !r->keep)
+	if (!r->keep)
 		return SL_ENOMEM;
 	return prepare_target(r);
 }

@@ -155,6 +155,7 @@ int sl_schema_set_primary_key(sl_table_schema *schema, const char *columns)
 			sl_error_set(SL_ENOTFOUND, "primary key column '%s' not found in table '%s'", name,
 			             schema->name);
 			free(name);
+			schema->npk = 0; /* no partial key */
 			return SL_ENOTFOUND;
 		}
 		free(name);
