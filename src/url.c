@@ -38,13 +38,13 @@ static const struct {
 /* Where the parts of a URL lie, found without validating anything (shared with redaction). */
 typedef struct layout {
 	size_t len;
-	size_t sep;        /* offset of the first "://", NONE if absent */
+	size_t sep;	   /* offset of the first "://", NONE if absent */
 	bool plain_scheme; /* the text before sep is made of scheme characters only */
-	size_t auth;       /* authority [auth, auth_end): after "://" up to the first '/' or '?' */
+	size_t auth;	   /* authority [auth, auth_end): after "://" up to the first '/' or '?' */
 	size_t auth_end;
-	size_t at;       /* last '@' in the authority, NONE if absent */
+	size_t at;	 /* last '@' in the authority, NONE if absent */
 	size_t stray_at; /* an '@' after the authority that may end a user info, NONE if absent */
-	bool has_pw;     /* [pw_start, pw_end) is secret and shown as "***" */
+	bool has_pw;	 /* [pw_start, pw_end) is secret and shown as "***" */
 	size_t pw_start;
 	size_t pw_end;
 } layout;
@@ -287,12 +287,13 @@ static int decode(const parser *p, size_t s, size_t e, int flags, const char *pa
 			if (hi < 0 || lo < 0) {
 				bool cut = i + 2 >= e;
 				snprintf(rest, sizeof rest, "in %s%s", part,
-					 strcmp(part, "password") == 0 ? "; write a literal '%' as %25"
-									: "");
+					 strcmp(part, "password") == 0
+						 ? "; write a literal '%' as %25"
+						 : "");
 				free(dst);
 				return fail(p, i,
-					    cut ? "truncated percent escape" : "bad percent escape", i,
-					    cut ? e - i : 3, rest);
+					    cut ? "truncated percent escape" : "bad percent escape",
+					    i, cut ? e - i : 3, rest);
 			}
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
@@ -464,9 +465,10 @@ static int parse_authority(const parser *p, sl_url *url)
 	int rc;
 	char what[128];
 	if (l->stray_at != NONE) {
-		return fail(p, l->stray_at, "ambiguous '@' after the host:", NONE, 0,
-			    "percent-encode '/', '?' and '@' in user names and passwords (%2F, %3F, "
-			    "%40) and '@' elsewhere as %40");
+		return fail(
+			p, l->stray_at, "ambiguous '@' after the host:", NONE, 0,
+			"percent-encode '/', '?' and '@' in user names and passwords (%2F, %3F, "
+			"%40) and '@' elsewhere as %40");
 	}
 	size_t hp = l->auth;
 	if (l->at != NONE) {
@@ -487,7 +489,8 @@ static int parse_authority(const parser *p, sl_url *url)
 	if (is_file_kind(url->kind)) {
 		if (hp == l->auth_end)
 			return SL_OK;
-		snprintf(what, sizeof what, "%s URLs have no host; use %s:///relative.db or %s:////absolute.db",
+		snprintf(what, sizeof what,
+			 "%s URLs have no host; use %s:///relative.db or %s:////absolute.db",
 			 url->scheme, url->scheme, url->scheme);
 		return fail(p, hp, what, NONE, 0, "");
 	}
