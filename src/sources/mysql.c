@@ -1,0 +1,1945 @@
+/*
+ * mysql.c — the MySQL/MariaDB source driver (libmariadb).
+ *
+ * Reflection reads information_schema. Scans use the binary protocol only: a prepared statement,
+ * executed and fetched row by row without buffering the result on the client, into result
+ * buffers bound once per scan; each fetched row is decoded straight into the batch's typed arrays
+ * (strings and blobs copied into the batch arena, long values fetched with
+ * mysql_stmt_fetch_column when they outgrow their bound buffer).
+ *
+ * Every session runs with time_zone '+00:00' (so TIMESTAMP values arrive as UTC) and character set
+ * utf8mb4 (so the server converts latin1 and other column charsets to UTF-8).
+ *
+ * Abandoning a scan: libmariadb drains an unfinished unbuffered result row by row when the
+ * statement is closed, which takes as long as reading the rest of the table. So a scan closed
+ * before its result is exhausted closes the whole connection instead (the server sees the socket
+ * go away and stops the query), and the connection is reopened lazily by the next call.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "drivers.h"
+
+#include <mysql.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define MY_DEFAULT_PORT	     3306
+#define MY_BYTES_MIN	     64		 /* smallest bound buffer of a string/blob column */
+#define MY_BYTES_MAX	     (16 * 1024) /* larger values are fetched with mysql_stmt_fetch_column */
+#define MY_NET_WRITE_TIMEOUT 3600 /* seconds the server waits on us while we commit a chunk */
+#define MICROS_PER_SEC	     INT64_C(1000000)
+#define MICROS_PER_DAY	     (INT64_C(86400) * MICROS_PER_SEC)
+
+/* ---- connection ----------------------------------------------------------------------------- */
+
+enum my_ssl_mode {
+	MY_SSL_DEFAULT,
+	MY_SSL_DISABLED,
+	MY_SSL_PREFERRED,
+	MY_SSL_REQUIRED,
+	MY_SSL_VERIFY_CA,
+	MY_SSL_VERIFY_IDENTITY
+};
+
+/* What it takes to (re)open the session; kept because an abandoned scan closes the session. */
+typedef struct my_params {
+	char *host;	/* NULL: localhost through the unix socket */
+	unsigned port;	/* 0: default */
+	char *user;	/* NULL: libmariadb's default (the login name) */
+	char *password; /* NULL: none; wiped when the connection is freed */
+	char *database; /* NULL: none selected */
+	char *socket;	/* unix_socket option, or NULL */
+	char *charset;	/* utf8mb4 unless the URL says utf8/utf8mb3 */
+	char *ssl_ca, *ssl_cert, *ssl_key;
+	enum my_ssl_mode ssl_mode;
+	unsigned connect_timeout, read_timeout; /* seconds, 0: library default */
+} my_params;
+
+/* One warning line: `count` > 0 makes it "table.col: N <what>". */
+typedef struct my_warning {
+	char *column; /* "table.col" */
+	char *what;
+	uint64_t count;
+	bool counted;
+} my_warning;
+
+typedef struct my_conn {
+	sl_source_conn base;
+	my_params p;
+	MYSQL *db;	 /* NULL after an abandoned scan: reopened by the next call */
+	bool is_mariadb; /* MariaDB has CHECK_CONSTRAINTS.TABLE_NAME and JSON as LONGTEXT */
+	bool busy;	 /* a scan is open (until scan_close, even when read to the end) */
+	char where[300]; /* "127.0.0.1:3306" or "localhost (socket ...)" for messages */
+	my_warning *warnings;
+	size_t nwarnings;
+	char *warnings_text; /* rendered by warnings(), owned */
+	bool warnings_dirty; /* warnings changed since warnings_text was rendered */
+} my_conn;
+
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	volatile char *v = s;
+	while (*v)
+		*v++ = 0;
+	free(s);
+}
+
+static void params_clear(my_params *p)
+{
+	free(p->host);
+	free(p->user);
+	wipe_free(p->password);
+	free(p->database);
+	free(p->socket);
+	free(p->charset);
+	free(p->ssl_ca);
+	free(p->ssl_cert);
+	free(p->ssl_key);
+	memset(p, 0, sizeof(*p));
+}
+
+static int dup_opt(char **out, const char *s)
+{
+	if (!s)
+		return SL_OK;
+	*out = sl_strdup(s);
+	return *out ? SL_OK : SL_ENOMEM;
+}
+
+static int parse_seconds(unsigned *out, const char *key, const char *text)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < 0 || v > 86400 * 365)
+		return sl_error_set(SL_EURL,
+				    "MySQL URL option %s=%s: expected seconds (0..31536000)", key,
+				    text);
+	*out = (unsigned)v;
+	return SL_OK;
+}
+
+static int parse_ssl_mode(enum my_ssl_mode *out, const char *text)
+{
+	static const struct {
+		const char *name;
+		enum my_ssl_mode mode;
+	} modes[] = {
+		{"DISABLED", MY_SSL_DISABLED},
+		{"PREFERRED", MY_SSL_PREFERRED},
+		{"REQUIRED", MY_SSL_REQUIRED},
+		{"VERIFY_CA", MY_SSL_VERIFY_CA},
+		{"VERIFY_IDENTITY", MY_SSL_VERIFY_IDENTITY},
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(modes); i++) {
+		if (strcasecmp(text, modes[i].name) == 0) {
+			*out = modes[i].mode;
+			return SL_OK;
+		}
+	}
+	return sl_error_set(SL_EURL,
+			    "MySQL URL option ssl_mode=%s: expected DISABLED, PREFERRED, REQUIRED, "
+			    "VERIFY_CA or VERIFY_IDENTITY",
+			    text);
+}
+
+static int apply_option(my_params *p, const char *key, const char *value)
+{
+	if (strcmp(key, "unix_socket") == 0)
+		return dup_opt(&p->socket, value);
+	if (strcmp(key, "charset") == 0) {
+		/* Batches hold UTF-8 text: only the UTF-8 character sets make sense. */
+		if (strcasecmp(value, "utf8mb4") && strcasecmp(value, "utf8mb3") &&
+		    strcasecmp(value, "utf8"))
+			return sl_error_set(
+				SL_EURL,
+				"MySQL URL option charset=%s: sluice reads text as UTF-8; "
+				"use utf8mb4 (default) or utf8mb3",
+				value);
+		free(p->charset);
+		p->charset = NULL;
+		return dup_opt(&p->charset, value);
+	}
+	if (strcmp(key, "ssl_mode") == 0)
+		return parse_ssl_mode(&p->ssl_mode, value);
+	if (strcmp(key, "ssl_ca") == 0)
+		return dup_opt(&p->ssl_ca, value);
+	if (strcmp(key, "ssl_cert") == 0)
+		return dup_opt(&p->ssl_cert, value);
+	if (strcmp(key, "ssl_key") == 0)
+		return dup_opt(&p->ssl_key, value);
+	if (strcmp(key, "connect_timeout") == 0)
+		return parse_seconds(&p->connect_timeout, key, value);
+	if (strcmp(key, "read_timeout") == 0)
+		return parse_seconds(&p->read_timeout, key, value);
+	return sl_error_set(SL_EURL,
+			    "unknown MySQL URL option '%s' (known: unix_socket, charset, ssl_mode, "
+			    "ssl_ca, ssl_cert, ssl_key, connect_timeout, read_timeout)",
+			    key);
+}
+
+static int params_from_url(my_params *p, const sl_url *url)
+{
+	memset(p, 0, sizeof(*p));
+	p->port = url->port > 0 ? (unsigned)url->port : 0;
+	int rc = dup_opt(&p->host, url->host);
+	if (!rc)
+		rc = dup_opt(&p->user, url->user);
+	if (!rc)
+		rc = dup_opt(&p->password, url->password);
+	if (!rc && url->database && url->database[0])
+		rc = dup_opt(&p->database, url->database);
+	if (!rc)
+		rc = dup_opt(&p->charset, "utf8mb4");
+	for (size_t i = 0; !rc && i < url->noptions; i++)
+		rc = apply_option(p, url->options[i].key, url->options[i].value);
+	return rc;
+}
+
+static bool uses_socket(const my_params *p)
+{
+	return !p->host || strcmp(p->host, "localhost") == 0;
+}
+
+static void describe_where(my_conn *c)
+{
+	const my_params *p = &c->p;
+	if (uses_socket(p))
+		snprintf(c->where, sizeof(c->where), "localhost (socket %s)",
+			 p->socket ? p->socket : "default");
+	else if (strchr(p->host, ':'))
+		snprintf(c->where, sizeof(c->where), "[%s]:%u", p->host,
+			 p->port ? p->port : MY_DEFAULT_PORT);
+	else
+		snprintf(c->where, sizeof(c->where), "%s:%u", p->host,
+			 p->port ? p->port : MY_DEFAULT_PORT);
+}
+
+static void set_ssl_options(MYSQL *db, const my_params *p)
+{
+	my_bool on = 1, off = 0;
+	if (p->ssl_mode != MY_SSL_DISABLED && (p->ssl_ca || p->ssl_cert || p->ssl_key))
+		mysql_ssl_set(db, p->ssl_key, p->ssl_cert, p->ssl_ca, NULL, NULL);
+	switch (p->ssl_mode) {
+	case MY_SSL_DEFAULT:
+		break;
+	case MY_SSL_DISABLED:
+		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &off);
+		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+		break;
+	case MY_SSL_PREFERRED:
+		/* use_ssl without enforcement: TLS when the server offers it */
+		mysql_ssl_set(db, p->ssl_key, p->ssl_cert, p->ssl_ca, NULL, NULL);
+		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+		break;
+	case MY_SSL_REQUIRED:
+		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &on);
+		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+		break;
+	case MY_SSL_VERIFY_CA:
+	case MY_SSL_VERIFY_IDENTITY:
+		/* libmariadb checks the chain and the host name together */
+		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &on);
+		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+		break;
+	}
+}
+
+/*
+ * libmariadb 3.x connects non-blocking and then reports EINPROGRESS (115) instead of the real
+ * cause. To say "Connection refused" or "No route to host", try one plain blocking connect to
+ * the same address (only on this failure path, bounded by the connect timeout).
+ */
+static bool probe_tcp(char *out, size_t size, const my_params *p)
+{
+	char port[16];
+	snprintf(port, sizeof(port), "%u", p->port ? p->port : MY_DEFAULT_PORT);
+	struct addrinfo hints = {0}, *res = NULL;
+	hints.ai_socktype = SOCK_STREAM;
+	int gai = getaddrinfo(p->host, port, &hints, &res);
+	if (gai != 0) {
+		snprintf(out, size, "%s", gai_strerror(gai));
+		return true;
+	}
+	int err = 0;
+	for (struct addrinfo *a = res; a; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		struct timeval tv = {p->connect_timeout ? (time_t)p->connect_timeout : 10, 0};
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		err = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+		close(fd);
+		if (!err)
+			break;
+	}
+	freeaddrinfo(res);
+	if (!err)
+		return false; /* reachable now: keep libmariadb's own message */
+	return strerror_r(err == EINPROGRESS ? ETIMEDOUT : err, out, size) == 0;
+}
+
+/* libmariadb ends connect errors with the OS errno in parentheses: "... (111)". */
+static bool os_error_text(char *out, size_t size, const char *msg)
+{
+	const char *open = strrchr(msg, '(');
+	if (!open)
+		return false;
+	char *end;
+	errno = 0;
+	long e = strtol(open + 1, &end, 10);
+	if (errno || end == open + 1 || *end != ')' || e <= 0 || e > 4095)
+		return false;
+	return strerror_r((int)e, out, size) == 0;
+}
+
+static int connect_error(my_conn *c, MYSQL *db)
+{
+	unsigned no = mysql_errno(db);
+	const char *msg = mysql_error(db);
+	const char *user = c->p.user ? c->p.user : "";
+	switch (no) {
+	case 1044: /* ER_DBACCESS_DENIED_ERROR (also for a database that does not exist) */
+		return sl_error_set(SL_EAUTH,
+				    "access denied for user '%s' to database '%s' on %s (MySQL %u)",
+				    user, c->p.database ? c->p.database : "", c->where, no);
+	case 1045: /* ER_ACCESS_DENIED_ERROR */
+	case 1698: /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
+	case 1251: /* ER_NOT_SUPPORTED_AUTH_MODE */
+	case 2059: /* CR_AUTH_PLUGIN_CANNOT_LOAD */
+		return sl_error_set(SL_EAUTH, "access denied for user '%s' to %s (MySQL %u)", user,
+				    c->where, no);
+	case 1049: /* ER_BAD_DB_ERROR */
+		return sl_error_set(SL_ENOTFOUND, "unknown database '%s' on %s (MySQL %u)",
+				    c->p.database ? c->p.database : "", c->where, no);
+	default:
+		break;
+	}
+	char os[256];
+	if ((no == 2002 || no == 2003) && !uses_socket(&c->p) && strstr(msg, "(115)") &&
+	    probe_tcp(os, sizeof(os), &c->p))
+		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->where, os);
+	if (no >= 2000 && no < 3000 && os_error_text(os, sizeof(os), msg))
+		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->where, os);
+	if (no >= 2000 && no < 3000)
+		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s (MySQL %u)",
+				    c->where, msg, no);
+	return sl_error_set(SL_ESOURCE, "connecting to MySQL at %s: %s (MySQL %u)", c->where, msg,
+			    no);
+}
+
+static int session_setup(my_conn *c)
+{
+	char sql[128];
+	unsigned wt =
+		c->p.read_timeout > MY_NET_WRITE_TIMEOUT ? c->p.read_timeout : MY_NET_WRITE_TIMEOUT;
+	/* net_write_timeout: the server must keep a paused stream open while a chunk commits. */
+	snprintf(sql, sizeof(sql), "SET time_zone = '+00:00', net_write_timeout = %u", wt);
+	if (mysql_query(c->db, sql) != 0)
+		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where, sql,
+				    mysql_error(c->db), mysql_errno(c->db));
+	/* SET NAMES, and libmariadb learns the charset too (for escaping) */
+	if (mysql_set_character_set(c->db, c->p.charset) != 0)
+		return sl_error_set(SL_ESOURCE, "MySQL at %s: SET NAMES %s: %s (MySQL %u)",
+				    c->where, c->p.charset, mysql_error(c->db), mysql_errno(c->db));
+	const char *info = mysql_get_server_info(c->db);
+	c->is_mariadb = info && strstr(info, "MariaDB") != NULL;
+	return SL_OK;
+}
+
+static int session_open(my_conn *c)
+{
+	const my_params *p = &c->p;
+	MYSQL *db = mysql_init(NULL);
+	if (!db)
+		return sl_error_set(SL_ENOMEM, "MySQL: out of memory in mysql_init");
+	mysql_options(db, MYSQL_SET_CHARSET_NAME, p->charset);
+	if (p->connect_timeout)
+		mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &p->connect_timeout);
+	if (p->read_timeout) {
+		mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &p->read_timeout);
+		mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &p->read_timeout);
+	}
+	set_ssl_options(db, p);
+	const char *host = p->host ? p->host : "localhost";
+	if (!mysql_real_connect(db, host, p->user, p->password, p->database, p->port, p->socket,
+				0)) {
+		int rc = connect_error(c, db);
+		mysql_close(db);
+		return rc;
+	}
+	/* libmariadb 3.3 falls back to plain text when the server has no TLS, even when enforced */
+	if (p->ssl_mode >= MY_SSL_REQUIRED && !mysql_get_ssl_cipher(db)) {
+		mysql_close(db);
+		return sl_error_set(SL_ECONNECT,
+				    "cannot connect to MySQL at %s: the server does not offer TLS "
+				    "(ssl_mode=REQUIRED or stricter)",
+				    c->where);
+	}
+	c->db = db;
+	int rc = session_setup(c);
+	if (rc) {
+		mysql_close(db);
+		c->db = NULL;
+	}
+	return rc;
+}
+
+/* The session, reopened if an abandoned scan closed it. */
+static int session_ready(my_conn *c)
+{
+	if (c->busy)
+		return sl_error_set(SL_EINVAL,
+				    "MySQL at %s: a scan is still open on this connection",
+				    c->where);
+	return c->db ? SL_OK : session_open(c);
+}
+
+static void session_drop(my_conn *c)
+{
+	if (c->db)
+		mysql_close(c->db);
+	c->db = NULL;
+}
+
+static int my_connect(sl_source_conn **out, const sl_url *url)
+{
+	*out = NULL;
+	my_conn *c = sl_calloc(1, sizeof(*c));
+	if (!c)
+		return SL_ENOMEM;
+	c->base.driver = &sl_mysql_source;
+	int rc = params_from_url(&c->p, url);
+	if (!rc) {
+		describe_where(c);
+		rc = session_open(c);
+	}
+	if (rc) {
+		params_clear(&c->p);
+		free(c);
+		return rc;
+	}
+	*out = &c->base;
+	return SL_OK;
+}
+
+static void my_disconnect(sl_source_conn *conn)
+{
+	my_conn *c = (my_conn *)conn;
+	if (!c)
+		return;
+	session_drop(c);
+	for (size_t i = 0; i < c->nwarnings; i++) {
+		free(c->warnings[i].column);
+		free(c->warnings[i].what);
+	}
+	free(c->warnings);
+	free(c->warnings_text);
+	params_clear(&c->p);
+	free(c);
+}
+
+/* ---- warnings ------------------------------------------------------------------------------- */
+
+/* Add `count` to the warning (table.col, what), creating it; counted=false: a plain note. */
+static int warn(my_conn *c, const char *table, const char *col, const char *what, bool counted,
+		uint64_t count)
+{
+	char key[512];
+	snprintf(key, sizeof(key), "%s.%s", table, col);
+	for (size_t i = 0; i < c->nwarnings; i++) {
+		my_warning *w = &c->warnings[i];
+		if (strcmp(w->column, key) == 0 && strcmp(w->what, what) == 0) {
+			w->count += count;
+			c->warnings_dirty |= count > 0;
+			return SL_OK;
+		}
+	}
+	my_warning *grown = sl_realloc(c->warnings, (c->nwarnings + 1) * sizeof(*grown));
+	if (!grown)
+		return SL_ENOMEM;
+	c->warnings = grown;
+	my_warning *w = &c->warnings[c->nwarnings];
+	w->column = sl_strdup(key);
+	w->what = sl_strdup(what);
+	w->count = count;
+	w->counted = counted;
+	if (!w->column || !w->what) {
+		free(w->column);
+		free(w->what);
+		return SL_ENOMEM;
+	}
+	c->nwarnings++;
+	c->warnings_dirty = true;
+	return SL_OK;
+}
+
+static const char *my_warnings(sl_source_conn *conn)
+{
+	my_conn *c = (my_conn *)conn;
+	if (!c->nwarnings)
+		return NULL;
+	if (!c->warnings_dirty) /* keep handing out the same text while nothing changed */
+		return c->warnings_text;
+	sl_buf buf = SL_BUF_INIT;
+	for (size_t i = 0; i < c->nwarnings; i++) {
+		const my_warning *w = &c->warnings[i];
+		if (w->counted)
+			sl_buf_printf(&buf, "%s: %llu %s\n", w->column,
+				      (unsigned long long)w->count, w->what);
+		else
+			sl_buf_printf(&buf, "%s: %s\n", w->column, w->what);
+	}
+	char *text = sl_buf_detach(&buf);
+	if (!text)
+		return c->warnings_text;
+	free(c->warnings_text);
+	c->warnings_text = text;
+	c->warnings_dirty = false;
+	return text;
+}
+
+/* ---- reflection ----------------------------------------------------------------------------- */
+
+/* Append 'text' as a string literal escaped for the session's character set and SQL mode. */
+static void put_literal(sl_buf *sql, MYSQL *db, const char *text)
+{
+	size_t len = strlen(text);
+	char *tmp = sl_malloc(2 * len + 1);
+	if (!tmp) {
+		sql->failed = true;
+		return;
+	}
+	unsigned long n = mysql_real_escape_string(db, tmp, text, (unsigned long)len);
+	sl_buf_putc(sql, '\'');
+	sl_buf_append(sql, tmp, n);
+	sl_buf_putc(sql, '\'');
+	free(tmp);
+}
+
+static bool lost_connection(unsigned no)
+{
+	return no == 2006 || no == 2013; /* CR_SERVER_GONE_ERROR, CR_SERVER_LOST */
+}
+
+static int query_error(my_conn *c, const char *what)
+{
+	unsigned no = mysql_errno(c->db);
+	int rc = sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where, what,
+			      mysql_error(c->db), no);
+	if (lost_connection(no)) /* reopen next time */
+		session_drop(c);
+	return rc;
+}
+
+/* Run a small metadata query (text protocol, buffered) and hand back its result. */
+static int meta_query(MYSQL_RES **out, my_conn *c, sl_buf *sql, const char *what)
+{
+	*out = NULL;
+	if (sql->failed)
+		return sl_error_set(SL_ENOMEM, "out of memory");
+	if (mysql_real_query(c->db, sql->data, (unsigned long)sql->len) != 0) {
+		if (!lost_connection(mysql_errno(c->db)))
+			return query_error(c, what);
+		/* dropped while idle: reopen once (see stmt_start) */
+		session_drop(c);
+		int rc = session_open(c);
+		if (rc)
+			return rc;
+		if (mysql_real_query(c->db, sql->data, (unsigned long)sql->len) != 0)
+			return query_error(c, what);
+	}
+	*out = mysql_store_result(c->db);
+	if (!*out)
+		return query_error(c, what);
+	return SL_OK;
+}
+
+static long field_long(const char *s, long fallback)
+{
+	if (!s)
+		return fallback;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v > INT_MAX || v < INT_MIN)
+		return fallback;
+	return (long)v;
+}
+
+typedef struct my_coldef {
+	const char *name, *data_type, *column_type;
+	long precision, scale, dt_precision, char_len;
+	bool nullable, is_json;
+} my_coldef;
+
+/* How a DATA_TYPE maps when nothing but the sign matters; `extra` says what else to copy. */
+enum {
+	MAP_PLAIN,
+	MAP_FSP,
+	MAP_LENGTH
+};
+
+static const struct {
+	const char *name;
+	sl_type type, utype; /* signed / UNSIGNED */
+	int extra;	     /* MAP_FSP: DATETIME_PRECISION; MAP_LENGTH: declared length */
+} simple_types[] = {
+	{"tinyint", SL_TYPE_INT8, SL_TYPE_UINT8, MAP_PLAIN},
+	{"smallint", SL_TYPE_INT16, SL_TYPE_UINT16, MAP_PLAIN},
+	{"mediumint", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
+	{"int", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
+	{"integer", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
+	{"bigint", SL_TYPE_INT64, SL_TYPE_UINT64, MAP_PLAIN},
+	{"float", SL_TYPE_FLOAT, SL_TYPE_FLOAT, MAP_PLAIN},
+	{"double", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
+	{"double precision", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
+	{"real", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
+	{"year", SL_TYPE_INT16, SL_TYPE_INT16, MAP_PLAIN},
+	{"date", SL_TYPE_DATE, SL_TYPE_DATE, MAP_PLAIN},
+	{"datetime", SL_TYPE_TIMESTAMP, SL_TYPE_TIMESTAMP, MAP_FSP},
+	/* TIMESTAMP values arrive in UTC: the session's time_zone is +00:00 */
+	{"timestamp", SL_TYPE_TIMESTAMPTZ, SL_TYPE_TIMESTAMPTZ, MAP_FSP},
+	/* TIME is a signed duration up to 838 hours: DuckDB's TIME cannot hold it */
+	{"time", SL_TYPE_INTERVAL, SL_TYPE_INTERVAL, MAP_FSP},
+	{"json", SL_TYPE_JSON, SL_TYPE_JSON, MAP_PLAIN},
+	{"char", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
+	{"varchar", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
+	{"tinytext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
+	{"text", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
+	{"mediumtext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
+	{"longtext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
+	{"enum", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
+	{"set", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
+	{"uuid", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
+	{"inet4", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
+	{"inet6", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
+	{"binary", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
+	{"varbinary", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
+	{"tinyblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
+	{"blob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
+	{"mediumblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
+	{"longblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
+};
+
+/* Map one information_schema column to a portable type; *note gets a warning or NULL. */
+static void map_type(const my_coldef *d, sl_type *type, int *precision, int *scale,
+		     const char **note)
+{
+	const char *t = d->data_type;
+	*precision = 0;
+	*scale = 0;
+	*note = NULL;
+	if (d->is_json) {
+		*type = SL_TYPE_JSON;
+	} else if (strcmp(t, "tinyint") == 0 && strncmp(d->column_type, "tinyint(1)", 10) == 0) {
+		*type = SL_TYPE_BOOL; /* BOOL is TINYINT(1); values other than 0 become true */
+	} else if (strcmp(t, "bit") == 0) {
+		*type = d->precision == 1 ? SL_TYPE_BOOL : SL_TYPE_UINT64;
+	} else if (strcmp(t, "decimal") == 0 || strcmp(t, "numeric") == 0) {
+		/* DuckDB stops at 38 digits: wider decimals keep their exact digits as text */
+		*type = d->precision >= 1 && d->precision <= 38 ? SL_TYPE_DECIMAL : SL_TYPE_TEXT;
+		if (*type == SL_TYPE_DECIMAL) {
+			*precision = (int)d->precision;
+			*scale = (int)d->scale;
+		}
+	} else {
+		for (size_t i = 0; i < SL_ARRAY_LEN(simple_types); i++) {
+			if (strcmp(t, simple_types[i].name) != 0)
+				continue;
+			bool is_unsigned = strstr(d->column_type, "unsigned") != NULL;
+			*type = is_unsigned ? simple_types[i].utype : simple_types[i].type;
+			if (simple_types[i].extra == MAP_FSP)
+				*precision = d->dt_precision > 0 && d->dt_precision <= 6
+						     ? (int)d->dt_precision
+						     : 0;
+			else if (simple_types[i].extra == MAP_LENGTH)
+				*precision = d->char_len > 0 ? (int)d->char_len : 0;
+			return;
+		}
+		*type = SL_TYPE_BLOB;
+		*note = "has no portable type; loaded as BLOB (the server's binary form)";
+	}
+}
+
+static char *json_clause(const char *col)
+{
+	sl_buf b = SL_BUF_INIT;
+	sl_buf_puts(&b, "json_valid(");
+	sl_buf_quote_ident(&b, col, '`');
+	sl_buf_putc(&b, ')');
+	return sl_buf_detach(&b);
+}
+
+/* MariaDB's JSON is LONGTEXT plus CHECK (json_valid(`col`)) named after the column. */
+static bool mariadb_is_json(MYSQL_RES *checks, const char *col)
+{
+	if (!checks)
+		return false;
+	char *want = json_clause(col);
+	bool found = false;
+	mysql_data_seek(checks, 0);
+	MYSQL_ROW r;
+	while (want && !found && (r = mysql_fetch_row(checks)))
+		found = r[0] && strcmp(r[0], want) == 0;
+	free(want);
+	return found;
+}
+
+static void where_table(sl_buf *sql, MYSQL *db, const char *schema_col, const char *dbname,
+			const char *table)
+{
+	sl_buf_printf(sql, " WHERE %s = ", schema_col);
+	put_literal(sql, db, dbname);
+	sl_buf_puts(sql, " AND TABLE_NAME = ");
+	put_literal(sql, db, table);
+}
+
+static int load_checks(MYSQL_RES **out, my_conn *c, const char *dbname, const char *table)
+{
+	*out = NULL;
+	if (!c->is_mariadb)
+		return SL_OK;
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS");
+	where_table(&sql, c->db, "CONSTRAINT_SCHEMA", dbname, table);
+	int rc = meta_query(out, c, &sql, "reading check constraints");
+	sl_buf_free(&sql);
+	return rc;
+}
+
+static int add_columns(my_conn *c, sl_table_schema *s, MYSQL_RES *cols, MYSQL_RES *checks)
+{
+	MYSQL_ROW r;
+	while ((r = mysql_fetch_row(cols))) {
+		my_coldef d = {
+			.name = r[0],
+			.data_type = r[1] ? r[1] : "",
+			.column_type = r[2] ? r[2] : "",
+			.precision = field_long(r[3], 0),
+			.scale = field_long(r[4], 0),
+			.dt_precision = field_long(r[5], 0),
+			.nullable = r[6] && strcmp(r[6], "YES") == 0,
+			.char_len = field_long(r[7], 0),
+		};
+		d.is_json = strcmp(d.data_type, "longtext") == 0 && mariadb_is_json(checks, d.name);
+		sl_type type;
+		int precision, scale;
+		const char *note;
+		map_type(&d, &type, &precision, &scale, &note);
+		int rc = sl_schema_add_column(s, d.name, type, precision, scale, d.nullable,
+					      d.column_type);
+		if (rc < 0)
+			return rc;
+		if (note) {
+			char what[200];
+			snprintf(what, sizeof(what), "MySQL type %s %s", d.column_type, note);
+			if (warn(c, s->name, d.name, what, false, 0))
+				return SL_ENOMEM;
+		}
+	}
+	return SL_OK;
+}
+
+static int load_pk(my_conn *c, sl_table_schema *s)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT COLUMN_NAME FROM information_schema.STATISTICS");
+	where_table(&sql, c->db, "TABLE_SCHEMA", s->database, s->name);
+	sl_buf_puts(&sql, " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+	MYSQL_RES *res;
+	int rc = meta_query(&res, c, &sql, "reading the primary key");
+	sl_buf_free(&sql);
+	if (rc)
+		return rc;
+	MYSQL_ROW r;
+	while (!rc && (r = mysql_fetch_row(res))) {
+		int i = r[0] ? sl_schema_find(s, r[0]) : -1;
+		if (i < 0)
+			rc = sl_error_set(SL_ESOURCE,
+					  "table %s.%s: primary key column %s not found",
+					  s->database, s->name, r[0] ? r[0] : "NULL");
+		else
+			rc = sl_schema_add_pk(s, (size_t)i);
+	}
+	mysql_free_result(res);
+	return rc < 0 ? rc : SL_OK;
+}
+
+static int current_database(char **out, my_conn *c)
+{
+	*out = NULL;
+	if (c->p.database)
+		return (*out = sl_strdup(c->p.database)) ? SL_OK : SL_ENOMEM;
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT DATABASE()");
+	MYSQL_RES *res;
+	int rc = meta_query(&res, c, &sql, "SELECT DATABASE()");
+	sl_buf_free(&sql);
+	if (rc)
+		return rc;
+	MYSQL_ROW r = mysql_fetch_row(res);
+	if (r && r[0])
+		*out = sl_strdup(r[0]);
+	mysql_free_result(res);
+	if (!*out)
+		return sl_error_set(
+			SL_EINVAL,
+			"MySQL at %s: no database selected; name the table as db.table or "
+			"put the database in the URL",
+			c->where);
+	return SL_OK;
+}
+
+static int split_table(char **dbname, char **table, my_conn *c, const char *name)
+{
+	const char *dot = strchr(name, '.');
+	*dbname = NULL;
+	*table = NULL;
+	if (!dot)
+		return (*table = sl_strdup(name)) ? current_database(dbname, c) : SL_ENOMEM;
+	*dbname = sl_strndup(name, (size_t)(dot - name));
+	*table = sl_strdup(dot + 1);
+	return *dbname && *table ? SL_OK : SL_ENOMEM;
+}
+
+static int reflect_columns(my_conn *c, sl_table_schema *s)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, NUMERIC_PRECISION, "
+			  "NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, "
+			  "CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS");
+	where_table(&sql, c->db, "TABLE_SCHEMA", s->database, s->name);
+	sl_buf_puts(&sql, " ORDER BY ORDINAL_POSITION");
+	MYSQL_RES *cols = NULL, *checks = NULL;
+	int rc = meta_query(&cols, c, &sql, "reading columns");
+	sl_buf_free(&sql);
+	if (!rc && mysql_num_rows(cols) == 0)
+		rc = sl_error_set(SL_ENOTFOUND, "table '%s' not found in database '%s'", s->name,
+				  s->database);
+	if (!rc)
+		rc = load_checks(&checks, c, s->database, s->name);
+	if (!rc)
+		rc = add_columns(c, s, cols, checks);
+	if (cols)
+		mysql_free_result(cols);
+	if (checks)
+		mysql_free_result(checks);
+	return rc;
+}
+
+static int my_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table)
+{
+	my_conn *c = (my_conn *)conn;
+	*out = NULL;
+	int rc = session_ready(c);
+	if (rc)
+		return rc;
+	char *dbname, *name;
+	rc = split_table(&dbname, &name, c, table);
+	sl_table_schema *s = NULL;
+	if (!rc) {
+		s = sl_schema_new(dbname, name);
+		rc = s ? SL_OK : SL_ENOMEM;
+	}
+	if (!rc)
+		rc = reflect_columns(c, s);
+	if (!rc)
+		rc = load_pk(c, s);
+	free(dbname);
+	free(name);
+	if (rc) {
+		sl_schema_free(s);
+		return rc;
+	}
+	*out = s;
+	return SL_OK;
+}
+
+/* ---- query parameters ----------------------------------------------------------------------- */
+
+/* One bound parameter: a 64-bit integer, a double, or bytes (owned). */
+typedef struct my_param {
+	enum enum_field_types type;
+	bool is_unsigned;
+	my_bool is_null;
+	union {
+		int64_t i;
+		double d;
+	} v;
+	char *text;
+	unsigned long len;
+} my_param;
+
+typedef struct my_params_list {
+	my_param *items;
+	size_t n, cap;
+} my_params_list;
+
+static void params_list_free(my_params_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i].text);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+static my_param *param_push(my_params_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		my_param *grown = sl_realloc(l->items, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		l->items = grown;
+		l->cap = cap;
+	}
+	my_param *p = &l->items[l->n++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static void format_clock(char *out, size_t size, int64_t micros)
+{
+	const char *sign = micros < 0 ? "-" : "";
+	uint64_t u = micros < 0 ? (uint64_t)0 - (uint64_t)micros : (uint64_t)micros;
+	uint64_t secs = u / MICROS_PER_SEC;
+	snprintf(out, size, "%s%llu:%02u:%02u.%06u", sign, (unsigned long long)(secs / 3600),
+		 (unsigned)(secs / 60 % 60), (unsigned)(secs % 60), (unsigned)(u % MICROS_PER_SEC));
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Temporal values as MySQL literals: no "+00" suffix (session time zone is UTC already). */
+static char *temporal_text(const sl_value *v)
+{
+	int64_t y;
+	unsigned m, d;
+	char clock[48];
+	if (v->type == SL_TYPE_DATE) {
+		sl_civil_from_days((int32_t)v->as.i64, &y, &m, &d);
+		return sl_printf_alloc("%04lld-%02u-%02u", (long long)y, m, d);
+	}
+	if (v->type == SL_TYPE_INTERVAL || v->type == SL_TYPE_TIME) {
+		int64_t us = v->type == SL_TYPE_TIME
+				     ? v->as.i64
+				     : v->as.iv.micros + v->as.iv.days * MICROS_PER_DAY;
+		format_clock(clock, sizeof(clock), us);
+		return sl_strdup(clock);
+	}
+	int64_t days = floor_div(v->as.i64, MICROS_PER_DAY);
+	sl_civil_from_days((int32_t)days, &y, &m, &d);
+	format_clock(clock, sizeof(clock), v->as.i64 - days * MICROS_PER_DAY);
+	return sl_printf_alloc("%04lld-%02u-%02u %s", (long long)y, m, d, clock);
+}
+
+/* The type a string parameter is CAST to so it compares as the column's type; "" for none. */
+static void cast_for(char *out, size_t size, const sl_column *col, sl_type vt)
+{
+	unsigned p = 0, s = 0;
+	out[0] = '\0';
+	switch (vt) {
+	case SL_TYPE_DECIMAL:
+		snprintf(out, size, "DECIMAL(%d,%d)", col->precision, col->scale);
+		break;
+	case SL_TYPE_DATE:
+		snprintf(out, size, "DATE");
+		break;
+	case SL_TYPE_TIMESTAMP:
+	case SL_TYPE_TIMESTAMPTZ:
+		snprintf(out, size, "DATETIME(6)");
+		break;
+	case SL_TYPE_TIME:
+	case SL_TYPE_INTERVAL:
+		snprintf(out, size, "TIME(6)");
+		break;
+	case SL_TYPE_TEXT: /* a DECIMAL wider than 38 digits, loaded as text */
+		if (col->source_type && sscanf(col->source_type, "decimal(%u,%u)", &p, &s) == 2)
+			snprintf(out, size, "DECIMAL(%u,%u)", p, s);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Append a placeholder for `v` (compared with column `col`) and record its parameter. */
+static int put_value(sl_buf *sql, my_params_list *l, const sl_column *col, const sl_value *v)
+{
+	my_param *p = param_push(l);
+	if (!p)
+		return SL_ENOMEM;
+	if (v->is_null) {
+		p->type = MYSQL_TYPE_NULL;
+		p->is_null = 1;
+		sl_buf_putc(sql, '?');
+		return SL_OK;
+	}
+	switch (v->type) {
+	case SL_TYPE_BOOL:
+	case SL_TYPE_INT8:
+	case SL_TYPE_INT16:
+	case SL_TYPE_INT32:
+	case SL_TYPE_INT64:
+	case SL_TYPE_UINT8:
+	case SL_TYPE_UINT16:
+	case SL_TYPE_UINT32:
+	case SL_TYPE_UINT64:
+		p->type = MYSQL_TYPE_LONGLONG;
+		p->is_unsigned = v->type >= SL_TYPE_UINT8 && v->type <= SL_TYPE_UINT64;
+		p->v.i = v->as.i64; /* u64 shares the bits */
+		sl_buf_putc(sql, '?');
+		return SL_OK;
+	case SL_TYPE_FLOAT:
+	case SL_TYPE_DOUBLE:
+		p->type = MYSQL_TYPE_DOUBLE;
+		p->v.d = v->as.f64;
+		sl_buf_putc(sql, '?');
+		return SL_OK;
+	case SL_TYPE_TEXT:
+	case SL_TYPE_BLOB:
+	case SL_TYPE_JSON:
+		p->type = v->type == SL_TYPE_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+		p->text = sl_malloc(v->len + 1);
+		if (!p->text)
+			return SL_ENOMEM;
+		if (v->len)
+			memcpy(p->text, v->bytes, v->len);
+		p->len = (unsigned long)v->len;
+		break;
+	case SL_TYPE_DATE:
+	case SL_TYPE_TIME:
+	case SL_TYPE_TIMESTAMP:
+	case SL_TYPE_TIMESTAMPTZ:
+	case SL_TYPE_INTERVAL:
+		p->type = MYSQL_TYPE_STRING;
+		p->text = temporal_text(v);
+		break;
+	default:
+		p->type = MYSQL_TYPE_STRING;
+		p->text = sl_value_to_text(v);
+		break;
+	}
+	if (!p->text)
+		return SL_ENOMEM;
+	if (p->type == MYSQL_TYPE_STRING && !p->len)
+		p->len = (unsigned long)strlen(p->text);
+	char cast[64];
+	cast_for(cast, sizeof(cast), col, v->type);
+	if (cast[0])
+		sl_buf_printf(sql, "CAST(? AS %s)", cast);
+	else
+		sl_buf_putc(sql, '?');
+	return SL_OK;
+}
+
+/* ---- rendering a scan plan ------------------------------------------------------------------ */
+
+static void put_ident(sl_buf *sql, const char *name)
+{
+	sl_buf_quote_ident(sql, name, '`');
+}
+
+static void put_column(sl_buf *sql, const sl_table_schema *t, size_t i)
+{
+	put_ident(sql, t->columns[i].name);
+}
+
+static void put_table(sl_buf *sql, const sl_table_schema *t)
+{
+	if (t->database && t->database[0]) {
+		put_ident(sql, t->database);
+		sl_buf_putc(sql, '.');
+	}
+	put_ident(sql, t->name);
+}
+
+/* "(a, b) op (?, ?)" — or "a op ?" for one column. */
+static int put_row_compare(sl_buf *sql, my_params_list *l, const sl_table_schema *t, size_t n,
+			   const size_t *cols, const char *op, const sl_value *vals)
+{
+	sl_buf_puts(sql, n > 1 ? "(" : "");
+	for (size_t i = 0; i < n; i++) {
+		sl_buf_puts(sql, i ? ", " : "");
+		put_column(sql, t, cols[i]);
+	}
+	sl_buf_printf(sql, "%s %s %s", n > 1 ? ")" : "", op, n > 1 ? "(" : "");
+	for (size_t i = 0; i < n; i++) {
+		sl_buf_puts(sql, i ? ", " : "");
+		int rc = put_value(sql, l, &t->columns[cols[i]], &vals[i]);
+		if (rc)
+			return rc;
+	}
+	sl_buf_puts(sql, n > 1 ? ")" : "");
+	return SL_OK;
+}
+
+static int put_seen_flag(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan)
+{
+	const sl_table_schema *t = plan->table;
+	sl_buf_puts(sql, ", (");
+	if (plan->cursor >= 0 && plan->seen_cursor) {
+		put_column(sql, t, (size_t)plan->cursor);
+		sl_buf_puts(sql, " = ");
+		int rc = put_value(sql, l, &t->columns[plan->cursor], plan->seen_cursor);
+		if (rc)
+			return rc;
+		sl_buf_puts(sql, " AND ");
+	}
+	int rc = put_row_compare(sql, l, t, plan->nseen_pk, plan->seen_pk_cols,
+				 plan->descending ? ">=" : "<=", plan->seen_pk);
+	sl_buf_puts(sql, ")");
+	return rc;
+}
+
+static int put_bounds(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan, bool *where)
+{
+	const sl_table_schema *t = plan->table;
+	if (plan->cursor < 0)
+		return SL_OK;
+	size_t cur = (size_t)plan->cursor;
+	if (!plan->lower && !plan->upper) {
+		if (!plan->include_null_cursor) {
+			sl_buf_puts(sql, " WHERE ");
+			put_column(sql, t, cur);
+			sl_buf_puts(sql, " IS NOT NULL");
+			*where = true;
+		}
+		return SL_OK;
+	}
+	sl_buf_puts(sql, " WHERE ((");
+	*where = true;
+	int rc = SL_OK;
+	if (plan->lower) {
+		put_column(sql, t, cur);
+		sl_buf_puts(sql, plan->lower_inclusive ? " >= " : " > ");
+		rc = put_value(sql, l, &t->columns[cur], plan->lower);
+	}
+	if (!rc && plan->upper) {
+		sl_buf_puts(sql, plan->lower ? " AND " : "");
+		put_column(sql, t, cur);
+		sl_buf_puts(sql, plan->upper_inclusive ? " <= " : " < ");
+		rc = put_value(sql, l, &t->columns[cur], plan->upper);
+	}
+	sl_buf_puts(sql, ")");
+	if (plan->include_null_cursor) {
+		sl_buf_puts(sql, " OR ");
+		put_column(sql, t, cur);
+		sl_buf_puts(sql, " IS NULL");
+	}
+	sl_buf_puts(sql, ")");
+	return rc;
+}
+
+static int render_plan(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan)
+{
+	const sl_table_schema *t = plan->table;
+	sl_buf_puts(sql, "SELECT ");
+	for (size_t i = 0; i < t->ncolumns; i++) {
+		sl_buf_puts(sql, i ? ", " : "");
+		put_column(sql, t, i);
+	}
+	int rc = plan->seen_pk ? put_seen_flag(sql, l, plan) : SL_OK;
+	sl_buf_puts(sql, " FROM ");
+	put_table(sql, t);
+	bool where = false;
+	if (!rc)
+		rc = put_bounds(sql, l, plan, &where);
+	if (!rc && plan->after && plan->norder) {
+		sl_buf_puts(sql, where ? " AND " : " WHERE ");
+		rc = put_row_compare(sql, l, t, plan->norder, plan->order,
+				     plan->descending ? "<" : ">", plan->after);
+	}
+	for (size_t i = 0; i < plan->norder; i++) {
+		sl_buf_puts(sql, i ? ", " : " ORDER BY ");
+		put_column(sql, t, plan->order[i]);
+		sl_buf_puts(sql, plan->descending ? " DESC" : " ASC");
+	}
+	if (plan->limit)
+		sl_buf_printf(sql, " LIMIT %llu", (unsigned long long)plan->limit);
+	if (!rc && sql->failed)
+		rc = sl_error_set(SL_ENOMEM, "out of memory");
+	return rc;
+}
+
+/* ---- result columns ------------------------------------------------------------------------- */
+
+/* How a result column arrives from libmariadb (the "stage" its bound buffer holds). */
+typedef enum my_stage {
+	ST_INT, /* 1, 2, 4 or 8 byte integer */
+	ST_FLOAT,
+	ST_DOUBLE,
+	ST_DECIMAL, /* decimal digits as text */
+	ST_TIME,    /* MYSQL_TIME */
+	ST_BIT,	    /* big-endian bytes */
+	ST_BYTES    /* strings and blobs */
+} my_stage;
+
+typedef struct my_col {
+	my_stage stage;
+	sl_type target;	      /* the batch column's type */
+	int precision, scale; /* of the target DECIMAL */
+	enum enum_field_types field_type;
+	int width; /* ST_INT: bytes delivered */
+	bool is_unsigned;
+	bool null_is_false; /* the seen flag: NULL means "not seen" */
+	union {
+		int64_t i;
+		double d;
+		float f;
+		MYSQL_TIME t;
+	} v;
+	char *buf; /* ST_DECIMAL/ST_BIT/ST_BYTES: bound buffer of `cap` bytes */
+	unsigned long cap;
+	unsigned long length;
+	my_bool is_null, error;
+	uint64_t bad_dates; /* zero or invalid dates turned into NULL */
+} my_col;
+
+typedef struct my_scan {
+	sl_scan base;
+	my_conn *conn;
+	const sl_table_schema *table; /* for messages and warnings */
+	MYSQL_STMT *stmt;
+	size_t ncols;
+	my_col *cols;
+	MYSQL_BIND *binds;
+	char *bytes;	/* all the bound byte buffers */
+	bool exhausted; /* MYSQL_NO_DATA seen: the session is free again */
+	bool failed;	/* the stream broke: the session is not trusted any more */
+} my_scan;
+
+static void stage_of(my_col *mc, const MYSQL_FIELD *f)
+{
+	mc->field_type = f->type;
+	mc->is_unsigned = (f->flags & UNSIGNED_FLAG) != 0;
+	switch (f->type) {
+	case MYSQL_TYPE_TINY:
+		mc->stage = ST_INT, mc->width = 1;
+		break;
+	case MYSQL_TYPE_SHORT:
+	case MYSQL_TYPE_YEAR:
+		mc->stage = ST_INT, mc->width = 2, mc->field_type = MYSQL_TYPE_SHORT;
+		break;
+	case MYSQL_TYPE_INT24:
+	case MYSQL_TYPE_LONG:
+		mc->stage = ST_INT, mc->width = 4, mc->field_type = MYSQL_TYPE_LONG;
+		break;
+	case MYSQL_TYPE_LONGLONG:
+		mc->stage = ST_INT, mc->width = 8;
+		break;
+	case MYSQL_TYPE_FLOAT:
+		mc->stage = ST_FLOAT;
+		break;
+	case MYSQL_TYPE_DOUBLE:
+		mc->stage = ST_DOUBLE;
+		break;
+	case MYSQL_TYPE_DECIMAL:
+	case MYSQL_TYPE_NEWDECIMAL:
+		mc->stage = ST_DECIMAL, mc->cap = 96;
+		break;
+	case MYSQL_TYPE_DATE:
+	case MYSQL_TYPE_NEWDATE:
+	case MYSQL_TYPE_DATETIME:
+	case MYSQL_TYPE_TIMESTAMP:
+	case MYSQL_TYPE_TIME:
+		mc->stage = ST_TIME;
+		mc->field_type = f->type == MYSQL_TYPE_NEWDATE ? MYSQL_TYPE_DATE : f->type;
+		break;
+	case MYSQL_TYPE_BIT:
+		mc->stage = ST_BIT, mc->cap = 8;
+		break;
+	default:
+		mc->stage = ST_BYTES;
+		mc->cap = f->length < MY_BYTES_MIN   ? MY_BYTES_MIN
+			  : f->length > MY_BYTES_MAX ? MY_BYTES_MAX
+						     : f->length;
+		break;
+	}
+}
+
+static bool is_int_type(sl_type t)
+{
+	return t == SL_TYPE_BOOL || (t >= SL_TYPE_INT8 && t <= SL_TYPE_UINT64);
+}
+
+static bool stage_fits(const my_col *mc)
+{
+	sl_type t = mc->target;
+	if (mc->field_type == MYSQL_TYPE_NULL) /* a NULL literal: never decoded */
+		return true;
+	switch (mc->stage) {
+	case ST_INT:
+	case ST_BIT:
+		return is_int_type(t);
+	case ST_FLOAT:
+	case ST_DOUBLE:
+		return t == SL_TYPE_FLOAT || t == SL_TYPE_DOUBLE;
+	case ST_DECIMAL:
+		return t == SL_TYPE_DECIMAL || t == SL_TYPE_TEXT;
+	case ST_TIME:
+		if (mc->field_type == MYSQL_TYPE_TIME)
+			return t == SL_TYPE_INTERVAL;
+		return t == SL_TYPE_DATE || t == SL_TYPE_TIMESTAMP || t == SL_TYPE_TIMESTAMPTZ;
+	case ST_BYTES:
+		return sl_type_is_varlen(t);
+	}
+	return false;
+}
+
+static void bind_col(MYSQL_BIND *b, my_col *mc)
+{
+	memset(b, 0, sizeof(*b));
+	b->is_null = &mc->is_null;
+	b->error = &mc->error;
+	b->length = &mc->length;
+	b->is_unsigned = mc->is_unsigned;
+	switch (mc->stage) {
+	case ST_INT:
+		b->buffer_type = mc->field_type;
+		b->buffer = &mc->v.i;
+		b->buffer_length = sizeof(mc->v.i);
+		break;
+	case ST_FLOAT:
+		b->buffer_type = MYSQL_TYPE_FLOAT;
+		b->buffer = &mc->v.f;
+		b->buffer_length = sizeof(mc->v.f);
+		break;
+	case ST_DOUBLE:
+		b->buffer_type = MYSQL_TYPE_DOUBLE;
+		b->buffer = &mc->v.d;
+		b->buffer_length = sizeof(mc->v.d);
+		break;
+	case ST_TIME:
+		b->buffer_type = mc->field_type;
+		b->buffer = &mc->v.t;
+		b->buffer_length = sizeof(mc->v.t);
+		break;
+	case ST_DECIMAL:
+	case ST_BIT:
+	case ST_BYTES:
+		b->buffer_type = MYSQL_TYPE_BLOB;
+		b->buffer = mc->buf;
+		b->buffer_length = mc->cap;
+		break;
+	}
+}
+
+static int stmt_error(my_scan *s, const char *what)
+{
+	unsigned no = mysql_stmt_errno(s->stmt);
+	const char *msg = mysql_stmt_error(s->stmt);
+	const sl_table_schema *t = s->table;
+	if (no == 0 && s->conn->db) {
+		no = mysql_errno(s->conn->db);
+		msg = mysql_error(s->conn->db);
+	}
+	if (no == 0) /* libmariadb reports a stream cut short (KILL, server gone) without a code */
+		return sl_error_set(
+			SL_ESOURCE,
+			"MySQL at %s: %s %s.%s: the connection broke off (query killed or "
+			"server gone)",
+			s->conn->where, what, t->database ? t->database : "", t->name);
+	int code = no == 1146 ? SL_ENOTFOUND : SL_ESOURCE; /* ER_NO_SUCH_TABLE */
+	return sl_error_set(code, "MySQL at %s: %s %s.%s: %s (MySQL %u)", s->conn->where, what,
+			    t->database ? t->database : "", t->name, msg, no);
+}
+
+/* Prepare the result buffers from the statement's metadata and the target types. */
+static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_bools)
+{
+	MYSQL_RES *meta = mysql_stmt_result_metadata(s->stmt);
+	if (!meta)
+		return stmt_error(s, "reading result metadata of");
+	s->ncols = mysql_num_fields(meta);
+	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	int rc = SL_OK;
+	if (s->ncols != shape->ncolumns + extra_bools)
+		rc = sl_error_set(SL_ESOURCE, "MySQL: %s returned %zu columns, expected %zu",
+				  shape->name, s->ncols, shape->ncolumns + extra_bools);
+	s->cols = rc ? NULL : sl_calloc(s->ncols, sizeof(*s->cols));
+	s->binds = rc ? NULL : sl_calloc(s->ncols, sizeof(*s->binds));
+	if (!rc && (!s->cols || !s->binds))
+		rc = SL_ENOMEM;
+	size_t total = 0;
+	for (size_t i = 0; !rc && i < s->ncols; i++) {
+		my_col *mc = &s->cols[i];
+		stage_of(mc, &fields[i]);
+		bool extra = i >= shape->ncolumns;
+		mc->target = extra ? SL_TYPE_BOOL : shape->columns[i].type;
+		mc->precision = extra ? 0 : shape->columns[i].precision;
+		mc->scale = extra ? 0 : shape->columns[i].scale;
+		mc->null_is_false = extra;
+		total += mc->cap;
+		if (!stage_fits(mc))
+			rc = sl_error_set(
+				SL_ETYPE,
+				"MySQL: column %s.%s (MySQL type %d) cannot be read as %s",
+				shape->name, extra ? "(seen flag)" : shape->columns[i].name,
+				(int)fields[i].type, sl_type_name(mc->target));
+	}
+	mysql_free_result(meta);
+	if (rc)
+		return rc;
+	s->bytes = total ? sl_malloc(total) : NULL;
+	if (total && !s->bytes)
+		return SL_ENOMEM;
+	for (size_t i = 0, off = 0; i < s->ncols; i++) {
+		s->cols[i].buf = s->cols[i].cap ? s->bytes + off : NULL;
+		off += s->cols[i].cap;
+		bind_col(&s->binds[i], &s->cols[i]);
+	}
+	if (mysql_stmt_bind_result(s->stmt, s->binds))
+		return stmt_error(s, "binding the result of");
+	return SL_OK;
+}
+
+static int bind_params(my_scan *s, my_params_list *l)
+{
+	if (mysql_stmt_param_count(s->stmt) != l->n)
+		return sl_error_set(SL_ESOURCE, "MySQL: statement has %lu parameters, bound %zu",
+				    mysql_stmt_param_count(s->stmt), l->n);
+	if (!l->n)
+		return SL_OK;
+	MYSQL_BIND *b = sl_calloc(l->n, sizeof(*b));
+	if (!b)
+		return SL_ENOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		my_param *p = &l->items[i];
+		b[i].buffer_type = p->type;
+		b[i].is_null = &p->is_null;
+		b[i].is_unsigned = p->is_unsigned;
+		if (p->text) {
+			b[i].buffer = p->text;
+			b[i].buffer_length = p->len;
+			b[i].length = &p->len;
+		} else {
+			b[i].buffer = &p->v;
+			b[i].buffer_length = sizeof(p->v);
+		}
+	}
+	int rc = mysql_stmt_bind_param(s->stmt, b) ? stmt_error(s, "binding parameters of") : SL_OK;
+	free(b); /* libmariadb copied the descriptions; the values live in `l` until execute */
+	return rc;
+}
+
+static void scan_free(my_scan *s)
+{
+	if (s->stmt)
+		mysql_stmt_close(s->stmt);
+	free(s->cols);
+	free(s->binds);
+	free(s->bytes);
+	free(s);
+}
+
+/* Prepare and execute `sql` unbuffered; results will be decoded as `shape` (+extra BOOLs). */
+static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t extra_bools,
+		    const sl_buf *sql, my_params_list *l, bool *lost)
+{
+	*out = NULL;
+	*lost = false;
+	my_scan *s = sl_calloc(1, sizeof(*s));
+	if (!s)
+		return SL_ENOMEM;
+	s->base.driver = &sl_mysql_source;
+	s->conn = c;
+	s->table = shape;
+	s->stmt = mysql_stmt_init(c->db);
+	if (!s->stmt) {
+		free(s);
+		return sl_error_set(SL_ENOMEM, "MySQL: out of memory in mysql_stmt_init");
+	}
+	/* No server-side cursor: rows stream as the server produces them, read one by one. */
+	unsigned long cursor = CURSOR_TYPE_NO_CURSOR;
+	my_bool no_max = 0;
+	mysql_stmt_attr_set(s->stmt, STMT_ATTR_CURSOR_TYPE, &cursor);
+	mysql_stmt_attr_set(s->stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &no_max);
+	int rc = SL_OK;
+	if (mysql_stmt_prepare(s->stmt, sql->data, (unsigned long)sql->len))
+		rc = stmt_error(s, "preparing a query on");
+	if (!rc)
+		rc = setup_columns(s, shape, extra_bools);
+	if (!rc)
+		rc = bind_params(s, l);
+	if (!rc && mysql_stmt_execute(s->stmt))
+		rc = stmt_error(s, "querying");
+	if (rc) {
+		*lost = lost_connection(mysql_stmt_errno(s->stmt)) ||
+			lost_connection(mysql_errno(c->db));
+		scan_free(s);
+		return rc;
+	}
+	*out = s;
+	return SL_OK;
+}
+
+/*
+ * Prepare and execute `sql` unbuffered; results will be decoded as `shape` (+extra BOOLs).
+ * A session the server dropped while idle (wait_timeout, restart) is reopened once: nothing
+ * was read yet, so retrying the SELECT is safe.
+ */
+static int stmt_start(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t extra_bools,
+		      const sl_buf *sql, my_params_list *l)
+{
+	bool lost;
+	int rc = stmt_try(out, c, shape, extra_bools, sql, l, &lost);
+	if (rc && lost) {
+		session_drop(c);
+		rc = session_open(c);
+		if (!rc)
+			rc = stmt_try(out, c, shape, extra_bools, sql, l, &lost);
+		if (rc && lost)
+			session_drop(c);
+	}
+	if (!rc)
+		c->busy = true;
+	return rc;
+}
+
+static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan *plan)
+{
+	my_conn *c = (my_conn *)conn;
+	*out = NULL;
+	int rc = session_ready(c);
+	if (rc)
+		return rc;
+	sl_buf sql = SL_BUF_INIT;
+	my_params_list l = {0};
+	rc = render_plan(&sql, &l, plan);
+	my_scan *s = NULL;
+	if (!rc)
+		rc = stmt_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &sql, &l);
+	sl_buf_free(&sql);
+	params_list_free(&l);
+	if (rc)
+		return rc;
+	*out = &s->base;
+	return SL_OK;
+}
+
+/* ---- decoding rows -------------------------------------------------------------------------- */
+
+static void put_int(void *data, size_t row, sl_type t, int64_t sv, uint64_t uv)
+{
+	switch (t) {
+	case SL_TYPE_BOOL:
+		((uint8_t *)data)[row] = uv != 0;
+		break;
+	case SL_TYPE_INT8:
+		((int8_t *)data)[row] = (int8_t)sv;
+		break;
+	case SL_TYPE_INT16:
+		((int16_t *)data)[row] = (int16_t)sv;
+		break;
+	case SL_TYPE_INT32:
+		((int32_t *)data)[row] = (int32_t)sv;
+		break;
+	case SL_TYPE_INT64:
+		((int64_t *)data)[row] = sv;
+		break;
+	case SL_TYPE_UINT8:
+		((uint8_t *)data)[row] = (uint8_t)uv;
+		break;
+	case SL_TYPE_UINT16:
+		((uint16_t *)data)[row] = (uint16_t)uv;
+		break;
+	case SL_TYPE_UINT32:
+		((uint32_t *)data)[row] = (uint32_t)uv;
+		break;
+	default:
+		((uint64_t *)data)[row] = uv;
+		break;
+	}
+}
+
+static void decode_int(const my_col *mc, void *data, size_t row)
+{
+	int64_t sv;
+	const void *p = &mc->v.i;
+	switch (mc->width) {
+	case 1:
+		sv = mc->is_unsigned ? (int64_t) * (const uint8_t *)p
+				     : (int64_t) * (const int8_t *)p;
+		break;
+	case 2:
+		sv = mc->is_unsigned ? (int64_t) * (const uint16_t *)p
+				     : (int64_t) * (const int16_t *)p;
+		break;
+	case 4:
+		sv = mc->is_unsigned ? (int64_t) * (const uint32_t *)p
+				     : (int64_t) * (const int32_t *)p;
+		break;
+	default:
+		sv = mc->v.i;
+		break;
+	}
+	put_int(data, row, mc->target, sv, (uint64_t)sv);
+}
+
+static void decode_bit(const my_col *mc, void *data, size_t row)
+{
+	uint64_t u = 0;
+	for (unsigned long i = 0; i < mc->length && i < 8; i++)
+		u = u << 8 | (uint8_t)mc->buf[i];
+	put_int(data, row, mc->target, (int64_t)u, u);
+}
+
+static int decode_decimal(my_scan *s, size_t c, sl_batch *b, size_t row)
+{
+	const my_col *mc = &s->cols[c];
+	void *data = b->columns[c].data;
+	unsigned long len = mc->length < mc->cap ? mc->length : mc->cap;
+	if (mc->target == SL_TYPE_TEXT) {
+		const char *p = sl_arena_copy(&b->arena, mc->buf, len);
+		if (!p)
+			return SL_ENOMEM;
+		((sl_bytes *)data)[row] = (sl_bytes){p, (uint32_t)len};
+		return SL_OK;
+	}
+	sl_int128 v;
+	int rc = sl_parse_decimal(&v, mc->buf, len, mc->scale);
+	if (rc)
+		return sl_error_wrap("MySQL: column %s.%s", s->table->name,
+				     s->table->columns[c].name);
+	int p = mc->precision;
+	if (p <= 4)
+		((int16_t *)data)[row] = (int16_t)(int64_t)v.lo;
+	else if (p <= 9)
+		((int32_t *)data)[row] = (int32_t)(int64_t)v.lo;
+	else if (p <= 18)
+		((int64_t *)data)[row] = (int64_t)v.lo;
+	else
+		((sl_int128 *)data)[row] = v;
+	return SL_OK;
+}
+
+static bool valid_date(const MYSQL_TIME *t)
+{
+	static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (t->month < 1 || t->month > 12 || t->day < 1 || t->day > mdays[t->month - 1])
+		return false;
+	if (t->month == 2 && t->day == 29) {
+		unsigned y = t->year;
+		return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+	}
+	return true;
+}
+
+/* Returns false for a zero or invalid date (stored as NULL by the caller). */
+static bool decode_time(const my_col *mc, void *data, size_t row)
+{
+	const MYSQL_TIME *t = &mc->v.t;
+	if (mc->field_type == MYSQL_TYPE_TIME) {
+		/* libmariadb folds days into hours; add both in case a version does not */
+		int64_t secs = (((int64_t)t->day * 24 + t->hour) * 60 + t->minute) * 60 + t->second;
+		int64_t us = secs * MICROS_PER_SEC + (int64_t)t->second_part;
+		((sl_interval *)data)[row] = (sl_interval){0, 0, t->neg ? -us : us};
+		return true;
+	}
+	if (!valid_date(t))
+		return false;
+	int32_t days = sl_days_from_civil(t->year, t->month, t->day);
+	if (mc->target == SL_TYPE_DATE) {
+		((int32_t *)data)[row] = days;
+		return true;
+	}
+	int64_t secs = ((int64_t)t->hour * 60 + t->minute) * 60 + t->second;
+	((int64_t *)data)[row] =
+		days * MICROS_PER_DAY + secs * MICROS_PER_SEC + (int64_t)t->second_part;
+	return true;
+}
+
+/* A string or blob: copied into the arena, the tail fetched separately if it outgrew the buffer. */
+static int decode_bytes(my_scan *s, size_t c, sl_batch *b, size_t row)
+{
+	my_col *mc = &s->cols[c];
+	unsigned long len = mc->length;
+	if (len == 0) {
+		((sl_bytes *)b->columns[c].data)[row] = (sl_bytes){"", 0};
+		return SL_OK;
+	}
+	if (len > UINT32_MAX)
+		return sl_error_set(SL_ESOURCE, "MySQL: %s.%s: a value of %lu bytes exceeds 4 GiB",
+				    s->table->name, s->table->columns[c].name, len);
+	char *p = sl_arena_alloc(&b->arena, len);
+	if (!p)
+		return SL_ENOMEM;
+	unsigned long head = len < mc->cap ? len : mc->cap;
+	memcpy(p, mc->buf, head);
+	if (head < len) {
+		unsigned long got = 0;
+		MYSQL_BIND tail = {0};
+		tail.buffer_type = MYSQL_TYPE_BLOB;
+		tail.buffer = p + head;
+		tail.buffer_length = len - head;
+		tail.length = &got;
+		if (mysql_stmt_fetch_column(s->stmt, &tail, (unsigned)c, head))
+			return stmt_error(s, "fetching a long value of");
+	}
+	((sl_bytes *)b->columns[c].data)[row] = (sl_bytes){p, (uint32_t)len};
+	return SL_OK;
+}
+
+static int decode_row(my_scan *s, sl_batch *b, size_t row)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		my_col *mc = &s->cols[c];
+		void *data = b->columns[c].data;
+		if (mc->is_null) {
+			if (mc->null_is_false) {
+				((uint8_t *)data)[row] = 0;
+				sl_batch_set_valid(b, c, row);
+			} else {
+				sl_batch_set_null(b, c, row);
+			}
+			continue;
+		}
+		int rc = SL_OK;
+		switch (mc->stage) {
+		case ST_INT:
+			decode_int(mc, data, row);
+			break;
+		case ST_BIT:
+			decode_bit(mc, data, row);
+			break;
+		case ST_FLOAT:
+			if (mc->target == SL_TYPE_FLOAT)
+				((float *)data)[row] = mc->v.f;
+			else
+				((double *)data)[row] = mc->v.f;
+			break;
+		case ST_DOUBLE:
+			if (mc->target == SL_TYPE_FLOAT)
+				((float *)data)[row] = (float)mc->v.d;
+			else
+				((double *)data)[row] = mc->v.d;
+			break;
+		case ST_DECIMAL:
+			rc = decode_decimal(s, c, b, row);
+			break;
+		case ST_TIME:
+			if (!decode_time(mc, data, row)) {
+				mc->bad_dates++;
+				sl_batch_set_null(b, c, row);
+				continue;
+			}
+			break;
+		case ST_BYTES:
+			rc = decode_bytes(s, c, b, row);
+			break;
+		}
+		if (rc)
+			return rc;
+		sl_batch_set_valid(b, c, row);
+	}
+	return SL_OK;
+}
+
+/* Move the per-column counts of NULLed dates into the connection's warnings. */
+static void note_bad_dates(my_scan *s)
+{
+	for (size_t c = 0; c < s->ncols && c < s->table->ncolumns; c++) {
+		if (!s->cols[c].bad_dates)
+			continue;
+		warn(s->conn, s->table->name, s->table->columns[c].name,
+		     "zero or invalid dates loaded as NULL", true, s->cols[c].bad_dates);
+		s->cols[c].bad_dates = 0;
+	}
+}
+
+static int my_scan_next(sl_scan *scan, sl_batch *batch)
+{
+	my_scan *s = (my_scan *)scan;
+	if (s->exhausted)
+		return 0;
+	if (s->failed)
+		return sl_error_set(SL_ESOURCE, "MySQL: scan of %s already failed", s->table->name);
+	if (batch->ncolumns != s->ncols)
+		return sl_error_set(SL_EINVAL, "MySQL: batch has %zu columns, the scan reads %zu",
+				    batch->ncolumns, s->ncols);
+	if (batch->nrows >= batch->capacity)
+		return sl_error_set(SL_EINVAL, "MySQL: scan of %s: the batch is already full",
+				    s->table->name);
+	size_t added = 0;
+	while (batch->nrows < batch->capacity) {
+		int f = mysql_stmt_fetch(s->stmt);
+		if (f == MYSQL_NO_DATA) {
+			s->exhausted = true;
+			break;
+		}
+		if (f != 0 && f != MYSQL_DATA_TRUNCATED) {
+			s->failed = true;
+			return stmt_error(s, "reading");
+		}
+		int rc = decode_row(s, batch, batch->nrows);
+		if (rc) {
+			s->failed = true;
+			return rc;
+		}
+		batch->nrows++;
+		added++;
+	}
+	note_bad_dates(s);
+	return (int)added;
+}
+
+static void my_scan_close(sl_scan *scan)
+{
+	my_scan *s = (my_scan *)scan;
+	if (!s)
+		return;
+	my_conn *c = s->conn;
+	note_bad_dates(s);
+	if (!s->exhausted) {
+		/*
+		 * Closing the statement now would make libmariadb read the rest of the result. Close
+		 * the session instead (mysql_close detaches the statement, which then frees without
+		 * talking to the server); the next call reconnects.
+		 */
+		session_drop(c);
+	}
+	scan_free(s);
+	c->busy = false;
+}
+
+/* ---- stats ---------------------------------------------------------------------------------- */
+
+static int stats_shape(sl_table_schema **out, const sl_table_schema *t, int cursor)
+{
+	sl_table_schema *s = sl_schema_new(t->database, t->name);
+	int rc = s ? SL_OK : SL_ENOMEM;
+	if (!rc && cursor >= 0) {
+		const sl_column *col = &t->columns[cursor];
+		rc = sl_schema_add_column(s, col->name, col->type, col->precision, col->scale, true,
+					  col->source_type);
+	}
+	if (rc >= 0)
+		rc = sl_schema_add_column(s, "rows_total", SL_TYPE_INT64, 0, 0, false, "bigint");
+	if (rc >= 0)
+		rc = sl_schema_add_column(s, "rows_after", SL_TYPE_INT64, 0, 0, true, "bigint");
+	if (rc < 0) {
+		sl_schema_free(s);
+		return rc;
+	}
+	*out = s;
+	return SL_OK;
+}
+
+static int render_stats(sl_buf *sql, my_params_list *l, const sl_table_schema *t, int cursor,
+			bool descending, const sl_value *after)
+{
+	sl_buf_puts(sql, "SELECT ");
+	if (cursor >= 0) {
+		sl_buf_puts(sql, descending ? "MIN(" : "MAX(");
+		put_column(sql, t, (size_t)cursor);
+		sl_buf_puts(sql, "), ");
+	}
+	sl_buf_puts(sql, "COUNT(*), ");
+	int rc = SL_OK;
+	if (cursor >= 0 && after) {
+		sl_buf_puts(sql, "COUNT(CASE WHEN ");
+		put_column(sql, t, (size_t)cursor);
+		sl_buf_puts(sql, descending ? " < " : " > ");
+		rc = put_value(sql, l, &t->columns[cursor], after);
+		sl_buf_puts(sql, " THEN 1 END)");
+	} else {
+		sl_buf_puts(sql, "NULL");
+	}
+	sl_buf_puts(sql, " FROM ");
+	put_table(sql, t);
+	if (!rc && sql->failed)
+		rc = sl_error_set(SL_ENOMEM, "out of memory");
+	return rc;
+}
+
+static int read_stats(sl_source_stats *out, my_scan *s, const sl_table_schema *shape, int cursor)
+{
+	sl_batch *b = sl_batch_new(shape, 0);
+	if (!b)
+		return SL_ENOMEM;
+	int n = my_scan_next(&s->base, b);
+	int rc = n < 0 ? n : SL_OK;
+	if (n > 0) {
+		size_t col = 0;
+		if (cursor >= 0 && sl_batch_is_valid(b, col++, 0)) {
+			sl_buf text = SL_BUF_INIT;
+			sl_value_format_batch(&text, b, 0, 0);
+			out->cursor_max = sl_buf_detach(&text);
+			if (!out->cursor_max)
+				rc = SL_ENOMEM;
+		}
+		out->rows_total = ((int64_t *)b->columns[col].data)[0];
+		if (sl_batch_is_valid(b, col + 1, 0))
+			out->rows_after = ((int64_t *)b->columns[col + 1].data)[0];
+	}
+	sl_batch_free(b);
+	return rc;
+}
+
+static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
+		    int cursor, bool descending, const sl_value *after)
+{
+	my_conn *c = (my_conn *)conn;
+	out->cursor_max = NULL;
+	out->rows_total = -1;
+	out->rows_after = -1;
+	int rc = session_ready(c);
+	if (rc)
+		return rc;
+	sl_table_schema *shape = NULL;
+	sl_buf sql = SL_BUF_INIT;
+	my_params_list l = {0};
+	my_scan *s = NULL;
+	rc = stats_shape(&shape, table, cursor);
+	if (!rc)
+		rc = render_stats(&sql, &l, table, cursor, descending, after);
+	if (!rc)
+		rc = stmt_start(&s, c, shape, 0, &sql, &l);
+	if (!rc) {
+		rc = read_stats(out, s, shape, cursor);
+		/* one row: drain it so the session stays usable */
+		sl_batch *rest = rc ? NULL : sl_batch_new(shape, 0);
+		while (rest && my_scan_next(&s->base, rest) > 0)
+			sl_batch_reset(rest);
+		sl_batch_free(rest);
+		my_scan_close(&s->base);
+	}
+	sl_buf_free(&sql);
+	params_list_free(&l);
+	sl_schema_free(shape);
+	if (rc)
+		sl_source_stats_clear(out);
+	return rc;
+}
+
+const sl_source_driver sl_mysql_source = {
+	.version = SL_SOURCE_DRIVER_VERSION,
+	.name = "mysql",
+	.kind = SL_URL_MYSQL,
+	.connect = my_connect,
+	.disconnect = my_disconnect,
+	.reflect = my_reflect,
+	.scan_open = my_scan_open,
+	.scan_next = my_scan_next,
+	.scan_close = my_scan_close,
+	.stats = my_stats,
+	.warnings = my_warnings,
+};
