@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct sl_load_info {
 	char *load_id;
@@ -48,14 +49,33 @@ static char *default_pipelines_dir(void)
 	return sl_printf_alloc("%s/.sluice/pipelines", home && *home ? home : ".");
 }
 
-/* "duckdb" -> duckdb:///<name>.duckdb; a bare *.duckdb path -> duckdb:///path; URLs as is. */
+/* An absolute path for a relative DuckDB file, so that the pipeline can be reopened by name from
+   any working directory. */
+static char *absolute_duckdb_url(const char *path)
+{
+	char cwd[4096];
+	if (path[0] == '/' || strcmp(path, ":memory:") == 0 || !getcwd(cwd, sizeof(cwd)))
+		return sl_printf_alloc("duckdb:///%s", path);
+	return sl_printf_alloc("duckdb:///%s/%s", cwd, path);
+}
+
+/* "duckdb" -> <cwd>/<name>.duckdb; a bare path -> that DuckDB file; other URLs as they are. */
 static char *resolve_destination(const char *dest, const char *name)
 {
-	if (!dest || !*dest || strcmp(dest, "duckdb") == 0)
-		return sl_printf_alloc("duckdb:///%s.duckdb", name);
+	if (!dest || !*dest || strcmp(dest, "duckdb") == 0) {
+		char file[300];
+		snprintf(file, sizeof(file), "%s.duckdb", name);
+		return absolute_duckdb_url(file);
+	}
 	if (!strstr(dest, "://"))
-		return sl_printf_alloc("duckdb:///%s", dest);
-	return sl_strdup(dest);
+		return absolute_duckdb_url(dest);
+	sl_url *url;
+	if (sl_url_parse(&url, dest) != SL_OK)
+		return sl_strdup(dest); /* reported when the destination is opened */
+	char *out = url->kind == SL_URL_DUCKDB && url->database ? absolute_duckdb_url(url->database)
+	                                                        : sl_strdup(dest);
+	sl_url_free(url);
+	return out;
 }
 
 static char *dev_mode_dataset(const char *base)
