@@ -1663,6 +1663,11 @@ static void duck_appender_close(sl_dest_appender *appender)
 	free(a);
 }
 
+static const char *duck_library_version(void)
+{
+	return duckdb_library_version();
+}
+
 const sl_destination_driver sl_duckdb_destination = {
 	.version = SL_DESTINATION_DRIVER_VERSION,
 	.name = "duckdb",
@@ -1681,4 +1686,5 @@ const sl_destination_driver sl_duckdb_destination = {
 	.appender_close = duck_appender_close,
 	.exec = duck_exec,
 	.query = duck_query,
+	.library_version = duck_library_version,
 };
