@@ -8,7 +8,6 @@
  */
 #include "incremental.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack: no allocation per row */
@@ -55,25 +54,13 @@ static int parse_hint_value(sl_value *out, const sl_incremental_run *run, const 
 	return SL_OK;
 }
 
-/* The bound that comes from the state (or initial_value), lag applied. */
+/* The bound that comes from the state, or from initial_value on the first run. */
 static int start_bound(sl_value *out, bool *has, const sl_incremental_run *run)
 {
 	*has = false;
 	if (run->state->has_last) {
-		if (sl_value_copy(out, &run->state->last_value))
-			return SL_ENOMEM;
 		*has = true;
-		if (!run->hint.lag)
-			return SL_OK;
-		/* lag widens the window backwards: down for max, up for min */
-		char neg[64];
-		const char *lag = run->hint.lag;
-		if (!run->forward) {
-			snprintf(neg, sizeof(neg), "%s%s", lag[0] == '-' ? "" : "-",
-			         lag[0] == '-' ? lag + 1 : lag);
-			lag = neg;
-		}
-		return sl_value_apply_lag(out, lag);
+		return sl_value_copy(out, &run->state->last_value);
 	}
 	if (run->hint.initial_value) {
 		*has = true;
@@ -85,8 +72,15 @@ static int start_bound(sl_value *out, bool *has, const sl_incremental_run *run)
 static int build_bounds(sl_incremental_run *run)
 {
 	sl_value start = SL_VALUE_INIT, end = SL_VALUE_INIT;
-	bool has_start, has_end = run->hint.end_value != NULL;
-	int rc = start_bound(&start, &has_start, run);
+	bool has_start = false, has_end = run->hint.end_value != NULL;
+	/* a bad initial_value fails every run, not only the first (the state hides it after) */
+	sl_value check = SL_VALUE_INIT;
+	int rc = run->hint.initial_value
+	                 ? parse_hint_value(&check, run, run->hint.initial_value, "initial_value")
+	                 : SL_OK;
+	sl_value_clear(&check);
+	if (!rc)
+		rc = start_bound(&start, &has_start, run);
 	if (!rc && has_end)
 		rc = parse_hint_value(&end, run, run->hint.end_value, "end_value");
 	if (rc) {
@@ -131,13 +125,40 @@ static int build_seen_flag(sl_incremental_run *run)
 	return SL_OK;
 }
 
-static int choose_mode(sl_incremental_run *run, uint64_t max_rows)
+/*
+ * Hints that would load a row twice are refused rather than honoured silently:
+ *  - lag re-reads rows already loaded (dlt meant it for merge loads, which sluice has not yet);
+ *  - NULL-cursor rows have no place in the (cursor, key) order a limited run resumes from, so
+ *    `include` loads them all in one unlimited run.
+ */
+static int refuse_duplicating_hints(const sl_incremental_run *run, bool limited)
 {
+	if (run->hint.lag)
+		return sl_error_set(SL_EUNSUPPORTED,
+		                    "table '%s': lag re-reads rows already loaded and would append them "
+		                    "twice; it needs a merge write disposition, which sluice does not "
+		                    "have yet",
+		                    run->table);
+	if (limited && run->hint.on_cursor_value_missing == SL_MISSING_CURSOR_INCLUDE &&
+	    !run->state->nulls_loaded)
+		return sl_error_set(SL_EUNSUPPORTED,
+		                    "table '%s': on_cursor_value_missing=include loads the rows with a "
+		                    "NULL cursor in one run without a chunk or time limit; run once "
+		                    "without --limit-chunks and --max-time first",
+		                    run->table);
+	return SL_OK;
+}
+
+static int choose_mode(sl_incremental_run *run, bool limited)
+{
+	int rc = refuse_duplicating_hints(run, limited);
+	if (rc)
+		return rc;
 	sl_row_order order = run->hint.row_order;
 	bool with_direction = (order == SL_ROW_ORDER_ASC && run->forward) ||
 	                      (order == SL_ROW_ORDER_DESC && !run->forward);
 	run->mode = with_direction && run->npk ? SL_BOUNDARY_KEYSET : SL_BOUNDARY_HASH;
-	if (max_rows && !with_direction)
+	if (limited && !with_direction)
 		return sl_error_set(SL_EINVAL,
 		                    "table '%s': a chunk or time limit needs row_order %s with "
 		                    "last_value_func %s, or a limited run could skip rows",
@@ -177,7 +198,7 @@ static int snapshot_hashes(sl_incremental_run *run)
 	return sl_value_copy(&run->start_last, &run->state->last_value);
 }
 
-static int prepare_cursor(sl_incremental_run *run, uint64_t max_rows)
+static int prepare_cursor(sl_incremental_run *run, bool limited, uint64_t max_rows)
 {
 	int idx = sl_schema_find(run->schema, run->hint.cursor_path);
 	if (idx < 0)
@@ -192,7 +213,7 @@ static int prepare_cursor(sl_incremental_run *run, uint64_t max_rows)
 	run->cursor = idx;
 	run->plan.cursor = idx;
 	run->forward = run->hint.last_value_func != SL_LAST_VALUE_MIN;
-	int rc = choose_mode(run, max_rows);
+	int rc = choose_mode(run, limited);
 	if (!rc)
 		rc = build_bounds(run);
 	if (!rc)
@@ -206,7 +227,7 @@ static int prepare_cursor(sl_incremental_run *run, uint64_t max_rows)
 	/* NULL cursors: raise must see them, include loads them once (while there is no state) */
 	sl_on_missing_cursor m = run->hint.on_cursor_value_missing;
 	run->plan.include_null_cursor = m == SL_MISSING_CURSOR_RAISE ||
-	                                (m == SL_MISSING_CURSOR_INCLUDE && !run->state->has_last);
+	                                (m == SL_MISSING_CURSOR_INCLUDE && !run->state->nulls_loaded);
 	if (run->mode == SL_BOUNDARY_KEYSET && max_rows)
 		run->plan.limit = max_rows;
 	return SL_OK;
@@ -214,7 +235,7 @@ static int prepare_cursor(sl_incremental_run *run, uint64_t max_rows)
 
 int sl_incremental_prepare(sl_incremental_run *run, const sl_table_schema *schema,
                            const char *table, const sl_incremental *hint, const char *primary_key,
-                           sl_table_state *state, uint64_t max_rows)
+                           sl_table_state *state, bool limited, uint64_t max_rows)
 {
 	memset(run, 0, sizeof(*run));
 	run->schema = schema;
@@ -234,7 +255,7 @@ int sl_incremental_prepare(sl_incremental_run *run, const sl_table_schema *schem
 		run->mode = SL_BOUNDARY_NONE;
 		return SL_OK;
 	}
-	return prepare_cursor(run, max_rows);
+	return prepare_cursor(run, limited, max_rows);
 }
 
 bool sl_incremental_limited(const sl_incremental_run *run)
@@ -377,6 +398,7 @@ static int decide_null_cursor(sl_incremental_run *run, const sl_batch *batch, si
 	switch (run->hint.on_cursor_value_missing) {
 	case SL_MISSING_CURSOR_INCLUDE:
 		run->null_cursor_rows++;
+		run->state->nulls_loaded = true;
 		*keep = true;
 		return SL_OK;
 	case SL_MISSING_CURSOR_EXCLUDE:
@@ -430,10 +452,8 @@ int sl_incremental_continue(sl_incremental_run *run, uint64_t max_rows)
 	if (!run->have_after)
 		return sl_error_set(SL_ESTATE, "table '%s': nothing read to continue from", run->table);
 	run->plan.after = run->after;
-	/* every row after the last one read is new: the seen flag is not needed any more */
-	run->plan.seen_cursor = NULL;
-	run->plan.seen_pk = NULL;
-	run->plan.nseen_pk = 0;
+	/* the seen flag stays: when more rows share the boundary value than one LIMIT reads, rows
+	   after the last one read can still be at or before the last key loaded */
 	run->plan.include_null_cursor = false;
 	run->plan.limit = max_rows;
 	return SL_OK;

@@ -55,12 +55,13 @@ typedef struct sl_incremental_run {
 /*
  * Resolve hints against the reflected schema (cursor and key columns must exist; the cursor type
  * must be orderable; initial/end values must parse) and build the first scan plan.
- * `primary_key` is the comma-separated hint or NULL for the reflected key; `max_rows` > 0 asks
- * for a LIMIT when it is safe to continue after it. `state` may be fresh (no last value).
+ * `primary_key` is the comma-separated hint or NULL for the reflected key. `limited`: the run may
+ * stop before the source is exhausted (a chunk or time limit); `max_rows` > 0 asks for a LIMIT
+ * when it is safe to continue after it. `state` may be fresh (no last value).
  */
 int sl_incremental_prepare(sl_incremental_run *run, const sl_table_schema *schema,
                            const char *table, const sl_incremental *hint, const char *primary_key,
-                           sl_table_state *state, uint64_t max_rows);
+                           sl_table_state *state, bool limited, uint64_t max_rows);
 
 /* Whether a LIMIT was put in the plan (and so sl_incremental_continue may follow). */
 bool sl_incremental_limited(const sl_incremental_run *run);

@@ -226,6 +226,7 @@ typedef struct table_run {
 	uint64_t chunk_new;  /* rows appended in the open chunk */
 	uint64_t query_read; /* rows read by the current query (to know if its LIMIT cut it) */
 	double started;
+	size_t warnings_mark; /* length of the connection's warnings before this table */
 	bool stop;           /* a limit was reached */
 } table_run;
 
@@ -247,8 +248,12 @@ static void report_progress(table_run *r)
 {
 	if (!r->p->on_progress)
 		return;
+	/* with a chunk limit the run reads at most limit x chunk_size rows: a total to show */
+	int64_t total = r->source->max_chunks && r->inc.plan.limit
+	                        ? (int64_t)(r->source->max_chunks * r->source->chunk_size)
+	                        : -1;
 	sl_progress pr = {r->info->table, r->info->rows_loaded, r->info->rows_extracted,
-	                  r->info->chunks, -1, sl_monotonic_seconds() - r->started};
+	                  r->info->chunks, total, sl_monotonic_seconds() - r->started};
 	r->p->on_progress(r->p->progress_ctx, &pr);
 }
 
@@ -476,15 +481,30 @@ static int prepare_table(table_run *r)
 	/* a replace reloads everything: the cursor does not filter it */
 	sl_incremental none = SL_INCREMENTAL_INIT;
 	rc = sl_incremental_prepare(&r->inc, r->schema, r->spec->name, replace ? &none : hint,
-	                            r->spec->primary_key, &r->state, limited ? max_rows : 0);
+	                            r->spec->primary_key, &r->state, limited, max_rows);
 	if (rc)
 		return rc;
-	if (limited && !max_rows && r->inc.mode == SL_BOUNDARY_KEYSET)
-		r->inc.plan.limit = 0; /* time limit only: stream, stop between chunks */
 	r->keep = sl_calloc(SL_BATCH_CAPACITY, sizeof(bool));
 	if (!r->keep)
 		return SL_ENOMEM;
 	return prepare_target(r);
+}
+
+/* A failed replace keeps the old table: drop the half-filled staging copy, keeping the run's
+   error as the one reported. */
+static void discard_staging(table_run *r)
+{
+	int code = sl_error_last_code();
+	char saved[1024];
+	snprintf(saved, sizeof(saved), "%s", sl_error_last()->message);
+	if (drop_table(r->p, r->target) != SL_OK)
+		sl_error_set(code, "%s", saved);
+}
+
+static const char *source_warnings(sl_source_conn *conn)
+{
+	const char *w = conn->driver->warnings ? conn->driver->warnings(conn) : NULL;
+	return w ? w : "";
 }
 
 static void finish_table(table_run *r, int rc)
@@ -495,11 +515,15 @@ static void finish_table(table_run *r, int rc)
 		dd->appender_close(r->appender);
 	if (r->in_txn)
 		dd->rollback(r->p->dest);
+	if (rc != SL_OK && r->replace && r->target)
+		discard_staging(r);
 	if (rc == SL_OK && r->inc.mode != SL_BOUNDARY_NONE && r->state.has_last)
 		r->info->last_value = sl_value_to_text(&r->state.last_value);
-	const char *(*warnings)(sl_source_conn *) = r->conn->driver->warnings;
-	const char *w = warnings ? warnings(r->conn) : NULL;
-	if (w && *w)
+	/* the connection's warnings add up over its tables: this table's are those after the mark */
+	const char *w = source_warnings(r->conn);
+	w += strlen(w) > r->warnings_mark ? r->warnings_mark : strlen(w);
+	w += strspn(w, "\n");
+	if (*w)
 		r->info->warnings = sl_strdup(w);
 	sl_incremental_free(&r->inc);
 	sl_table_state_clear(&r->state);
@@ -517,6 +541,7 @@ static int run_table(sl_pipeline *p, const sl_source *source, const sl_source_ta
 	char started[40], finished[40];
 	sl_now_utc(started, sizeof(started));
 	r.started = sl_monotonic_seconds();
+	r.warnings_mark = strlen(source_warnings(conn));
 	int rc = prepare_table(&r);
 	if (!rc)
 		rc = stream_rows(&r);

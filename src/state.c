@@ -90,6 +90,8 @@ char *sl_table_state_to_json(const sl_table_state *state)
 	}
 	json_object_set_new(o, "rows_loaded", json_integer((json_int_t)state->rows_loaded));
 	json_object_set_new(o, "runs", json_integer((json_int_t)state->runs));
+	if (state->nulls_loaded)
+		json_object_set_new(o, "nulls_loaded", json_true());
 	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!text)
@@ -171,6 +173,7 @@ static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type
 		return sl_error_last_code();
 	out->rows_loaded = (uint64_t)json_integer_value(json_object_get(o, "rows_loaded"));
 	out->runs = (uint64_t)json_integer_value(json_object_get(o, "runs"));
+	out->nulls_loaded = json_is_true(json_object_get(o, "nulls_loaded"));
 	return SL_OK;
 }
 

@@ -25,6 +25,8 @@ typedef struct sl_table_state {
 	uint64_t *hashes;     /* hash mode: hashes of the rows loaded at last_value */
 	uint64_t rows_loaded; /* rows loaded into the destination over all runs */
 	uint64_t runs;        /* runs that loaded this table */
+	bool nulls_loaded;    /* rows with a NULL cursor were loaded (on_cursor_value_missing
+	                         include): they are not read again */
 } sl_table_state;
 
 void sl_table_state_init(sl_table_state *state);
