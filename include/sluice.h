@@ -279,7 +279,7 @@ SL_EXTERN(int) sl_pipeline_last_source(sl_source **out, sl_pipeline *pipeline);
 /* The dataset name the pipeline writes to (with the dev-mode suffix). Owned by the pipeline. */
 SL_EXTERN(const char *) sl_pipeline_dataset_name(const sl_pipeline *pipeline);
 
-/* The destination URL the pipeline writes to. Owned by the pipeline. */
+/* The destination URL the pipeline writes to, any password shown as ***. Owned by the pipeline. */
 SL_EXTERN(const char *) sl_pipeline_destination(const sl_pipeline *pipeline);
 
 typedef struct sl_load_info sl_load_info;

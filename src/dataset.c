@@ -178,10 +178,22 @@ int sl_dataset_query(sl_rows **out, sl_dataset *d, const char *query)
 {
 	*out = NULL;
 	sl_buf sql = SL_BUF_INIT;
-	/* unqualified names resolve in the dataset (DuckDB and PostgreSQL both take search_path) */
-	sl_buf_puts(&sql, "SET search_path = ");
-	sl_buf_quote_literal(&sql, d->name);
+	/* unqualified names resolve in the dataset (DuckDB and PostgreSQL both take search_path);
+	 * the value is a list of identifiers, so the name goes in quoted, or a '"', ',' or '.' in
+	 * it would be parsed. DuckDB reads that list from a string ('"my ds"'); PostgreSQL takes
+	 * the identifiers themselves ("my ds") and would keep the quotes of a string as part of
+	 * the name */
 	sl_pipeline *p = d->pipeline;
+	sl_buf ident = SL_BUF_INIT;
+	sl_buf_quote_ident(&ident, d->name, '"');
+	sl_buf_puts(&sql, "SET search_path = ");
+	if (p->dest_url->kind == SL_URL_POSTGRES)
+		sl_buf_puts(&sql, ident.failed ? "" : sl_buf_cstr(&ident));
+	else
+		sl_buf_quote_literal(&sql, ident.failed ? "" : sl_buf_cstr(&ident));
+	if (ident.failed)
+		sql.failed = true;
+	sl_buf_free(&ident);
 	int rc = sql.failed ? SL_ENOMEM : p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), 0, NULL);
 	sl_buf_reset(&sql);
 	sl_buf_puts(&sql, query);

@@ -11,6 +11,7 @@ static const sl_source_driver *const source_drivers[] = {
 
 static const sl_destination_driver *const destination_drivers[] = {
 	&sl_duckdb_destination,
+	&sl_postgres_destination,
 };
 
 static const char *kind_name(sl_url_kind kind)
@@ -33,7 +34,8 @@ const sl_source_driver *sl_source_driver_for(const sl_url *url)
 	for (size_t i = 0; i < SL_ARRAY_LEN(source_drivers); i++)
 		if (source_drivers[i]->kind == url->kind)
 			return source_drivers[i];
-	sl_error_set(SL_EUNSUPPORTED, "%s is not supported as a source (supported: MySQL/MariaDB, SQLite)",
+	sl_error_set(SL_EUNSUPPORTED,
+	             "%s is not supported as a source (supported: MySQL/MariaDB, SQLite)",
 	             kind_name(url->kind));
 	return NULL;
 }
@@ -43,7 +45,8 @@ const sl_destination_driver *sl_destination_driver_for(const sl_url *url)
 	for (size_t i = 0; i < SL_ARRAY_LEN(destination_drivers); i++)
 		if (destination_drivers[i]->kind == url->kind)
 			return destination_drivers[i];
-	sl_error_set(SL_EUNSUPPORTED, "%s is not supported as a destination (supported: DuckDB)",
+	sl_error_set(SL_EUNSUPPORTED,
+	             "%s is not supported as a destination (supported: DuckDB, PostgreSQL)",
 	             kind_name(url->kind));
 	return NULL;
 }

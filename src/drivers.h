@@ -11,6 +11,7 @@
 extern const sl_source_driver sl_mysql_source;
 extern const sl_source_driver sl_sqlite_source;
 extern const sl_destination_driver sl_duckdb_destination;
+extern const sl_destination_driver sl_postgres_destination;
 
 /* The driver for a URL's kind, or NULL with SL_EUNSUPPORTED set. */
 const sl_source_driver *sl_source_driver_for(const sl_url *url);

@@ -123,7 +123,7 @@ int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 	p->dataset = base && o->dev_mode ? dev_mode_dataset(base) : base;
 	if (p->dataset != base)
 		free(base);
-	p->destination = resolve_destination(o->destination, o->pipeline_name);
+	sl_pipeline_set_destination(p, resolve_destination(o->destination, o->pipeline_name));
 	const char *mem = o->memory_limit ? o->memory_limit : getenv("SLUICE_DUCKDB_MEMORY");
 	p->memory_limit = mem && *mem ? sl_strdup(mem) : NULL;
 	p->no_load_id = o->no_load_id;
@@ -137,6 +137,25 @@ int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 	return SL_OK;
 }
 
+int sl_pipeline_set_destination(sl_pipeline *p, char *url)
+{
+	free(p->destination);
+	free(p->destination_shown);
+	p->destination = url;
+	p->destination_shown = NULL;
+	if (!url)
+		return SL_ENOMEM;
+	sl_url *parsed;
+	if (sl_url_parse(&parsed, url) == SL_OK) {
+		p->destination_shown = sl_url_redacted(parsed);
+		sl_url_free(parsed);
+	} else {
+		p->destination_shown = sl_url_redact_text(url);
+	}
+	sl_error_clear();
+	return p->destination_shown ? SL_OK : SL_ENOMEM;
+}
+
 const char *sl_pipeline_dataset_name(const sl_pipeline *pipeline)
 {
 	return pipeline->dataset;
@@ -144,7 +163,7 @@ const char *sl_pipeline_dataset_name(const sl_pipeline *pipeline)
 
 const char *sl_pipeline_destination(const sl_pipeline *pipeline)
 {
-	return pipeline->destination;
+	return pipeline->destination_shown;
 }
 
 void sl_pipeline_free(sl_pipeline *p)
@@ -156,6 +175,7 @@ void sl_pipeline_free(sl_pipeline *p)
 	sl_url_free(p->dest_url);
 	free(p->name);
 	free(p->destination);
+	free(p->destination_shown);
 	free(p->dataset);
 	free(p->pipelines_dir);
 	free(p->memory_limit);
@@ -226,7 +246,6 @@ typedef struct table_run {
 	uint64_t chunk_new;  /* rows appended in the open chunk */
 	uint64_t query_read; /* rows read by the current query (to know if its LIMIT cut it) */
 	double started;
-	size_t warnings_mark; /* length of the connection's warnings before this table */
 	bool stop;           /* a limit was reached */
 } table_run;
 
@@ -459,11 +478,8 @@ static int prepare_target(table_run *r)
 
 static int prepare_table(table_run *r)
 {
-	const sl_source_driver *sd = r->conn->driver;
-	int rc = sd->reflect(&r->schema, r->conn, r->spec->name);
-	if (rc)
-		return rc;
 	const sl_incremental *hint = &r->spec->incremental;
+	int rc;
 	int cursor = hint->cursor_path ? sl_schema_find(r->schema, hint->cursor_path) : -1;
 	if (hint->cursor_path && cursor < 0)
 		return sl_error_set(SL_ENOTFOUND, "cursor column '%s' not found in table '%s'",
@@ -507,6 +523,24 @@ static const char *source_warnings(sl_source_conn *conn)
 	return w ? w : "";
 }
 
+/* A connection's warnings add up over its tables, one "table.column: ..." line each: keep the
+   lines of `table` (caller frees; NULL when there are none). */
+static char *table_warnings(const char *all, const char *table)
+{
+	sl_buf out = SL_BUF_INIT;
+	size_t tlen = strlen(table);
+	for (const char *line = all; *line;) {
+		size_t len = strcspn(line, "\n");
+		if (len > tlen && strncmp(line, table, tlen) == 0 && line[tlen] == '.') {
+			if (out.len)
+				sl_buf_putc(&out, '\n');
+			sl_buf_append(&out, line, len);
+		}
+		line += len + (line[len] == '\n');
+	}
+	return out.len ? sl_buf_detach(&out) : (sl_buf_free(&out), NULL);
+}
+
 static void finish_table(table_run *r, int rc)
 {
 	const sl_destination_driver *dd = r->p->dest_driver;
@@ -519,12 +553,7 @@ static void finish_table(table_run *r, int rc)
 		discard_staging(r);
 	if (rc == SL_OK && r->inc.mode != SL_BOUNDARY_NONE && r->state.has_last)
 		r->info->last_value = sl_value_to_text(&r->state.last_value);
-	/* the connection's warnings add up over its tables: this table's are those after the mark */
-	const char *w = source_warnings(r->conn);
-	w += strlen(w) > r->warnings_mark ? r->warnings_mark : strlen(w);
-	w += strspn(w, "\n");
-	if (*w)
-		r->info->warnings = sl_strdup(w);
+	r->info->warnings = table_warnings(source_warnings(r->conn), r->schema->name);
 	sl_incremental_free(&r->inc);
 	sl_table_state_clear(&r->state);
 	sl_batch_free(r->batch);
@@ -533,16 +562,19 @@ static void finish_table(table_run *r, int rc)
 	sl_schema_free(r->schema);
 }
 
+/* Run one table; takes ownership of its reflected `schema`. */
 static int run_table(sl_pipeline *p, const sl_source *source, const sl_source_table *spec,
-                     sl_source_conn *conn, const char *load_id, sl_table_load *info)
+                     sl_source_conn *conn, sl_table_schema *schema, const char *load_id,
+                     sl_table_load *info)
 {
 	table_run r = {.p = p, .source = source, .spec = spec, .conn = conn, .load_id = load_id,
-	               .info = info};
+	               .info = info, .schema = schema};
 	char started[40], finished[40];
 	sl_now_utc(started, sizeof(started));
 	r.started = sl_monotonic_seconds();
-	r.warnings_mark = strlen(source_warnings(conn));
-	int rc = prepare_table(&r);
+	int rc = sl_pipeline_record_load(p, load_id, info, started, NULL, "running");
+	if (!rc)
+		rc = prepare_table(&r);
 	if (!rc)
 		rc = stream_rows(&r);
 	if (!rc && r.replace)
@@ -562,19 +594,59 @@ static int run_table(sl_pipeline *p, const sl_source *source, const sl_source_ta
 
 /* ---- running a pipeline -------------------------------------------------------------------- */
 
+/*
+ * Reflect a table and check its hints against it (columns exist, types fit, values parse) before
+ * the destination is touched: bad input changes nothing. Checks that need the table's state run
+ * again, with it, in prepare_table.
+ */
+static int reflect_and_check(sl_table_schema **out, sl_source_conn *conn,
+                             const sl_source_table *spec)
+{
+	int rc = conn->driver->reflect(out, conn, spec->name);
+	if (rc)
+		return rc;
+	sl_table_state fresh;
+	sl_incremental_run dry;
+	sl_table_state_init(&fresh);
+	const sl_incremental *hint = spec->incremental.cursor_path ? &spec->incremental : NULL;
+	rc = sl_incremental_prepare(&dry, *out, spec->name, hint, spec->primary_key, &fresh, false, 0);
+	sl_incremental_free(&dry);
+	sl_table_state_clear(&fresh);
+	if (rc) {
+		sl_schema_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
 {
 	sl_source_conn *conn;
 	int rc = sl_source_connect(&conn, source);
 	if (rc)
 		return rc;
+	sl_table_schema **schemas = sl_calloc(source->ntables, sizeof(*schemas));
+	rc = schemas ? SL_OK : SL_ENOMEM;
+	for (size_t i = 0; i < source->ntables && !rc; i++)
+		rc = reflect_and_check(&schemas[i], conn, &source->tables[i]);
+	if (!rc)
+		rc = sl_pipeline_connect(p);
+	if (!rc) {
+		sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
+		sl_error_clear();
+	}
 	for (size_t i = 0; i < source->ntables && !rc; i++) {
 		sl_table_load *t = &info->tables[i];
 		t->table = sl_strdup(bare_table_name(source->tables[i].name));
-		rc = t->table ? run_table(p, source, &source->tables[i], conn, info->load_id, t)
+		rc = t->table ? run_table(p, source, &source->tables[i], conn, schemas[i],
+		                          info->load_id, t)
 		              : SL_ENOMEM;
+		schemas[i] = NULL;
 		info->ntables = i + 1;
 	}
+	for (size_t i = 0; schemas && i < source->ntables; i++)
+		sl_schema_free(schemas[i]);
+	free(schemas);
 	conn->driver->disconnect(conn);
 	return rc;
 }
@@ -585,9 +657,6 @@ int sl_pipeline_run(sl_load_info **out, sl_pipeline *p, sl_source *source)
 		*out = NULL;
 	if (!p || !source)
 		return sl_error_set(SL_EINVAL, "sl_pipeline_run: NULL pipeline or source");
-	int rc = sl_pipeline_connect(p);
-	if (rc)
-		return rc;
 	sl_load_info *info = sl_calloc(1, sizeof(*info));
 	if (!info)
 		return SL_ENOMEM;
@@ -597,9 +666,7 @@ int sl_pipeline_run(sl_load_info **out, sl_pipeline *p, sl_source *source)
 		sl_load_info_free(info);
 		return SL_ENOMEM;
 	}
-	sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
-	sl_error_clear();
-	rc = run_tables(info, p, source);
+	int rc = run_tables(info, p, source);
 	if (rc || !out)
 		sl_load_info_free(info);
 	else

@@ -15,7 +15,8 @@
 
 struct sl_pipeline {
 	char *name;
-	char *destination;   /* destination URL */
+	char *destination;   /* destination URL, with its password if it has one */
+	char *destination_shown; /* the same with the password as *** (messages, files) */
 	char *dataset;       /* with the dev-mode suffix */
 	char *pipelines_dir; /* root of local mirrors */
 	char *memory_limit;  /* NULL: driver default */
@@ -49,6 +50,9 @@ int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source);
 
 /* Copy the state of the given table from the destination into the local state mirror. */
 int sl_pipeline_mirror_state(sl_pipeline *p, const sl_table_state *state);
+
+/* Set p->destination (taking `url`) and p->destination_shown. */
+int sl_pipeline_set_destination(sl_pipeline *p, char *url);
 
 /* "2024-01-31 12:00:00.123456" for now, UTC. */
 void sl_now_utc(char *buf, size_t size);

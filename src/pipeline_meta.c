@@ -22,8 +22,9 @@ void sl_now_utc(char *buf, size_t size)
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d.%06d", (tm.tm_year + 1900) % 10000,
+	         (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+	         tm.tm_sec % 100, (int)(ts.tv_nsec / 1000) % 1000000);
 }
 
 double sl_monotonic_seconds(void)
@@ -92,6 +93,25 @@ int sl_pipeline_connect(sl_pipeline *p)
 	return rc;
 }
 
+/* A stored state kept for another cursor column (or any cursor, when this run has none) does
+ * not apply, and its last value may not even parse as this cursor's type: return a copy (caller
+ * frees) without the position, so only its counters are read. NULL when the state applies. */
+static char *state_for_other_cursor(const char *json, const char *cursor)
+{
+	json_t *o = json_loads(json, 0, NULL);
+	const char *kept = json_string_value(json_object_get(o, "cursor"));
+	char *rest = NULL;
+	if (kept && (!cursor || strcmp(kept, cursor) != 0)) {
+		json_object_del(o, "cursor");
+		json_object_del(o, "last_value");
+		json_object_del(o, "last_pk");
+		json_object_del(o, "boundary_hashes");
+		rest = json_dumps(o, JSON_COMPACT);
+	}
+	json_decref(o);
+	return rest;
+}
+
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
                            const char *cursor, sl_type cursor_type, int precision, int scale)
 {
@@ -110,16 +130,11 @@ int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *tabl
 	int has = rows->ops->next(rows);
 	if (has == 1) {
 		const char *json = rows->ops->get_text(rows, 0, NULL);
+		char *other = json ? state_for_other_cursor(json, cursor) : NULL;
 		sl_table_state loaded;
-		rc = sl_table_state_from_json(&loaded, json ? json : "", table, cursor_type, precision,
-		                              scale);
-		/* a state kept for another cursor column does not apply to this one */
-		if (!rc && cursor && loaded.cursor && strcmp(loaded.cursor, cursor) != 0) {
-			uint64_t rows_loaded = loaded.rows_loaded, runs = loaded.runs;
-			sl_table_state_clear(&loaded);
-			loaded.rows_loaded = rows_loaded;
-			loaded.runs = runs;
-		}
+		rc = sl_table_state_from_json(&loaded, other ? other : json ? json : "", table,
+		                              cursor_type, precision, scale);
+		free(other);
 		if (!rc)
 			*out = loaded;
 	} else if (has < 0) {
@@ -166,13 +181,26 @@ int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_
 	char rows[24], chunks[24];
 	snprintf(rows, sizeof(rows), "%llu", (unsigned long long)t->rows_loaded);
 	snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)t->chunks);
+	const char *params[] = {load_id, p->name, t->table, rows, chunks, started, finished, status};
+	/* one row per (load, table), replaced as the run goes: 'running' from its start, so a
+	   killed run still shows which load ids its committed chunks carry */
 	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "DELETE FROM ");
+	qualified(&sql, p->dataset, SL_LOADS_TABLE);
+	sl_buf_puts(&sql, " WHERE load_id = $1 AND pipeline_name = $2 AND table_name = $3");
+	int rc = p->dest_driver->begin(p->dest);
+	if (!rc)
+		rc = exec_sql(p, &sql, 3, params);
+	sl_buf_reset(&sql);
 	sl_buf_puts(&sql, "INSERT INTO ");
 	qualified(&sql, p->dataset, SL_LOADS_TABLE);
 	sl_buf_puts(&sql, " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
 	                  "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8)");
-	const char *params[] = {load_id, p->name, t->table, rows, chunks, started, finished, status};
-	int rc = exec_sql(p, &sql, 8, params);
+	if (!rc)
+		rc = exec_sql(p, &sql, 8, params);
+	rc = rc ? rc : p->dest_driver->commit(p->dest);
+	if (rc)
+		p->dest_driver->rollback(p->dest);
 	sl_buf_free(&sql);
 	return rc;
 }
@@ -229,7 +257,7 @@ int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source)
 	sl_url_free(url);
 	json_t *o = json_object();
 	json_object_set_new(o, "pipeline_name", json_string(p->name));
-	json_object_set_new(o, "destination", json_string(p->destination));
+	json_object_set_new(o, "destination", json_string(p->destination_shown));
 	json_object_set_new(o, "dataset_name", json_string(p->dataset));
 	json_object_set_new(o, "source", json_string(redacted ? redacted : ""));
 	json_object_set_new(o, "chunk_size", json_integer((json_int_t)source->chunk_size));
@@ -245,6 +273,7 @@ int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source)
 	/* the URL with its password, readable by the owner only, like ~/.pgpass */
 	o = json_object();
 	json_object_set_new(o, "source_url", json_string(source->url));
+	json_object_set_new(o, "destination_url", json_string(p->destination));
 	rc = write_json_file(p, "credentials", o, 0600);
 	json_decref(o);
 	return rc;

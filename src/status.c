@@ -41,6 +41,21 @@ static int load_mirror_json(json_t **out, const sl_pipeline *p, const char *file
 	return rc;
 }
 
+/* pipeline.json shows the destination without its password; the credentials file has the
+   URL itself. Returns a copy (caller frees). */
+static char *full_destination(const sl_pipeline *p, const char *shown)
+{
+	json_t *cred;
+	if (load_mirror_json(&cred, p, "credentials") != SL_OK) {
+		sl_error_clear();
+		return sl_strdup(shown);
+	}
+	const char *full = json_string_value(json_object_get(cred, "destination_url"));
+	char *copy = sl_strdup(full ? full : shown);
+	json_decref(cred);
+	return copy;
+}
+
 int sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *pipelines_dir)
 {
 	sl_pipeline_options o = SL_PIPELINE_OPTIONS_INIT;
@@ -56,11 +71,10 @@ int sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *p
 		const char *dest = json_string_value(json_object_get(meta, "destination"));
 		const char *ds = json_string_value(json_object_get(meta, "dataset_name"));
 		if (dest && ds) {
-			free(p->destination);
 			free(p->dataset);
-			p->destination = sl_strdup(dest);
 			p->dataset = sl_strdup(ds);
-			rc = p->destination && p->dataset ? SL_OK : SL_ENOMEM;
+			rc = sl_pipeline_set_destination(p, full_destination(p, dest));
+			rc = rc ? rc : p->dataset ? SL_OK : SL_ENOMEM;
 		} else {
 			rc = sl_error_set(SL_ESTATE, "pipeline '%s': pipeline.json lacks destination or "
 			                             "dataset_name", pipeline_name);
@@ -171,7 +185,7 @@ int sl_pipeline_state_json(char **out, sl_pipeline *p)
 	rows->ops->free(rows);
 	json_t *o = json_object();
 	json_object_set_new(o, "pipeline_name", json_string(p->name));
-	json_object_set_new(o, "destination", json_string(p->destination));
+	json_object_set_new(o, "destination", json_string(p->destination_shown));
 	json_object_set_new(o, "dataset_name", json_string(p->dataset));
 	json_object_set_new(o, "tables", tables);
 	*out = rc < 0 ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -77,6 +77,9 @@ static int run(duck_conn *c, const char *sql)
 
 /* ---- connection ------------------------------------------------------------------------------ */
 
+/* The catalog the destination file is attached as (see attach_file). */
+#define SL_DUCKDB_CATALOG "sluice_db"
+
 /* DuckDB says 'Could not set lock on file "x": Conflicting lock is held in prog (PID n) ...'. */
 static int open_error(const char *path, const char *msg)
 {
@@ -109,6 +112,30 @@ static void duck_close(sl_dest_conn *conn)
 	free(c);
 }
 
+/*
+ * The file is attached under a fixed catalog name rather than opened directly: opened directly,
+ * its catalog is named after the file, and a dataset (schema) of the same name makes every
+ * "dataset"."table" ambiguous in DuckDB ("Ambiguous reference to catalog or schema").
+ */
+static int attach_file(duck_conn *c)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "ATTACH ");
+	sl_buf_quote_literal(&sql, c->path);
+	sl_buf_puts(&sql, " AS " SL_DUCKDB_CATALOG "; USE " SL_DUCKDB_CATALOG);
+	if (sql.failed) {
+		sl_buf_free(&sql);
+		return nomem();
+	}
+	duckdb_result res;
+	int rc = 0;
+	if (duckdb_query(c->con, sl_buf_cstr(&sql), &res) == DuckDBError)
+		rc = open_error(c->path, duckdb_result_error(&res));
+	duckdb_destroy_result(&res);
+	sl_buf_free(&sql);
+	return rc;
+}
+
 static int open_database(duck_conn *c, const char *memory_limit)
 {
 	duckdb_config cfg = NULL;
@@ -120,7 +147,7 @@ static int open_database(duck_conn *c, const char *memory_limit)
 				    c->path, memory_limit);
 	}
 	char *err = NULL;
-	duckdb_state st = duckdb_open_ext(c->path, &c->db, cfg, &err);
+	duckdb_state st = duckdb_open_ext(":memory:", &c->db, cfg, &err);
 	duckdb_destroy_config(&cfg);
 	if (st == DuckDBError) {
 		int rc = open_error(c->path, err);
@@ -133,7 +160,7 @@ static int open_database(duck_conn *c, const char *memory_limit)
 		return sl_error_set(SL_EDEST, "DuckDB '%s': cannot connect to the open database",
 				    c->path);
 	}
-	return 0;
+	return strcmp(c->path, ":memory:") == 0 ? 0 : attach_file(c);
 }
 
 static int duck_open(sl_dest_conn **out, const sl_url *url, const sl_dest_options *options)
