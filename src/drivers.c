@@ -7,6 +7,7 @@
 static const sl_source_driver *const source_drivers[] = {
 	&sl_mysql_source,
 	&sl_sqlite_source,
+	&sl_postgres_source,
 };
 
 static const sl_destination_driver *const destination_drivers[] = {
@@ -35,7 +36,7 @@ const sl_source_driver *sl_source_driver_for(const sl_url *url)
 		if (source_drivers[i]->kind == url->kind)
 			return source_drivers[i];
 	sl_error_set(SL_EUNSUPPORTED,
-	             "%s is not supported as a source (supported: MySQL/MariaDB, SQLite)",
+	             "%s is not supported as a source (supported: MySQL/MariaDB, PostgreSQL, SQLite)",
 	             kind_name(url->kind));
 	return NULL;
 }

@@ -10,6 +10,7 @@
 
 extern const sl_source_driver sl_mysql_source;
 extern const sl_source_driver sl_sqlite_source;
+extern const sl_source_driver sl_postgres_source;
 extern const sl_destination_driver sl_duckdb_destination;
 extern const sl_destination_driver sl_postgres_destination;
 

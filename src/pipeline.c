@@ -249,12 +249,6 @@ typedef struct table_run {
 	bool stop;           /* a limit was reached */
 } table_run;
 
-static const char *bare_table_name(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-	return dot ? dot + 1 : name;
-}
-
 static uint64_t rows_left_in_run(const table_run *r)
 {
 	size_t limit = r->source->max_chunks;
@@ -412,7 +406,7 @@ static int stream_rows(table_run *r)
 /* Replace: the staging copy becomes the table in one short transaction. */
 static int swap_in_staging(table_run *r)
 {
-	const char *ds = r->p->dataset, *table = bare_table_name(r->spec->name);
+	const char *ds = r->p->dataset, *table = r->schema->name;
 	sl_buf sql = SL_BUF_INIT;
 	int rc = r->p->dest_driver->begin(r->p->dest);
 	if (rc)
@@ -457,7 +451,7 @@ static int drop_table(sl_pipeline *p, const char *table)
 
 static int prepare_target(table_run *r)
 {
-	const char *table = bare_table_name(r->spec->name);
+	const char *table = r->schema->name;
 	sl_write_disposition wd = r->spec->write_disposition;
 	r->replace = wd == SL_WRITE_REPLACE ||
 	             (wd == SL_WRITE_DEFAULT && !r->spec->incremental.cursor_path);
@@ -485,7 +479,7 @@ static int prepare_table(table_run *r)
 		return sl_error_set(SL_ENOTFOUND, "cursor column '%s' not found in table '%s'",
 		                    hint->cursor_path, r->spec->name);
 	const sl_column *cc = cursor >= 0 ? &r->schema->columns[cursor] : NULL;
-	rc = sl_pipeline_read_state(&r->state, r->p, bare_table_name(r->spec->name),
+	rc = sl_pipeline_read_state(&r->state, r->p, r->schema->name,
 	                            hint->cursor_path, cc ? cc->type : SL_TYPE_INT64,
 	                            cc ? cc->precision : 0, cc ? cc->scale : 0);
 	if (rc)
@@ -637,7 +631,8 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 	}
 	for (size_t i = 0; i < source->ntables && !rc; i++) {
 		sl_table_load *t = &info->tables[i];
-		t->table = sl_strdup(bare_table_name(source->tables[i].name));
+		/* the reflected name: "Odd Schema"."MixedCase" loads into MixedCase */
+		t->table = sl_strdup(schemas[i]->name);
 		rc = t->table ? run_table(p, source, &source->tables[i], conn, schemas[i],
 		                          info->load_id, t)
 		              : SL_ENOMEM;

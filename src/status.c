@@ -276,14 +276,14 @@ static void fill_figures(sl_table_status *st, const sl_source_stats *stats)
 static int table_status(sl_table_status *st, sl_pipeline *p, sl_source_conn *conn,
                         const sl_source_table *spec)
 {
-	const char *name = strrchr(spec->name, '.') ? strrchr(spec->name, '.') + 1 : spec->name;
-	st->table = sl_strdup(name);
 	st->rows_remaining = -1;
 	st->percent_done = -1;
 	sl_table_schema *schema;
 	int rc = conn->driver->reflect(&schema, conn, spec->name);
 	if (rc)
 		return rc;
+	const char *name = schema->name; /* as the destination table is named */
+	st->table = sl_strdup(name);
 	const char *cursor = spec->incremental.cursor_path;
 	int ci = cursor ? sl_schema_find(schema, cursor) : -1;
 	const sl_column *cc = ci >= 0 ? &schema->columns[ci] : NULL;
