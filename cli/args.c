@@ -51,8 +51,13 @@ static void quote_text(char *out, size_t outlen, const char *text)
 		while (len > 0 && ((unsigned char)redacted[len] & 0xC0) == 0x80)
 			len--;
 		memcpy(redacted + len, "...", 4);
+		len += 3;
 	}
-	snprintf(out, outlen, "%s", redacted);
+	/* truncation is intended (out may be shorter still): copy by hand, not with snprintf */
+	if (len >= outlen)
+		len = outlen - 1;
+	memcpy(out, redacted, len);
+	out[len] = '\0';
 }
 
 /* Fill err with "OPT: 'TEXT' WHY" and return -1. */

@@ -1717,12 +1717,13 @@ static void test_pipeline_sqlite_to_postgres(void **state)
 
 /* ---- throughput -------------------------------------------------------------------------------- */
 
-/* A million rows of a mixed 8-column table through COPY, in one transaction; prints rows/s. */
-static void test_copy_throughput(void **state)
+/* Many batches of a mixed 8-column table through COPY in one transaction: sums check every row.
+   (Speed is measured by bench/, not here; SLUICE_TEST_PG_ROWS makes the table bigger.) */
+static void test_copy_volume(void **state)
 {
 	(void)state;
 	const char *env = getenv("SLUICE_TEST_PG_ROWS");
-	long total = env && *env ? strtol(env, NULL, 10) : 1000000;
+	long total = env && *env ? strtol(env, NULL, 10) : 50000;
 	sl_dest_conn *conn = open_pg();
 	fresh_schema(conn, "pgdst_bench");
 	sl_table_schema *s = sl_schema_new("src", "bench");
@@ -1738,8 +1739,6 @@ static void test_copy_throughput(void **state)
 	assert_int_equal(D->ensure_table(conn, "pgdst_bench", "bench", s, true), 0);
 	sl_batch *b = sl_batch_new(s, 0);
 	sl_dest_appender *app = open_appender(conn, "pgdst_bench", "bench", s, "bench-load");
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(D->begin(conn), 0);
 	for (long id = 0; id < total;) {
 		sl_batch_reset(b);
@@ -1762,10 +1761,6 @@ static void test_copy_throughput(void **state)
 	}
 	flush_ok(app);
 	assert_int_equal(D->commit(conn), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("[ PERF     ] COPY of %ld rows x 8 columns: %.2f s, %.0f rows/s\n", total, secs,
-	       (double)total / secs);
 	D->appender_close(app);
 	char want[64];
 	snprintf(want, sizeof(want), "%ld|%ld|%ld", total, total * (total - 1) / 2, total / 10);
@@ -1800,7 +1795,7 @@ int main(void)
 		cmocka_unit_test(test_exec_and_query_with_params),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_pipeline_sqlite_to_postgres),
-		cmocka_unit_test(test_copy_throughput),
+		cmocka_unit_test(test_copy_volume),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
