@@ -19,6 +19,7 @@
  */
 #include "destination.h"
 #include "drivers.h"
+#include "pg_oid.h"
 
 #include <libpq-fe.h>
 
@@ -42,33 +43,6 @@
 /* 128-bit arithmetic for wide DECIMAL values (GCC and Clang both provide it). */
 __extension__ typedef __int128 i128;
 __extension__ typedef unsigned __int128 u128;
-
-/* Built-in type OIDs (catalog/pg_type.dat; fixed across versions). */
-enum {
-	OID_BOOL = 16,
-	OID_BYTEA = 17,
-	OID_CHAR = 18,
-	OID_NAME = 19,
-	OID_INT8 = 20,
-	OID_INT2 = 21,
-	OID_INT4 = 23,
-	OID_TEXT = 25,
-	OID_OID = 26,
-	OID_JSON = 114,
-	OID_FLOAT4 = 700,
-	OID_FLOAT8 = 701,
-	OID_UNKNOWN = 705,
-	OID_BPCHAR = 1042,
-	OID_VARCHAR = 1043,
-	OID_DATE = 1082,
-	OID_TIME = 1083,
-	OID_TIMESTAMP = 1114,
-	OID_TIMESTAMPTZ = 1184,
-	OID_INTERVAL = 1186,
-	OID_NUMERIC = 1700,
-	OID_UUID = 2950,
-	OID_JSONB = 3802,
-};
 
 typedef struct pg_appender pg_appender;
 typedef struct pg_rows pg_rows;

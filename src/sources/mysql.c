@@ -18,6 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "drivers.h"
+#include "warnings.h"
 
 #include <mysql.h>
 
@@ -65,14 +66,6 @@ typedef struct my_params {
 	unsigned connect_timeout, read_timeout; /* seconds, 0: library default */
 } my_params;
 
-/* One warning line: `count` > 0 makes it "table.col: N <what>". */
-typedef struct my_warning {
-	char *column; /* "table.col" */
-	char *what;
-	uint64_t count;
-	bool counted;
-} my_warning;
-
 typedef struct my_conn {
 	sl_source_conn base;
 	my_params p;
@@ -80,10 +73,7 @@ typedef struct my_conn {
 	bool is_mariadb; /* MariaDB has CHECK_CONSTRAINTS.TABLE_NAME and JSON as LONGTEXT */
 	bool busy;	 /* a scan is open (until scan_close, even when read to the end) */
 	char where[300]; /* "127.0.0.1:3306" or "localhost (socket ...)" for messages */
-	my_warning *warnings;
-	size_t nwarnings;
-	char *warnings_text; /* rendered by warnings(), owned */
-	bool warnings_dirty; /* warnings changed since warnings_text was rendered */
+	sl_warnings warnings;
 } my_conn;
 
 static void wipe_free(char *s)
@@ -443,74 +433,16 @@ static void my_disconnect(sl_source_conn *conn)
 	if (!c)
 		return;
 	session_drop(c);
-	for (size_t i = 0; i < c->nwarnings; i++) {
-		free(c->warnings[i].column);
-		free(c->warnings[i].what);
-	}
-	free(c->warnings);
-	free(c->warnings_text);
+	sl_warnings_clear(&c->warnings);
 	params_clear(&c->p);
 	free(c);
 }
 
 /* ---- warnings ------------------------------------------------------------------------------- */
 
-/* Add `count` to the warning (table.col, what), creating it; counted=false: a plain note. */
-static int warn(my_conn *c, const char *table, const char *col, const char *what, bool counted,
-		uint64_t count)
-{
-	char key[512];
-	snprintf(key, sizeof(key), "%s.%s", table, col);
-	for (size_t i = 0; i < c->nwarnings; i++) {
-		my_warning *w = &c->warnings[i];
-		if (strcmp(w->column, key) == 0 && strcmp(w->what, what) == 0) {
-			w->count += count;
-			c->warnings_dirty |= count > 0;
-			return SL_OK;
-		}
-	}
-	my_warning *grown = sl_realloc(c->warnings, (c->nwarnings + 1) * sizeof(*grown));
-	if (!grown)
-		return SL_ENOMEM;
-	c->warnings = grown;
-	my_warning *w = &c->warnings[c->nwarnings];
-	w->column = sl_strdup(key);
-	w->what = sl_strdup(what);
-	w->count = count;
-	w->counted = counted;
-	if (!w->column || !w->what) {
-		free(w->column);
-		free(w->what);
-		return SL_ENOMEM;
-	}
-	c->nwarnings++;
-	c->warnings_dirty = true;
-	return SL_OK;
-}
-
 static const char *my_warnings(sl_source_conn *conn)
 {
-	my_conn *c = (my_conn *)conn;
-	if (!c->nwarnings)
-		return NULL;
-	if (!c->warnings_dirty) /* keep handing out the same text while nothing changed */
-		return c->warnings_text;
-	sl_buf buf = SL_BUF_INIT;
-	for (size_t i = 0; i < c->nwarnings; i++) {
-		const my_warning *w = &c->warnings[i];
-		if (w->counted)
-			sl_buf_printf(&buf, "%s: %llu %s\n", w->column,
-				      (unsigned long long)w->count, w->what);
-		else
-			sl_buf_printf(&buf, "%s: %s\n", w->column, w->what);
-	}
-	char *text = sl_buf_detach(&buf);
-	if (!text)
-		return c->warnings_text;
-	free(c->warnings_text);
-	c->warnings_text = text;
-	c->warnings_dirty = false;
-	return text;
+	return sl_warnings_text(&((my_conn *)conn)->warnings);
 }
 
 /* ---- reflection ----------------------------------------------------------------------------- */
@@ -748,7 +680,7 @@ static int add_columns(my_conn *c, sl_table_schema *s, MYSQL_RES *cols, MYSQL_RE
 		if (note) {
 			char what[200];
 			snprintf(what, sizeof(what), "MySQL type %s %s", d.column_type, note);
-			if (warn(c, s->name, d.name, what, false, 0))
+			if (sl_warnings_add(&c->warnings, s->name, d.name, what, false, 0))
 				return SL_ENOMEM;
 		}
 	}
@@ -1759,8 +1691,8 @@ static void note_bad_dates(my_scan *s)
 	for (size_t c = 0; c < s->ncols && c < s->table->ncolumns; c++) {
 		if (!s->cols[c].bad_dates)
 			continue;
-		warn(s->conn, s->table->name, s->table->columns[c].name,
-		     "zero or invalid dates loaded as NULL", true, s->cols[c].bad_dates);
+		sl_warnings_add(&s->conn->warnings, s->table->name, s->table->columns[c].name,
+				"zero or invalid dates loaded as NULL", true, s->cols[c].bad_dates);
 		s->cols[c].bad_dates = 0;
 	}
 }

@@ -20,6 +20,8 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "drivers.h"
+#include "pg_oid.h"
+#include "warnings.h"
 
 #include <libpq-fe.h>
 
@@ -40,41 +42,6 @@ __extension__ typedef unsigned __int128 u128;
 #define PG_EPOCH_DAYS	10957
 #define PG_EPOCH_MICROS (INT64_C(10957) * MICROS_PER_DAY)
 
-/* Built-in type OIDs (pg_type.dat; fixed across versions). */
-enum {
-	OID_BOOL = 16,
-	OID_BYTEA = 17,
-	OID_CHAR = 18,
-	OID_NAME = 19,
-	OID_INT8 = 20,
-	OID_INT2 = 21,
-	OID_INT4 = 23,
-	OID_TEXT = 25,
-	OID_OID = 26,
-	OID_JSON = 114,
-	OID_XML = 142,
-	OID_CIDR = 650,
-	OID_FLOAT4 = 700,
-	OID_FLOAT8 = 701,
-	OID_MACADDR8 = 774,
-	OID_MONEY = 790,
-	OID_MACADDR = 829,
-	OID_INET = 869,
-	OID_BPCHAR = 1042,
-	OID_VARCHAR = 1043,
-	OID_DATE = 1082,
-	OID_TIME = 1083,
-	OID_TIMESTAMP = 1114,
-	OID_TIMESTAMPTZ = 1184,
-	OID_INTERVAL = 1186,
-	OID_TIMETZ = 1266,
-	OID_BIT = 1560,
-	OID_VARBIT = 1562,
-	OID_NUMERIC = 1700,
-	OID_UUID = 2950,
-	OID_JSONB = 3802
-};
-
 /* ---- connection ----------------------------------------------------------------------------- */
 
 /* What it takes to (re)open the session; kept because an abandoned scan closes the session. */
@@ -91,14 +58,6 @@ typedef struct pg_params {
 	int connect_timeout; /* seconds, 0: none */
 } pg_params;
 
-/* One warning line: `counted` makes it "table.col: N <what>". */
-typedef struct pg_warning {
-	char *column; /* "table.col" */
-	char *what;
-	uint64_t count;
-	bool counted;
-} pg_warning;
-
 typedef struct pg_conn {
 	sl_source_conn base;
 	pg_params p;
@@ -106,10 +65,7 @@ typedef struct pg_conn {
 	bool busy;	  /* a scan is open (until scan_close, even when read to the end) */
 	char where[300];  /* "127.0.0.1:5432" or "/run/postgresql/.s.PGSQL.5432" for messages */
 	char dbname[128]; /* the database connected to, for messages */
-	pg_warning *warnings;
-	size_t nwarnings;
-	char *warnings_text; /* rendered by warnings(), owned */
-	bool warnings_dirty; /* warnings changed since warnings_text was rendered */
+	sl_warnings warnings;
 } pg_conn;
 
 static void wipe_free(char *s)
@@ -464,74 +420,16 @@ static void pg_disconnect(sl_source_conn *conn)
 	if (!c)
 		return;
 	session_drop(c);
-	for (size_t i = 0; i < c->nwarnings; i++) {
-		free(c->warnings[i].column);
-		free(c->warnings[i].what);
-	}
-	free(c->warnings);
-	free(c->warnings_text);
+	sl_warnings_clear(&c->warnings);
 	params_clear(&c->p);
 	free(c);
 }
 
 /* ---- warnings ------------------------------------------------------------------------------- */
 
-/* Add `count` to the warning (table.col, what), creating it; counted=false: a plain note. */
-static int warn(pg_conn *c, const char *table, const char *col, const char *what, bool counted,
-		uint64_t count)
-{
-	char key[512];
-	snprintf(key, sizeof(key), "%s.%s", table, col);
-	for (size_t i = 0; i < c->nwarnings; i++) {
-		pg_warning *w = &c->warnings[i];
-		if (strcmp(w->column, key) == 0 && strcmp(w->what, what) == 0) {
-			w->count += count;
-			c->warnings_dirty |= count > 0;
-			return SL_OK;
-		}
-	}
-	pg_warning *grown = sl_realloc(c->warnings, (c->nwarnings + 1) * sizeof(*grown));
-	if (!grown)
-		return SL_ENOMEM;
-	c->warnings = grown;
-	pg_warning *w = &c->warnings[c->nwarnings];
-	w->column = sl_strdup(key);
-	w->what = sl_strdup(what);
-	w->count = count;
-	w->counted = counted;
-	if (!w->column || !w->what) {
-		free(w->column);
-		free(w->what);
-		return SL_ENOMEM;
-	}
-	c->nwarnings++;
-	c->warnings_dirty = true;
-	return SL_OK;
-}
-
 static const char *pg_warnings(sl_source_conn *conn)
 {
-	pg_conn *c = (pg_conn *)conn;
-	if (!c->nwarnings)
-		return NULL;
-	if (!c->warnings_dirty) /* keep handing out the same text while nothing changed */
-		return c->warnings_text;
-	sl_buf buf = SL_BUF_INIT;
-	for (size_t i = 0; i < c->nwarnings; i++) {
-		const pg_warning *w = &c->warnings[i];
-		if (w->counted)
-			sl_buf_printf(&buf, "%s: %llu %s\n", w->column,
-				      (unsigned long long)w->count, w->what);
-		else
-			sl_buf_printf(&buf, "%s: %s\n", w->column, w->what);
-	}
-	char *text = sl_buf_detach(&buf);
-	if (!text)
-		return c->warnings_text;
-	free(c->warnings_text);
-	c->warnings_text = text;
-	c->warnings_dirty = false;
-	return text;
+	return sl_warnings_text(&((pg_conn *)conn)->warnings);
 }
 
 /* ---- metadata queries ----------------------------------------------------------------------- */
@@ -879,7 +777,7 @@ static int add_columns(pg_conn *c, sl_table_schema *s, const char *oid)
 		if (!rc && note) {
 			char what[300];
 			snprintf(what, sizeof(what), "PostgreSQL type %s %s", d.decl, note);
-			rc = warn(c, s->name, d.name, what, false, 0);
+			rc = sl_warnings_add(&c->warnings, s->name, d.name, what, false, 0);
 		}
 	}
 	PQclear(r);
@@ -1791,14 +1689,16 @@ static void note_nulled(pg_scan *s)
 		pg_col *pc = &s->cols[c];
 		const char *t = s->table->name, *name = s->table->columns[c].name;
 		if (pc->infinite)
-			warn(s->conn, t, name,
-			     "infinite values (infinity/-infinity) loaded as NULL", true,
-			     pc->infinite);
+			sl_warnings_add(&s->conn->warnings, t, name,
+					"infinite values (infinity/-infinity) loaded as NULL", true,
+					pc->infinite);
 		if (pc->beyond)
-			warn(s->conn, t, name, "timestamps after 294247-01-10 loaded as NULL", true,
-			     pc->beyond);
+			sl_warnings_add(&s->conn->warnings, t, name,
+					"timestamps after 294247-01-10 loaded as NULL", true,
+					pc->beyond);
 		if (pc->nans)
-			warn(s->conn, t, name, "NaN values loaded as NULL", true, pc->nans);
+			sl_warnings_add(&s->conn->warnings, t, name, "NaN values loaded as NULL",
+					true, pc->nans);
 		pc->infinite = pc->beyond = pc->nans = 0;
 	}
 }

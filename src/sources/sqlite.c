@@ -19,6 +19,7 @@
 #include "drivers.h"
 #include "source.h"
 #include "value.h"
+#include "warnings.h"
 
 #include <errno.h>
 #include <math.h>
@@ -62,24 +63,13 @@ typedef enum warn_kind {
 	WARN__COUNT
 } warn_kind;
 
-/* One warning line, summed over the connection's scans. */
-typedef struct col_warning {
-	char *table;
-	char *column;
-	warn_kind kind;
-	int precision, scale;
-	uint64_t count;
-} col_warning;
-
 typedef struct sqlite_conn {
 	sl_source_conn base;
 	sqlite3 *db;
 	char *path; /* as given in the URL, for messages */
 	mode_entry *modes;
 	size_t nmodes;
-	col_warning *warns;
-	size_t nwarns;
-	sl_buf warnings; /* rendered by sqlite_warnings() */
+	sl_warnings warnings; /* joined: no "\n" after the last line */
 } sqlite_conn;
 
 typedef struct sqlite_scan {
@@ -938,12 +928,7 @@ static void sqlite_disconnect(sl_source_conn *base)
 	for (size_t k = 0; k < c->nmodes; k++)
 		free(c->modes[k].key);
 	free(c->modes);
-	for (size_t k = 0; k < c->nwarns; k++) {
-		free(c->warns[k].table);
-		free(c->warns[k].column);
-	}
-	free(c->warns);
-	sl_buf_free(&c->warnings);
+	sl_warnings_clear(&c->warnings);
 	free(c->path);
 	free(c);
 }
@@ -967,6 +952,7 @@ static int sqlite_connect(sl_source_conn **out, const sl_url *url)
 	if (!c)
 		return SL_ENOMEM;
 	c->base.driver = &sl_sqlite_source;
+	c->warnings.joined = true;
 	c->path = sl_strdup(path);
 	/* "./" keeps a name starting with "file:" a plain file name even where URIs are on */
 	char *open_path =
@@ -1607,45 +1593,29 @@ static int prepare(render *r, sqlite3_stmt **out)
 
 /* ---- scans -------------------------------------------------------------------------------- */
 
-/* The connection's line for (table, column, kind), added if new; NULL on ENOMEM. */
-static col_warning *find_warning(sqlite_conn *c, const char *table, const sl_column *column,
-				 warn_kind kind)
-{
-	for (size_t k = 0; k < c->nwarns; k++)
-		if (c->warns[k].kind == kind && strcmp(c->warns[k].table, table) == 0 &&
-		    strcmp(c->warns[k].column, column->name) == 0)
-			return &c->warns[k];
-	col_warning *nw = sl_realloc(c->warns, (c->nwarns + 1) * sizeof(*nw));
-	if (!nw)
-		return NULL;
-	c->warns = nw;
-	col_warning *w = &c->warns[c->nwarns];
-	w->table = sl_strdup(table);
-	w->column = sl_strdup(column->name);
-	if (!w->table || !w->column) {
-		free(w->table);
-		free(w->column);
-		return NULL;
-	}
-	w->kind = kind;
-	w->precision = column->precision;
-	w->scale = column->scale;
-	w->count = 0;
-	c->nwarns++;
-	return w;
-}
-
+/* Sum the scan's counts into the connection's lines, summed over its scans. */
 static void add_warnings(sqlite_scan *s)
 {
 	for (size_t col = 0; col < s->table->ncolumns; col++) {
+		const sl_column *column = &s->table->columns[col];
 		for (int kind = 0; kind < WARN__COUNT; kind++) {
 			uint64_t n = s->counts[col * WARN__COUNT + (size_t)kind];
 			if (!n)
 				continue;
-			col_warning *w = find_warning(s->conn, s->table->name,
-						      &s->table->columns[col], (warn_kind)kind);
-			if (w) /* a lost warning is not worth failing a finished scan */
-				w->count += n;
+			const char *one = "empty string loaded as NULL";
+			const char *many = "empty strings loaded as NULL";
+			char dec1[64], decn[64];
+			if (kind == WARN_ROUNDED) {
+				snprintf(dec1, sizeof(dec1), "value rounded to DECIMAL(%d,%d)",
+					 column->precision, column->scale);
+				snprintf(decn, sizeof(decn), "values rounded to DECIMAL(%d,%d)",
+					 column->precision, column->scale);
+				one = dec1;
+				many = decn;
+			}
+			/* a lost warning is not worth failing a finished scan */
+			(void)sl_warnings_add_plural(&s->conn->warnings, s->table->name,
+						     column->name, one, many, n);
 		}
 	}
 }
@@ -1849,22 +1819,7 @@ static int sqlite_stats(sl_source_stats *out, sl_source_conn *base, const sl_tab
 
 static const char *sqlite_warnings(sl_source_conn *base)
 {
-	sqlite_conn *c = (sqlite_conn *)base;
-	if (c->nwarns == 0)
-		return NULL;
-	sl_buf_reset(&c->warnings);
-	for (size_t k = 0; k < c->nwarns; k++) {
-		const col_warning *w = &c->warns[k];
-		sl_buf_printf(&c->warnings, "%s%s.%s: %llu ", k ? "\n" : "", w->table, w->column,
-			      (unsigned long long)w->count);
-		if (w->kind == WARN_ROUNDED)
-			sl_buf_printf(&c->warnings, "value%s rounded to DECIMAL(%d,%d)",
-				      w->count == 1 ? "" : "s", w->precision, w->scale);
-		else
-			sl_buf_printf(&c->warnings, "empty string%s loaded as NULL",
-				      w->count == 1 ? "" : "s");
-	}
-	return c->warnings.failed ? NULL : sl_buf_cstr(&c->warnings);
+	return sl_warnings_text(&((sqlite_conn *)base)->warnings);
 }
 
 const sl_source_driver sl_sqlite_source = {
