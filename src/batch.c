@@ -121,9 +121,10 @@ void sl_batch_free(sl_batch *batch)
 
 void sl_batch_reset(sl_batch *batch)
 {
+	/* all of the allocation, not just `capacity`: the pipeline shrinks capacity at chunk ends */
 	for (size_t i = 0; i < batch->ncolumns; i++)
 		memset(batch->columns[i].validity, 0,
-		       validity_words(batch->capacity) * sizeof(uint64_t));
+		       validity_words(SL_BATCH_CAPACITY) * sizeof(uint64_t));
 	batch->nrows = 0;
 	sl_arena_reset(&batch->arena);
 }
