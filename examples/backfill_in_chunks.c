@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 /* NOTE: this is a live table in the rfam database, so the number of final rows may change */
-#define TOTAL_TABLE_ROWS 4178
+#define TOTAL_TABLE_ROWS       4178
 #define RFAM_CONNECTION_STRING "mysql+pymysql://rfamro@mysql-rfam-public.ebi.ac.uk:4497/Rfam"
 
 static int fail(const char *what)
@@ -33,7 +33,8 @@ static int assert_unique_row_count(sl_pipeline *pipeline, uint64_t num_rows)
 	sl_rows *rows;
 	if (sl_pipeline_dataset(&dataset, pipeline))
 		return fail("dataset");
-	if (sl_dataset_query(&rows, dataset, "SELECT COUNT(*), COUNT(DISTINCT rfam_id) FROM family")) {
+	if (sl_dataset_query(&rows, dataset,
+			     "SELECT COUNT(*), COUNT(DISTINCT rfam_id) FROM family")) {
 		sl_dataset_free(dataset);
 		return fail("query");
 	}
@@ -44,8 +45,8 @@ static int assert_unique_row_count(sl_pipeline *pipeline, uint64_t num_rows)
 	}
 	sl_rows_free(rows);
 	sl_dataset_free(dataset);
-	printf("family: %" PRId64 " rows, %" PRId64 " unique rfam_id (expected %" PRIu64 ")\n", count,
-	       unique, num_rows);
+	printf("family: %" PRId64 " rows, %" PRId64 " unique rfam_id (expected %" PRIu64 ")\n",
+	       count, unique, num_rows);
 	if (count != (int64_t)num_rows || unique != (int64_t)num_rows) {
 		fprintf(stderr, "backfill_in_chunks: expected %" PRIu64 " unique rows\n", num_rows);
 		return 1;

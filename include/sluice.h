@@ -54,7 +54,7 @@ extern "C" {
 #define SLUICE_VERSION_MAJOR 0
 #define SLUICE_VERSION_MINOR 1
 #define SLUICE_VERSION_PATCH 0
-#define SLUICE_VERSION "0.1.0"
+#define SLUICE_VERSION	     "0.1.0"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -62,23 +62,23 @@ extern "C" {
  * The error codes, as one X-macro table: X(name, value, description). sl_strerror() is generated
  * from the same table, so a code and its text cannot drift apart.
  */
-#define SL_ERROR_CODES(X)                                                                  \
-	X(SL_OK, 0, "success")                                                                 \
-	X(SL_ERROR, -1, "error")                                                               \
-	X(SL_EINVAL, -2, "invalid argument")                                                   \
-	X(SL_ENOMEM, -3, "out of memory")                                                      \
-	X(SL_EURL, -4, "malformed connection URL")                                             \
-	X(SL_ECONNECT, -5, "cannot connect")                                                   \
-	X(SL_EAUTH, -6, "authentication failed")                                               \
-	X(SL_ENOTFOUND, -7, "not found")                                                       \
-	X(SL_ESOURCE, -8, "source error")                                                      \
-	X(SL_EDEST, -9, "destination error")                                                   \
-	X(SL_ESTATE, -10, "invalid pipeline state")                                            \
-	X(SL_ETYPE, -11, "type error")                                                         \
-	X(SL_ELOCKED, -12, "locked by another process")                                        \
-	X(SL_EUNSUPPORTED, -13, "not supported")                                               \
-	X(SL_EIO, -14, "input/output error")                                                   \
-	X(SL_EINTERRUPTED, -15, "interrupted")                                                 \
+#define SL_ERROR_CODES(X)                               \
+	X(SL_OK, 0, "success")                          \
+	X(SL_ERROR, -1, "error")                        \
+	X(SL_EINVAL, -2, "invalid argument")            \
+	X(SL_ENOMEM, -3, "out of memory")               \
+	X(SL_EURL, -4, "malformed connection URL")      \
+	X(SL_ECONNECT, -5, "cannot connect")            \
+	X(SL_EAUTH, -6, "authentication failed")        \
+	X(SL_ENOTFOUND, -7, "not found")                \
+	X(SL_ESOURCE, -8, "source error")               \
+	X(SL_EDEST, -9, "destination error")            \
+	X(SL_ESTATE, -10, "invalid pipeline state")     \
+	X(SL_ETYPE, -11, "type error")                  \
+	X(SL_ELOCKED, -12, "locked by another process") \
+	X(SL_EUNSUPPORTED, -13, "not supported")        \
+	X(SL_EIO, -14, "input/output error")            \
+	X(SL_EINTERRUPTED, -15, "interrupted")          \
 	X(SL_ECURSOR, -16, "missing cursor value")
 
 typedef enum sl_error_code {
@@ -89,7 +89,7 @@ typedef enum sl_error_code {
 
 /* The last error of the calling thread. `message` is never NULL. */
 typedef struct sl_error {
-	int code;            /* an sl_error_code */
+	int code;	     /* an sl_error_code */
 	const char *message; /* "context: detail", no trailing newline */
 } sl_error;
 
@@ -131,11 +131,11 @@ typedef enum sl_type {
 	SL_TYPE_FLOAT,
 	SL_TYPE_DOUBLE,
 	SL_TYPE_DECIMAL,     /* precision 1..38, scale 0..precision */
-	SL_TYPE_TEXT,        /* UTF-8 */
-	SL_TYPE_BLOB,        /* bytes, zero bytes allowed */
-	SL_TYPE_JSON,        /* UTF-8 JSON text */
-	SL_TYPE_DATE,        /* days since 1970-01-01 */
-	SL_TYPE_TIME,        /* microseconds since midnight, 0..24h */
+	SL_TYPE_TEXT,	     /* UTF-8 */
+	SL_TYPE_BLOB,	     /* bytes, zero bytes allowed */
+	SL_TYPE_JSON,	     /* UTF-8 JSON text */
+	SL_TYPE_DATE,	     /* days since 1970-01-01 */
+	SL_TYPE_TIME,	     /* microseconds since midnight, 0..24h */
 	SL_TYPE_TIMESTAMP,   /* microseconds since 1970-01-01 00:00, no time zone */
 	SL_TYPE_TIMESTAMPTZ, /* microseconds since 1970-01-01 00:00 UTC */
 	SL_TYPE_INTERVAL,    /* months, days, microseconds */
@@ -156,14 +156,21 @@ typedef enum sl_row_order {
 	SL_ROW_ORDER_NONE     /* no ORDER BY: the database's order */
 } sl_row_order;
 
-typedef enum sl_last_value_func { SL_LAST_VALUE_MAX = 0, SL_LAST_VALUE_MIN } sl_last_value_func;
+typedef enum sl_last_value_func {
+	SL_LAST_VALUE_MAX = 0,
+	SL_LAST_VALUE_MIN
+} sl_last_value_func;
 
-typedef enum sl_range { SL_RANGE_DEFAULT = 0, SL_RANGE_CLOSED, SL_RANGE_OPEN } sl_range;
+typedef enum sl_range {
+	SL_RANGE_DEFAULT = 0,
+	SL_RANGE_CLOSED,
+	SL_RANGE_OPEN
+} sl_range;
 
 typedef enum sl_on_missing_cursor {
 	SL_MISSING_CURSOR_RAISE = 0, /* a NULL cursor fails the run, naming table, column and key */
-	SL_MISSING_CURSOR_INCLUDE,   /* rows with a NULL cursor are loaded (once, in the first run) */
-	SL_MISSING_CURSOR_EXCLUDE    /* rows with a NULL cursor are skipped */
+	SL_MISSING_CURSOR_INCLUDE, /* rows with a NULL cursor are loaded (once, in the first run) */
+	SL_MISSING_CURSOR_EXCLUDE  /* rows with a NULL cursor are skipped */
 } sl_on_missing_cursor;
 
 typedef enum sl_write_disposition {
@@ -179,12 +186,12 @@ typedef enum sl_write_disposition {
 typedef struct sl_incremental {
 	const char *cursor_path;   /* cursor column; NULL: no incremental loading */
 	const char *initial_value; /* first lower bound; NULL: from the start */
-	const char *end_value;     /* upper bound; NULL: none (and state advances) */
+	const char *end_value;	   /* upper bound; NULL: none (and state advances) */
 	sl_row_order row_order;
 	sl_last_value_func last_value_func;
-	sl_range range_start;      /* default closed: cursor >= last value */
-	sl_range range_end;        /* default open: cursor < end value */
-	const char *lag;           /* lag applied to the last value: seconds for temporal cursors,
+	sl_range range_start; /* default closed: cursor >= last value */
+	sl_range range_end;   /* default open: cursor < end value */
+	const char *lag;      /* lag applied to the last value: seconds for temporal cursors,
 	                              units for numeric ones; NULL: none */
 	sl_on_missing_cursor on_cursor_value_missing;
 } sl_incremental;
@@ -197,10 +204,15 @@ typedef struct sl_table_hints {
 } sl_table_hints;
 
 #define SL_TABLE_HINTS_VERSION 1
-#define SL_INCREMENTAL_INIT                                                                        \
-	{NULL, NULL, NULL, SL_ROW_ORDER_ASC, SL_LAST_VALUE_MAX, SL_RANGE_DEFAULT, SL_RANGE_DEFAULT,  \
-	 NULL, SL_MISSING_CURSOR_RAISE}
-#define SL_TABLE_HINTS_INIT {SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT}
+#define SL_INCREMENTAL_INIT                                                              \
+	{                                                                                \
+		NULL, NULL, NULL, SL_ROW_ORDER_ASC, SL_LAST_VALUE_MAX, SL_RANGE_DEFAULT, \
+			SL_RANGE_DEFAULT, NULL, SL_MISSING_CURSOR_RAISE                  \
+	}
+#define SL_TABLE_HINTS_INIT                                                         \
+	{                                                                           \
+		SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT \
+	}
 
 /*
  * A SQL database source: `url` in SQLAlchemy style (mysql+pymysql://user:pw@host:port/db,
@@ -210,10 +222,11 @@ typedef struct sl_table_hints {
  */
 SL_EXTERN(int)
 sl_source_sql_database(sl_source **out, const char *url, const char *const *table_names,
-                       size_t chunk_size);
+		       size_t chunk_size);
 
 /* Set the hints of one of the source's tables. Returns SL_ENOTFOUND for a table not selected. */
-SL_EXTERN(int) sl_source_apply_hints(sl_source *source, const char *table, const sl_table_hints *hints);
+SL_EXTERN(int)
+sl_source_apply_hints(sl_source *source, const char *table, const sl_table_hints *hints);
 
 /* Load at most `max_chunks` chunks per table per run (0: no limit). Chunks that hold no new row
    (only boundary overlap) do not count, so a run with rows left always makes progress. */
@@ -235,11 +248,11 @@ typedef struct sl_pipeline_options {
 	const char *destination;   /* "duckdb" (default: <pipeline_name>.duckdb in the working
 	                              directory) or a URL, e.g. "duckdb:///data/x.duckdb" */
 	const char *dataset_name;  /* default: <pipeline_name>_dataset */
-	bool dev_mode;             /* dataset gets a _YYYYMMDDhhmmss suffix and starts empty */
+	bool dev_mode;		   /* dataset gets a _YYYYMMDDhhmmss suffix and starts empty */
 	const char *pipelines_dir; /* local state mirror; default $SLUICE_PIPELINES_DIR or
 	                              ~/.sluice/pipelines */
-	bool no_load_id;           /* do not add the _sluice_load_id column */
-	const char *memory_limit;  /* DuckDB memory_limit; default "256MB" ($SLUICE_DUCKDB_MEMORY) */
+	bool no_load_id;	   /* do not add the _sluice_load_id column */
+	const char *memory_limit; /* DuckDB memory_limit; default "256MB" ($SLUICE_DUCKDB_MEMORY) */
 	/* Progress callback, called after each committed chunk; NULL for none. */
 	void (*on_progress)(void *ctx, const sl_progress *progress);
 	void *progress_ctx;
@@ -248,16 +261,19 @@ typedef struct sl_pipeline_options {
 /* What the progress callback sees after each committed chunk of a table. */
 struct sl_progress {
 	const char *table;
-	uint64_t rows_loaded;    /* new rows committed in this run so far */
+	uint64_t rows_loaded;	 /* new rows committed in this run so far */
 	uint64_t rows_extracted; /* rows read in this run so far */
-	uint64_t chunks;         /* chunks committed in this run so far */
-	int64_t rows_total;      /* rows this run is expected to read in all, -1 if unknown */
-	double seconds;          /* since the table's run started */
+	uint64_t chunks;	 /* chunks committed in this run so far */
+	int64_t rows_total;	 /* rows this run is expected to read in all, -1 if unknown */
+	double seconds;		 /* since the table's run started */
 };
 
 #define SL_PIPELINE_OPTIONS_VERSION 1
-#define SL_PIPELINE_OPTIONS_INIT \
-	{SL_PIPELINE_OPTIONS_VERSION, NULL, NULL, NULL, false, NULL, false, NULL, NULL, NULL}
+#define SL_PIPELINE_OPTIONS_INIT                                                               \
+	{                                                                                      \
+		SL_PIPELINE_OPTIONS_VERSION, NULL, NULL, NULL, false, NULL, false, NULL, NULL, \
+			NULL                                                                   \
+	}
 
 /* Create a pipeline. Nothing is opened yet; in dev mode the dataset name is fixed here. */
 SL_EXTERN(int) sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *options);
@@ -267,7 +283,8 @@ SL_EXTERN(int) sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *opt
  * sl_pipeline_options.pipelines_dir): its destination and dataset are those of its last run.
  * SL_ENOTFOUND if the pipeline has never run on this machine.
  */
-SL_EXTERN(int) sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *pipelines_dir);
+SL_EXTERN(int)
+sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *pipelines_dir);
 
 /*
  * The source of the pipeline's last run on this machine (URL, tables, chunk size, hints), e.g. to
@@ -299,12 +316,12 @@ SL_EXTERN(void) sl_pipeline_free(sl_pipeline *pipeline);
 typedef struct sl_table_load {
 	const char *table;
 	uint64_t rows_extracted; /* rows read from the source, overlap included */
-	uint64_t rows_loaded;    /* new rows written */
-	uint64_t chunks;         /* chunks committed */
-	const char *last_value;  /* cursor's last value as text, NULL without a cursor */
+	uint64_t rows_loaded;	 /* new rows written */
+	uint64_t chunks;	 /* chunks committed */
+	const char *last_value;	 /* cursor's last value as text, NULL without a cursor */
 	double seconds;
-	bool exhausted;          /* the source has no rows left for this table */
-	const char *warnings;    /* the source's warnings, one per line (e.g. zero dates loaded as
+	bool exhausted;	      /* the source has no rows left for this table */
+	const char *warnings; /* the source's warnings, one per line (e.g. zero dates loaded as
 	                            NULL), or NULL */
 } sl_table_load;
 
@@ -333,7 +350,8 @@ SL_EXTERN(int) sl_dataset_row_count(uint64_t *out, sl_dataset *dataset, const ch
 SL_EXTERN(int) sl_dataset_tables(sl_rows **out, sl_dataset *dataset);
 
 /* All rows of a table, in the order they were loaded (optionally at most `limit`, 0: all). */
-SL_EXTERN(int) sl_dataset_read(sl_rows **out, sl_dataset *dataset, const char *table, uint64_t limit);
+SL_EXTERN(int)
+sl_dataset_read(sl_rows **out, sl_dataset *dataset, const char *table, uint64_t limit);
 
 /* Run SQL in the destination with the dataset as the default schema. */
 SL_EXTERN(int) sl_dataset_query(sl_rows **out, sl_dataset *dataset, const char *sql);
@@ -369,17 +387,17 @@ SL_EXTERN(int) sl_pipeline_reset(sl_pipeline *pipeline, const char *table, bool 
 typedef struct sl_table_status {
 	char *table;
 	uint64_t rows_loaded;
-	char *last_value;       /* NULL without a cursor or before the first load */
-	char *source_max;       /* NULL if unknown */
+	char *last_value;	/* NULL without a cursor or before the first load */
+	char *source_max;	/* NULL if unknown */
 	int64_t rows_remaining; /* -1 if unknown */
-	uint64_t source_rows;   /* when known (rows_remaining >= 0) */
-	double percent_done;    /* -1 if unknown */
+	uint64_t source_rows;	/* when known (rows_remaining >= 0) */
+	double percent_done;	/* -1 if unknown */
 } sl_table_status;
 
 /* Status per table of `source` (NULL: the pipeline's last source) against the pipeline's
    destination; free with sl_status_free. */
-SL_EXTERN(int) sl_pipeline_status(sl_table_status **out, size_t *count, sl_pipeline *pipeline,
-                                  sl_source *source);
+SL_EXTERN(int)
+sl_pipeline_status(sl_table_status **out, size_t *count, sl_pipeline *pipeline, sl_source *source);
 SL_EXTERN(void) sl_status_free(sl_table_status *status, size_t count);
 
 /* Free memory handed out by sluice (sl_pipeline_state_json...). */

@@ -13,7 +13,7 @@
 
 struct sl_arena_block {
 	sl_arena_block *next; /* older block */
-	size_t size;          /* usable bytes in data */
+	size_t size;	      /* usable bytes in data */
 	char data[];
 };
 

@@ -46,8 +46,8 @@ typedef struct sl_interval {
 typedef struct sl_arena_block sl_arena_block;
 typedef struct sl_arena {
 	sl_arena_block *head; /* current block, older blocks chained behind it */
-	size_t used;          /* bytes used in head */
-	size_t total;         /* bytes allocated over all blocks (for memory accounting) */
+	size_t used;	      /* bytes used in head */
+	size_t total;	      /* bytes allocated over all blocks (for memory accounting) */
 } sl_arena;
 
 void *sl_arena_alloc(sl_arena *arena, size_t size);
@@ -59,18 +59,18 @@ void sl_arena_free(sl_arena *arena);
 
 typedef struct sl_vector {
 	sl_type type;
-	int precision;      /* for DECIMAL: selects the physical width */
+	int precision; /* for DECIMAL: selects the physical width */
 	int scale;
-	void *data;         /* capacity elements, layout above */
+	void *data;	    /* capacity elements, layout above */
 	uint64_t *validity; /* bit (row % 64) of word (row / 64) set = value present */
 } sl_vector;
 
 typedef struct sl_batch {
 	size_t ncolumns;
-	size_t nrows;    /* rows filled */
+	size_t nrows;	 /* rows filled */
 	size_t capacity; /* SL_BATCH_CAPACITY */
 	sl_vector *columns;
-	sl_arena arena;  /* variable-length values of this batch */
+	sl_arena arena; /* variable-length values of this batch */
 } sl_batch;
 
 /*
@@ -97,7 +97,10 @@ static inline bool sl_batch_is_valid(const sl_batch *b, size_t col, size_t row)
 }
 
 /* Typed element pointer: ((T *)sl_batch_data(b, col))[row]. */
-static inline void *sl_batch_data(const sl_batch *b, size_t col) { return b->columns[col].data; }
+static inline void *sl_batch_data(const sl_batch *b, size_t col)
+{
+	return b->columns[col].data;
+}
 
 /* Keep only rows whose keep[row] is true, preserving order; returns the new row count. */
 size_t sl_batch_filter(sl_batch *batch, const bool *keep);

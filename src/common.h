@@ -14,7 +14,7 @@
 
 #if defined(__GNUC__)
 #define SL_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define SL_UNUSED __attribute__((unused))
+#define SL_UNUSED	     __attribute__((unused))
 #else
 #define SL_PRINTF(fmt, args)
 #define SL_UNUSED
@@ -63,14 +63,17 @@ typedef struct sl_buf {
 	bool failed; /* an allocation failed; further appends are ignored */
 } sl_buf;
 
-#define SL_BUF_INIT {NULL, 0, 0, false}
+#define SL_BUF_INIT               \
+	{                         \
+		NULL, 0, 0, false \
+	}
 
 void sl_buf_append(sl_buf *buf, const char *data, size_t len);
 void sl_buf_puts(sl_buf *buf, const char *s);
 void sl_buf_putc(sl_buf *buf, char c);
 void sl_buf_printf(sl_buf *buf, const char *fmt, ...) SL_PRINTF(2, 3);
-void sl_buf_reset(sl_buf *buf);  /* len = 0, keeps memory */
-void sl_buf_free(sl_buf *buf);   /* frees memory, back to SL_BUF_INIT */
+void sl_buf_reset(sl_buf *buf); /* len = 0, keeps memory */
+void sl_buf_free(sl_buf *buf);	/* frees memory, back to SL_BUF_INIT */
 /* The text ("" when empty), never NULL. Owned by the buffer. */
 const char *sl_buf_cstr(const sl_buf *buf);
 /* Hand the text to the caller (who frees it) and reset the buffer; NULL + SL_ENOMEM if failed. */

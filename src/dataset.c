@@ -94,7 +94,8 @@ static int require_table(sl_dataset *d, const char *table)
 	sl_pipeline *p = d->pipeline;
 	int rc = p->dest_driver->table_exists(&exists, p->dest, d->name, table);
 	if (!rc && !exists)
-		rc = sl_error_set(SL_ENOTFOUND, "table '%s' not found in dataset '%s'", table, d->name);
+		rc = sl_error_set(SL_ENOTFOUND, "table '%s' not found in dataset '%s'", table,
+				  d->name);
 	return rc;
 }
 
@@ -125,8 +126,9 @@ int sl_dataset_tables(sl_rows **out, sl_dataset *d)
 {
 	*out = NULL;
 	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 "
-	                  "ORDER BY table_name");
+	sl_buf_puts(&sql,
+		    "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 "
+		    "ORDER BY table_name");
 	const char *params[] = {d->name};
 	sl_rows *names;
 	int rc = run_query(&names, d, &sql, 1, params);
@@ -148,8 +150,9 @@ int sl_dataset_tables(sl_rows **out, sl_dataset *d)
 	}
 	sl_rows_free(names);
 	if (rc == 0 && n == 0)
-		sl_buf_puts(&sql, "SELECT CAST(NULL AS VARCHAR) AS name, CAST(0 AS BIGINT) AS row_count "
-		                  "WHERE 1 = 0");
+		sl_buf_puts(&sql,
+			    "SELECT CAST(NULL AS VARCHAR) AS name, CAST(0 AS BIGINT) AS row_count "
+			    "WHERE 1 = 0");
 	else if (rc == 0)
 		sl_buf_puts(&sql, " ORDER BY name");
 	if (rc == 0)

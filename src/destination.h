@@ -66,7 +66,7 @@ struct sl_destination_driver {
 	   with_load_id) if it does not exist; if it exists, add the schema's columns it lacks.
 	   Column names are the schema's; the primary key is not enforced (speed). */
 	int (*ensure_table)(sl_dest_conn *conn, const char *dataset, const char *table,
-	                    const sl_table_schema *schema, bool with_load_id);
+			    const sl_table_schema *schema, bool with_load_id);
 
 	/* Whether `dataset`.`table` exists. */
 	int (*table_exists)(bool *out, sl_dest_conn *conn, const char *dataset, const char *table);
@@ -81,7 +81,7 @@ struct sl_destination_driver {
 	 * `_sluice_load_id` column gets it for every row. Rows join the open transaction.
 	 */
 	int (*appender_open)(sl_dest_appender **out, sl_dest_conn *conn, const char *dataset,
-	                     const char *table, const sl_table_schema *schema, const char *load_id);
+			     const char *table, const sl_table_schema *schema, const char *load_id);
 	int (*append)(sl_dest_appender *appender, const sl_batch *batch);
 	/* Flush buffered rows into the transaction (call before commit). */
 	int (*appender_flush)(sl_dest_appender *appender);
@@ -92,7 +92,7 @@ struct sl_destination_driver {
 
 	/* Run a query with text parameters and stream its rows. The conn must outlive the rows. */
 	int (*query)(sl_rows **out, sl_dest_conn *conn, const char *sql, size_t nparams,
-	             const char *const *params);
+		     const char *const *params);
 
 	/* The version of the client library, for `sluice --version`; may be NULL. */
 	const char *(*library_version)(void);

@@ -35,9 +35,10 @@ const sl_source_driver *sl_source_driver_for(const sl_url *url)
 	for (size_t i = 0; i < SL_ARRAY_LEN(source_drivers); i++)
 		if (source_drivers[i]->kind == url->kind)
 			return source_drivers[i];
-	sl_error_set(SL_EUNSUPPORTED,
-	             "%s is not supported as a source (supported: MySQL/MariaDB, PostgreSQL, SQLite)",
-	             kind_name(url->kind));
+	sl_error_set(
+		SL_EUNSUPPORTED,
+		"%s is not supported as a source (supported: MySQL/MariaDB, PostgreSQL, SQLite)",
+		kind_name(url->kind));
 	return NULL;
 }
 
@@ -47,8 +48,8 @@ const sl_destination_driver *sl_destination_driver_for(const sl_url *url)
 		if (destination_drivers[i]->kind == url->kind)
 			return destination_drivers[i];
 	sl_error_set(SL_EUNSUPPORTED,
-	             "%s is not supported as a destination (supported: DuckDB, PostgreSQL)",
-	             kind_name(url->kind));
+		     "%s is not supported as a destination (supported: DuckDB, PostgreSQL)",
+		     kind_name(url->kind));
 	return NULL;
 }
 

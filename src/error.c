@@ -85,8 +85,8 @@ int sl_error_wrap(const char *fmt, ...)
 const char *sl_strerror(int code)
 {
 	switch (code) {
-#define SL__CASE(name, value, text)                                                                \
-	case value:                                                                                \
+#define SL__CASE(name, value, text) \
+	case value:                 \
 		return text;
 		SL_ERROR_CODES(SL__CASE)
 #undef SL__CASE

@@ -46,7 +46,7 @@ static int resolve_key(sl_incremental_run *run, const char *primary_key)
 }
 
 static int parse_hint_value(sl_value *out, const sl_incremental_run *run, const char *text,
-                            const char *what)
+			    const char *what)
 {
 	const sl_column *c = &run->schema->columns[run->cursor];
 	if (sl_value_parse(out, c->type, c->precision, c->scale, text))
@@ -76,8 +76,8 @@ static int build_bounds(sl_incremental_run *run)
 	/* a bad initial_value fails every run, not only the first (the state hides it after) */
 	sl_value check = SL_VALUE_INIT;
 	int rc = run->hint.initial_value
-	                 ? parse_hint_value(&check, run, run->hint.initial_value, "initial_value")
-	                 : SL_OK;
+			 ? parse_hint_value(&check, run, run->hint.initial_value, "initial_value")
+			 : SL_OK;
 	sl_value_clear(&check);
 	if (!rc)
 		rc = start_bound(&start, &has_start, run);
@@ -114,9 +114,10 @@ static int build_seen_flag(sl_incremental_run *run)
 	for (size_t i = 0; i < run->npk; i++) {
 		const sl_column *c = &run->schema->columns[run->pk[i]];
 		run->seen_pk[i] = (sl_value)SL_VALUE_INIT;
-		if (sl_value_parse(&run->seen_pk[i], c->type, c->precision, c->scale, st->last_pk[i]))
-			return sl_error_wrap("state of table '%s': last key column '%s'", run->table,
-			                     c->name);
+		if (sl_value_parse(&run->seen_pk[i], c->type, c->precision, c->scale,
+				   st->last_pk[i]))
+			return sl_error_wrap("state of table '%s': last key column '%s'",
+					     run->table, c->name);
 	}
 	run->plan.seen_cursor = &run->seen_cursor;
 	run->plan.nseen_pk = run->npk;
@@ -134,18 +135,20 @@ static int build_seen_flag(sl_incremental_run *run)
 static int refuse_duplicating_hints(const sl_incremental_run *run, bool limited)
 {
 	if (run->hint.lag)
-		return sl_error_set(SL_EUNSUPPORTED,
-		                    "table '%s': lag re-reads rows already loaded and would append them "
-		                    "twice; it needs a merge write disposition, which sluice does not "
-		                    "have yet",
-		                    run->table);
+		return sl_error_set(
+			SL_EUNSUPPORTED,
+			"table '%s': lag re-reads rows already loaded and would append them "
+			"twice; it needs a merge write disposition, which sluice does not "
+			"have yet",
+			run->table);
 	if (limited && run->hint.on_cursor_value_missing == SL_MISSING_CURSOR_INCLUDE &&
 	    !run->state->nulls_loaded)
-		return sl_error_set(SL_EUNSUPPORTED,
-		                    "table '%s': on_cursor_value_missing=include loads the rows with a "
-		                    "NULL cursor in one run without a chunk or time limit; run once "
-		                    "without --limit-chunks and --max-time first",
-		                    run->table);
+		return sl_error_set(
+			SL_EUNSUPPORTED,
+			"table '%s': on_cursor_value_missing=include loads the rows with a "
+			"NULL cursor in one run without a chunk or time limit; run once "
+			"without --limit-chunks and --max-time first",
+			run->table);
 	return SL_OK;
 }
 
@@ -156,14 +159,14 @@ static int choose_mode(sl_incremental_run *run, bool limited)
 		return rc;
 	sl_row_order order = run->hint.row_order;
 	bool with_direction = (order == SL_ROW_ORDER_ASC && run->forward) ||
-	                      (order == SL_ROW_ORDER_DESC && !run->forward);
+			      (order == SL_ROW_ORDER_DESC && !run->forward);
 	run->mode = with_direction && run->npk ? SL_BOUNDARY_KEYSET : SL_BOUNDARY_HASH;
 	if (limited && !with_direction)
 		return sl_error_set(SL_EINVAL,
-		                    "table '%s': a chunk or time limit needs row_order %s with "
-		                    "last_value_func %s, or a limited run could skip rows",
-		                    run->table, run->forward ? "asc" : "desc",
-		                    run->forward ? "max" : "min");
+				    "table '%s': a chunk or time limit needs row_order %s with "
+				    "last_value_func %s, or a limited run could skip rows",
+				    run->table, run->forward ? "asc" : "desc",
+				    run->forward ? "max" : "min");
 	return SL_OK;
 }
 
@@ -203,13 +206,14 @@ static int prepare_cursor(sl_incremental_run *run, bool limited, uint64_t max_ro
 	int idx = sl_schema_find(run->schema, run->hint.cursor_path);
 	if (idx < 0)
 		return sl_error_set(SL_ENOTFOUND, "cursor column '%s' not found in table '%s'",
-		                    run->hint.cursor_path, run->table);
+				    run->hint.cursor_path, run->table);
 	const sl_column *c = &run->schema->columns[idx];
 	if (!orderable(c->type))
-		return sl_error_set(SL_ETYPE,
-		                    "cursor column '%s' of table '%s' has type %s (%s), which cannot be "
-		                    "used as an incremental cursor",
-		                    c->name, run->table, sl_type_name(c->type), c->source_type);
+		return sl_error_set(
+			SL_ETYPE,
+			"cursor column '%s' of table '%s' has type %s (%s), which cannot be "
+			"used as an incremental cursor",
+			c->name, run->table, sl_type_name(c->type), c->source_type);
 	run->cursor = idx;
 	run->plan.cursor = idx;
 	run->forward = run->hint.last_value_func != SL_LAST_VALUE_MIN;
@@ -226,16 +230,17 @@ static int prepare_cursor(sl_incremental_run *run, bool limited, uint64_t max_ro
 		return rc;
 	/* NULL cursors: raise must see them, include loads them once (while there is no state) */
 	sl_on_missing_cursor m = run->hint.on_cursor_value_missing;
-	run->plan.include_null_cursor = m == SL_MISSING_CURSOR_RAISE ||
-	                                (m == SL_MISSING_CURSOR_INCLUDE && !run->state->nulls_loaded);
+	run->plan.include_null_cursor =
+		m == SL_MISSING_CURSOR_RAISE ||
+		(m == SL_MISSING_CURSOR_INCLUDE && !run->state->nulls_loaded);
 	if (run->mode == SL_BOUNDARY_KEYSET && max_rows)
 		run->plan.limit = max_rows;
 	return SL_OK;
 }
 
 int sl_incremental_prepare(sl_incremental_run *run, const sl_table_schema *schema,
-                           const char *table, const sl_incremental *hint, const char *primary_key,
-                           sl_table_state *state, bool limited, uint64_t max_rows)
+			   const char *table, const sl_incremental *hint, const char *primary_key,
+			   sl_table_state *state, bool limited, uint64_t max_rows)
 {
 	memset(run, 0, sizeof(*run));
 	run->schema = schema;
@@ -292,7 +297,7 @@ uint64_t sl_row_hash(const sl_batch *batch, size_t row, const size_t *cols, size
 static uint64_t boundary_hash(const sl_incremental_run *run, const sl_batch *batch, size_t row)
 {
 	return run->npk ? sl_row_hash(batch, row, run->pk, run->npk)
-	                : sl_row_hash(batch, row, NULL, run->schema->ncolumns);
+			: sl_row_hash(batch, row, NULL, run->schema->ncolumns);
 }
 
 static int null_cursor_error(const sl_incremental_run *run, const sl_batch *batch, size_t row)
@@ -304,12 +309,13 @@ static int null_cursor_error(const sl_incremental_run *run, const sl_batch *batc
 		sl_value_format_batch(&key, batch, run->pk[i], row);
 		sl_buf_putc(&key, '\'');
 	}
-	int rc = sl_error_set(SL_ECURSOR,
-	                      "table '%s': cursor column '%s' is NULL in the row with %s "
-	                      "(on_cursor_value_missing=raise; use include or exclude to load or skip "
-	                      "such rows)",
-	                      run->table, run->schema->columns[run->cursor].name,
-	                      run->npk ? sl_buf_cstr(&key) : "no primary key");
+	int rc = sl_error_set(
+		SL_ECURSOR,
+		"table '%s': cursor column '%s' is NULL in the row with %s "
+		"(on_cursor_value_missing=raise; use include or exclude to load or skip "
+		"such rows)",
+		run->table, run->schema->columns[run->cursor].name,
+		run->npk ? sl_buf_cstr(&key) : "no primary key");
 	sl_buf_free(&key);
 	return rc;
 }
@@ -331,8 +337,8 @@ static int advance_hash(sl_incremental_run *run, const sl_batch *batch, size_t r
 {
 	sl_table_state *st = run->state;
 	int cmp = st->has_last
-	                  ? sl_value_compare_batch(batch, (size_t)run->cursor, row, &st->last_value)
-	                  : 1;
+			  ? sl_value_compare_batch(batch, (size_t)run->cursor, row, &st->last_value)
+			  : 1;
 	if (!run->forward)
 		cmp = -cmp;
 	if (cmp < 0)
@@ -393,7 +399,7 @@ static int remember_last_read(sl_incremental_run *run, const sl_batch *batch, si
 }
 
 static int decide_null_cursor(sl_incremental_run *run, const sl_batch *batch, size_t row,
-                              bool *keep)
+			      bool *keep)
 {
 	switch (run->hint.on_cursor_value_missing) {
 	case SL_MISSING_CURSOR_INCLUDE:
@@ -422,7 +428,7 @@ static int decide_row(sl_incremental_run *run, const sl_batch *batch, size_t row
 		return SL_OK;
 	*keep = true;
 	return run->mode == SL_BOUNDARY_HASH ? advance_hash(run, batch, row)
-	                                     : advance_keyset(run, batch, row);
+					     : advance_keyset(run, batch, row);
 }
 
 int sl_incremental_filter(sl_incremental_run *run, const sl_batch *batch, bool *keep)
@@ -450,7 +456,8 @@ int sl_incremental_filter(sl_incremental_run *run, const sl_batch *batch, bool *
 int sl_incremental_continue(sl_incremental_run *run, uint64_t max_rows)
 {
 	if (!run->have_after)
-		return sl_error_set(SL_ESTATE, "table '%s': nothing read to continue from", run->table);
+		return sl_error_set(SL_ESTATE, "table '%s': nothing read to continue from",
+				    run->table);
 	run->plan.after = run->after;
 	/* the seen flag stays: when more rows share the boundary value than one LIMIT reads, rows
 	   after the last one read can still be at or before the last key loaded */

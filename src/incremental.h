@@ -17,39 +17,39 @@
 #include "state.h"
 
 typedef enum sl_boundary_mode {
-	SL_BOUNDARY_NONE,   /* no cursor: every row is new */
+	SL_BOUNDARY_NONE, /* no cursor: every row is new */
 	SL_BOUNDARY_KEYSET,
 	SL_BOUNDARY_HASH
 } sl_boundary_mode;
 
 typedef struct sl_incremental_run {
 	const sl_table_schema *schema;
-	const char *table;            /* for messages */
-	sl_incremental hint;          /* strings borrowed from the source's hints */
-	sl_table_state *state;        /* advanced as rows are kept; owned by the caller */
+	const char *table;     /* for messages */
+	sl_incremental hint;   /* strings borrowed from the source's hints */
+	sl_table_state *state; /* advanced as rows are kept; owned by the caller */
 	sl_boundary_mode mode;
-	int cursor;                   /* column index, -1 without a cursor */
-	bool forward;                 /* last_value_func max: the cursor moves up */
+	int cursor;   /* column index, -1 without a cursor */
+	bool forward; /* last_value_func max: the cursor moves up */
 	size_t npk;
-	size_t *pk;                   /* key columns (hint or reflected) */
+	size_t *pk; /* key columns (hint or reflected) */
 
 	/* the plan and the values it points to (owned) */
 	sl_scan_plan plan;
 	sl_value lower, upper;
-	size_t *order;                /* cursor, then key columns */
+	size_t *order; /* cursor, then key columns */
 	size_t norder;
 	sl_value seen_cursor;
 	sl_value *seen_pk;
-	sl_value *after;              /* last row read (order columns), for continuing after LIMIT */
+	sl_value *after; /* last row read (order columns), for continuing after LIMIT */
 	bool have_after;
-	size_t seen_col;              /* batch column of the server-computed seen flag */
+	size_t seen_col; /* batch column of the server-computed seen flag */
 
 	/* hash mode: the boundary set as it was when the run started */
 	size_t nstart_hashes;
 	uint64_t *start_hashes;
 	sl_value start_last;
 
-	uint64_t null_cursor_rows;    /* rows with a NULL cursor seen (include/exclude modes) */
+	uint64_t null_cursor_rows; /* rows with a NULL cursor seen (include/exclude modes) */
 } sl_incremental_run;
 
 /*
@@ -60,8 +60,8 @@ typedef struct sl_incremental_run {
  * when it is safe to continue after it. `state` may be fresh (no last value).
  */
 int sl_incremental_prepare(sl_incremental_run *run, const sl_table_schema *schema,
-                           const char *table, const sl_incremental *hint, const char *primary_key,
-                           sl_table_state *state, bool limited, uint64_t max_rows);
+			   const char *table, const sl_incremental *hint, const char *primary_key,
+			   sl_table_state *state, bool limited, uint64_t max_rows);
 
 /* Whether a LIMIT was put in the plan (and so sl_incremental_continue may follow). */
 bool sl_incremental_limited(const sl_incremental_run *run);

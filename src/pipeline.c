@@ -73,7 +73,7 @@ static char *resolve_destination(const char *dest, const char *name)
 	if (sl_url_parse(&url, dest) != SL_OK)
 		return sl_strdup(dest); /* reported when the destination is opened */
 	char *out = url->kind == SL_URL_DUCKDB && url->database ? absolute_duckdb_url(url->database)
-	                                                        : sl_strdup(dest);
+								: sl_strdup(dest);
 	sl_url_free(url);
 	return out;
 }
@@ -92,9 +92,10 @@ static int pipeline_alloc(sl_pipeline **out, const char *name, const char *dir)
 {
 	*out = NULL;
 	if (!valid_name(name))
-		return sl_error_set(SL_EINVAL,
-		                    "pipeline name '%s' is not valid: use letters, digits, '_' and '-'",
-		                    name ? name : "");
+		return sl_error_set(
+			SL_EINVAL,
+			"pipeline name '%s' is not valid: use letters, digits, '_' and '-'",
+			name ? name : "");
 	sl_pipeline *p = sl_calloc(1, sizeof(*p));
 	if (!p)
 		return SL_ENOMEM;
@@ -118,8 +119,8 @@ int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 	if (rc)
 		return rc;
 	char *base = o->dataset_name && *o->dataset_name
-	                     ? sl_strdup(o->dataset_name)
-	                     : sl_printf_alloc("%s_dataset", o->pipeline_name);
+			     ? sl_strdup(o->dataset_name)
+			     : sl_printf_alloc("%s_dataset", o->pipeline_name);
 	p->dataset = base && o->dev_mode ? dev_mode_dataset(base) : base;
 	if (p->dataset != base)
 		free(base);
@@ -233,8 +234,8 @@ typedef struct table_run {
 	sl_table_schema *schema;
 	sl_table_state state;
 	sl_incremental_run inc;
-	bool replace;        /* load into a staging table, swap it in at the end */
-	char *target;        /* destination table written to (staging when replacing) */
+	bool replace; /* load into a staging table, swap it in at the end */
+	char *target; /* destination table written to (staging when replacing) */
 
 	sl_scan *scan;
 	sl_batch *batch;
@@ -246,7 +247,7 @@ typedef struct table_run {
 	uint64_t chunk_new;  /* rows appended in the open chunk */
 	uint64_t query_read; /* rows read by the current query (to know if its LIMIT cut it) */
 	double started;
-	bool stop;           /* a limit was reached */
+	bool stop; /* a limit was reached */
 } table_run;
 
 static uint64_t rows_left_in_run(const table_run *r)
@@ -263,10 +264,14 @@ static void report_progress(table_run *r)
 		return;
 	/* with a chunk limit the run reads at most limit x chunk_size rows: a total to show */
 	int64_t total = r->source->max_chunks && r->inc.plan.limit
-	                        ? (int64_t)(r->source->max_chunks * r->source->chunk_size)
-	                        : -1;
-	sl_progress pr = {r->info->table, r->info->rows_loaded, r->info->rows_extracted,
-	                  r->info->chunks, total, sl_monotonic_seconds() - r->started};
+				? (int64_t)(r->source->max_chunks * r->source->chunk_size)
+				: -1;
+	sl_progress pr = {r->info->table,
+			  r->info->rows_loaded,
+			  r->info->rows_extracted,
+			  r->info->chunks,
+			  total,
+			  sl_monotonic_seconds() - r->started};
 	r->p->on_progress(r->p->progress_ctx, &pr);
 }
 
@@ -299,7 +304,8 @@ static int end_chunk(table_run *r)
 		r->info->chunks++;
 		r->info->rows_loaded += r->chunk_new;
 		if (!r->replace)
-			sl_pipeline_mirror_state(r->p, &r->state); /* best effort: the truth committed */
+			sl_pipeline_mirror_state(r->p,
+						 &r->state); /* best effort: the truth committed */
 		report_progress(r);
 		if (r->source->max_chunks && r->info->chunks >= r->source->max_chunks)
 			r->stop = true;
@@ -454,17 +460,18 @@ static int prepare_target(table_run *r)
 	const char *table = r->schema->name;
 	sl_write_disposition wd = r->spec->write_disposition;
 	r->replace = wd == SL_WRITE_REPLACE ||
-	             (wd == SL_WRITE_DEFAULT && !r->spec->incremental.cursor_path);
+		     (wd == SL_WRITE_DEFAULT && !r->spec->incremental.cursor_path);
 	r->target = r->replace ? sl_printf_alloc("%s__sluice_staging", table) : sl_strdup(table);
 	if (!r->target)
 		return SL_ENOMEM;
 	int rc = r->replace ? drop_table(r->p, r->target) : SL_OK;
 	const sl_destination_driver *dd = r->p->dest_driver;
 	if (!rc)
-		rc = dd->ensure_table(r->p->dest, r->p->dataset, r->target, r->schema, !r->p->no_load_id);
+		rc = dd->ensure_table(r->p->dest, r->p->dataset, r->target, r->schema,
+				      !r->p->no_load_id);
 	if (!rc)
-		rc = dd->appender_open(&r->appender, r->p->dest, r->p->dataset, r->target, r->schema,
-		                       r->p->no_load_id ? NULL : r->load_id);
+		rc = dd->appender_open(&r->appender, r->p->dest, r->p->dataset, r->target,
+				       r->schema, r->p->no_load_id ? NULL : r->load_id);
 	if (rc)
 		r->appender = NULL;
 	return rc;
@@ -477,11 +484,11 @@ static int prepare_table(table_run *r)
 	int cursor = hint->cursor_path ? sl_schema_find(r->schema, hint->cursor_path) : -1;
 	if (hint->cursor_path && cursor < 0)
 		return sl_error_set(SL_ENOTFOUND, "cursor column '%s' not found in table '%s'",
-		                    hint->cursor_path, r->spec->name);
+				    hint->cursor_path, r->spec->name);
 	const sl_column *cc = cursor >= 0 ? &r->schema->columns[cursor] : NULL;
-	rc = sl_pipeline_read_state(&r->state, r->p, r->schema->name,
-	                            hint->cursor_path, cc ? cc->type : SL_TYPE_INT64,
-	                            cc ? cc->precision : 0, cc ? cc->scale : 0);
+	rc = sl_pipeline_read_state(&r->state, r->p, r->schema->name, hint->cursor_path,
+				    cc ? cc->type : SL_TYPE_INT64, cc ? cc->precision : 0,
+				    cc ? cc->scale : 0);
 	if (rc)
 		return rc;
 	uint64_t max_rows = (uint64_t)r->source->max_chunks * r->source->chunk_size;
@@ -491,7 +498,7 @@ static int prepare_table(table_run *r)
 	/* a replace reloads everything: the cursor does not filter it */
 	sl_incremental none = SL_INCREMENTAL_INIT;
 	rc = sl_incremental_prepare(&r->inc, r->schema, r->spec->name, replace ? &none : hint,
-	                            r->spec->primary_key, &r->state, limited, max_rows);
+				    r->spec->primary_key, &r->state, limited, max_rows);
 	if (rc)
 		return rc;
 	r->keep = sl_calloc(SL_BATCH_CAPACITY, sizeof(bool));
@@ -558,11 +565,16 @@ static void finish_table(table_run *r, int rc)
 
 /* Run one table; takes ownership of its reflected `schema`. */
 static int run_table(sl_pipeline *p, const sl_source *source, const sl_source_table *spec,
-                     sl_source_conn *conn, sl_table_schema *schema, const char *load_id,
-                     sl_table_load *info)
+		     sl_source_conn *conn, sl_table_schema *schema, const char *load_id,
+		     sl_table_load *info)
 {
-	table_run r = {.p = p, .source = source, .spec = spec, .conn = conn, .load_id = load_id,
-	               .info = info, .schema = schema};
+	table_run r = {.p = p,
+		       .source = source,
+		       .spec = spec,
+		       .conn = conn,
+		       .load_id = load_id,
+		       .info = info,
+		       .schema = schema};
 	char started[40], finished[40];
 	sl_now_utc(started, sizeof(started));
 	r.started = sl_monotonic_seconds();
@@ -594,7 +606,7 @@ static int run_table(sl_pipeline *p, const sl_source *source, const sl_source_ta
  * again, with it, in prepare_table.
  */
 static int reflect_and_check(sl_table_schema **out, sl_source_conn *conn,
-                             const sl_source_table *spec)
+			     const sl_source_table *spec)
 {
 	int rc = conn->driver->reflect(out, conn, spec->name);
 	if (rc)
@@ -603,7 +615,8 @@ static int reflect_and_check(sl_table_schema **out, sl_source_conn *conn,
 	sl_incremental_run dry;
 	sl_table_state_init(&fresh);
 	const sl_incremental *hint = spec->incremental.cursor_path ? &spec->incremental : NULL;
-	rc = sl_incremental_prepare(&dry, *out, spec->name, hint, spec->primary_key, &fresh, false, 0);
+	rc = sl_incremental_prepare(&dry, *out, spec->name, hint, spec->primary_key, &fresh, false,
+				    0);
 	sl_incremental_free(&dry);
 	sl_table_state_clear(&fresh);
 	if (rc) {
@@ -634,8 +647,8 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 		/* the reflected name: "Odd Schema"."MixedCase" loads into MixedCase */
 		t->table = sl_strdup(schemas[i]->name);
 		rc = t->table ? run_table(p, source, &source->tables[i], conn, schemas[i],
-		                          info->load_id, t)
-		              : SL_ENOMEM;
+					  info->load_id, t)
+			      : SL_ENOMEM;
 		schemas[i] = NULL;
 		info->ntables = i + 1;
 	}

@@ -9,17 +9,17 @@
 #include "source_spec.h"
 #include "state.h"
 
-#define SL_STATE_TABLE "_sluice_state"
-#define SL_LOADS_TABLE "_sluice_loads"
+#define SL_STATE_TABLE	  "_sluice_state"
+#define SL_LOADS_TABLE	  "_sluice_loads"
 #define SL_LOAD_ID_COLUMN "_sluice_load_id"
 
 struct sl_pipeline {
 	char *name;
-	char *destination;   /* destination URL, with its password if it has one */
+	char *destination;	 /* destination URL, with its password if it has one */
 	char *destination_shown; /* the same with the password as *** (messages, files) */
-	char *dataset;       /* with the dev-mode suffix */
-	char *pipelines_dir; /* root of local mirrors */
-	char *memory_limit;  /* NULL: driver default */
+	char *dataset;		 /* with the dev-mode suffix */
+	char *pipelines_dir;	 /* root of local mirrors */
+	char *memory_limit;	 /* NULL: driver default */
 	bool no_load_id;
 	void (*on_progress)(void *ctx, const sl_progress *progress);
 	void *progress_ctx;
@@ -36,14 +36,14 @@ int sl_pipeline_connect(sl_pipeline *p);
 
 /* Read a table's state from the destination; a fresh state if none. */
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
-                           const char *cursor, sl_type cursor_type, int precision, int scale);
+			   const char *cursor, sl_type cursor_type, int precision, int scale);
 
 /* Write a table's state into the open transaction. */
 int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state);
 
 /* Record one table's run in _sluice_loads (its own statement, outside chunk transactions). */
 int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
-                            const char *started, const char *finished, const char *status);
+			    const char *started, const char *finished, const char *status);
 
 /* Mirror what is needed to reopen the pipeline and ask for status into the local directory. */
 int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source);

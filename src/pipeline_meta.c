@@ -23,8 +23,8 @@ void sl_now_utc(char *buf, size_t size)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d.%06d", (tm.tm_year + 1900) % 10000,
-	         (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
-	         tm.tm_sec % 100, (int)(ts.tv_nsec / 1000) % 1000000);
+		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+		 tm.tm_sec % 100, (int)(ts.tv_nsec / 1000) % 1000000);
 }
 
 double sl_monotonic_seconds(void)
@@ -54,15 +54,16 @@ static int create_bookkeeping(sl_pipeline *p)
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
 	qualified(&sql, p->dataset, SL_STATE_TABLE);
-	sl_buf_puts(&sql, " (pipeline_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
-	                  "state VARCHAR NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP)");
+	sl_buf_puts(&sql,
+		    " (pipeline_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
+		    "state VARCHAR NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP)");
 	int rc = exec_sql(p, &sql, 0, NULL);
 	sl_buf_reset(&sql);
 	sl_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
 	qualified(&sql, p->dataset, SL_LOADS_TABLE);
 	sl_buf_puts(&sql, " (load_id VARCHAR NOT NULL, pipeline_name VARCHAR NOT NULL, "
-	                  "table_name VARCHAR NOT NULL, rows BIGINT, chunks BIGINT, "
-	                  "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR)");
+			  "table_name VARCHAR NOT NULL, rows BIGINT, chunks BIGINT, "
+			  "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR)");
 	if (!rc)
 		rc = exec_sql(p, &sql, 0, NULL);
 	sl_buf_free(&sql);
@@ -113,7 +114,7 @@ static char *state_for_other_cursor(const char *json, const char *cursor)
 }
 
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
-                           const char *cursor, sl_type cursor_type, int precision, int scale)
+			   const char *cursor, sl_type cursor_type, int precision, int scale)
 {
 	sl_table_state_init(out);
 	sl_buf sql = SL_BUF_INIT;
@@ -123,7 +124,7 @@ int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *tabl
 	const char *params[] = {p->name, table};
 	sl_rows *rows = NULL;
 	int rc = sql.failed ? SL_ENOMEM
-	                    : p->dest_driver->query(&rows, p->dest, sl_buf_cstr(&sql), 2, params);
+			    : p->dest_driver->query(&rows, p->dest, sl_buf_cstr(&sql), 2, params);
 	sl_buf_free(&sql);
 	if (rc)
 		return rc;
@@ -132,8 +133,11 @@ int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *tabl
 		const char *json = rows->ops->get_text(rows, 0, NULL);
 		char *other = json ? state_for_other_cursor(json, cursor) : NULL;
 		sl_table_state loaded;
-		rc = sl_table_state_from_json(&loaded, other ? other : json ? json : "", table,
-		                              cursor_type, precision, scale);
+		rc = sl_table_state_from_json(&loaded,
+					      other  ? other
+					      : json ? json
+						     : "",
+					      table, cursor_type, precision, scale);
 		free(other);
 		if (!rc)
 			*out = loaded;
@@ -176,12 +180,13 @@ int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state)
 }
 
 int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
-                            const char *started, const char *finished, const char *status)
+			    const char *started, const char *finished, const char *status)
 {
 	char rows[24], chunks[24];
 	snprintf(rows, sizeof(rows), "%llu", (unsigned long long)t->rows_loaded);
 	snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)t->chunks);
-	const char *params[] = {load_id, p->name, t->table, rows, chunks, started, finished, status};
+	const char *params[] = {load_id, p->name, t->table, rows,
+				chunks,	 started, finished, status};
 	/* one row per (load, table), replaced as the run goes: 'running' from its start, so a
 	   killed run still shows which load ids its committed chunks carry */
 	sl_buf sql = SL_BUF_INIT;
@@ -195,7 +200,7 @@ int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_
 	sl_buf_puts(&sql, "INSERT INTO ");
 	qualified(&sql, p->dataset, SL_LOADS_TABLE);
 	sl_buf_puts(&sql, " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
-	                  "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8)");
+			  "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8)");
 	if (!rc)
 		rc = exec_sql(p, &sql, 8, params);
 	rc = rc ? rc : p->dest_driver->commit(p->dest);
@@ -232,7 +237,7 @@ static json_t *hints_json(const sl_source_table *t)
 		json_object_set_new(o, "range_start", json_integer(inc->range_start));
 		json_object_set_new(o, "range_end", json_integer(inc->range_end));
 		json_object_set_new(o, "on_cursor_value_missing",
-		                    json_integer(inc->on_cursor_value_missing));
+				    json_integer(inc->on_cursor_value_missing));
 	}
 	json_object_set_new(o, "write_disposition", json_integer(t->write_disposition));
 	return o;

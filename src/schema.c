@@ -10,16 +10,26 @@
 #include <strings.h>
 
 static const char *const type_names[SL_TYPE__COUNT] = {
-	[SL_TYPE_BOOL] = "BOOLEAN",       [SL_TYPE_INT8] = "TINYINT",
-	[SL_TYPE_INT16] = "SMALLINT",     [SL_TYPE_INT32] = "INTEGER",
-	[SL_TYPE_INT64] = "BIGINT",       [SL_TYPE_UINT8] = "UTINYINT",
-	[SL_TYPE_UINT16] = "USMALLINT",   [SL_TYPE_UINT32] = "UINTEGER",
-	[SL_TYPE_UINT64] = "UBIGINT",     [SL_TYPE_FLOAT] = "FLOAT",
-	[SL_TYPE_DOUBLE] = "DOUBLE",      [SL_TYPE_DECIMAL] = "DECIMAL",
-	[SL_TYPE_TEXT] = "TEXT",          [SL_TYPE_BLOB] = "BLOB",
-	[SL_TYPE_JSON] = "JSON",          [SL_TYPE_DATE] = "DATE",
-	[SL_TYPE_TIME] = "TIME",          [SL_TYPE_TIMESTAMP] = "TIMESTAMP",
-	[SL_TYPE_TIMESTAMPTZ] = "TIMESTAMPTZ", [SL_TYPE_INTERVAL] = "INTERVAL",
+	[SL_TYPE_BOOL] = "BOOLEAN",
+	[SL_TYPE_INT8] = "TINYINT",
+	[SL_TYPE_INT16] = "SMALLINT",
+	[SL_TYPE_INT32] = "INTEGER",
+	[SL_TYPE_INT64] = "BIGINT",
+	[SL_TYPE_UINT8] = "UTINYINT",
+	[SL_TYPE_UINT16] = "USMALLINT",
+	[SL_TYPE_UINT32] = "UINTEGER",
+	[SL_TYPE_UINT64] = "UBIGINT",
+	[SL_TYPE_FLOAT] = "FLOAT",
+	[SL_TYPE_DOUBLE] = "DOUBLE",
+	[SL_TYPE_DECIMAL] = "DECIMAL",
+	[SL_TYPE_TEXT] = "TEXT",
+	[SL_TYPE_BLOB] = "BLOB",
+	[SL_TYPE_JSON] = "JSON",
+	[SL_TYPE_DATE] = "DATE",
+	[SL_TYPE_TIME] = "TIME",
+	[SL_TYPE_TIMESTAMP] = "TIMESTAMP",
+	[SL_TYPE_TIMESTAMPTZ] = "TIMESTAMPTZ",
+	[SL_TYPE_INTERVAL] = "INTERVAL",
 	[SL_TYPE_UUID] = "UUID",
 };
 
@@ -88,7 +98,7 @@ sl_table_schema *sl_schema_new(const char *database, const char *name)
 }
 
 int sl_schema_add_column(sl_table_schema *schema, const char *name, sl_type type, int precision,
-                         int scale, bool nullable, const char *source_type)
+			 int scale, bool nullable, const char *source_type)
 {
 	sl_column *cols = sl_realloc(schema->columns, (schema->ncolumns + 1) * sizeof(*cols));
 	if (!cols)
@@ -152,8 +162,9 @@ int sl_schema_set_primary_key(sl_table_schema *schema, const char *columns)
 			return SL_ENOMEM;
 		int idx = sl_schema_find(schema, name);
 		if (idx < 0) {
-			sl_error_set(SL_ENOTFOUND, "primary key column '%s' not found in table '%s'", name,
-			             schema->name);
+			sl_error_set(SL_ENOTFOUND,
+				     "primary key column '%s' not found in table '%s'", name,
+				     schema->name);
 			free(name);
 			schema->npk = 0; /* no partial key */
 			return SL_ENOTFOUND;
@@ -174,7 +185,7 @@ sl_table_schema *sl_schema_copy(const sl_table_schema *schema)
 	for (size_t i = 0; i < schema->ncolumns; i++) {
 		const sl_column *c = &schema->columns[i];
 		if (sl_schema_add_column(s, c->name, c->type, c->precision, c->scale, c->nullable,
-		                         c->source_type) < 0)
+					 c->source_type) < 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < schema->npk; i++)

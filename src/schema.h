@@ -9,22 +9,22 @@
 #include "common.h"
 
 typedef struct sl_column {
-	char *name;        /* as in the source, UTF-8 */
-	sl_type type;      /* portable type */
-	int precision;     /* DECIMAL precision 1..38; fractional-second digits for TIME/TIMESTAMP*;
+	char *name;    /* as in the source, UTF-8 */
+	sl_type type;  /* portable type */
+	int precision; /* DECIMAL precision 1..38; fractional-second digits for TIME/TIMESTAMP*;
 	                      declared length for TEXT/BLOB (0 unknown) */
-	int scale;         /* DECIMAL scale */
+	int scale;     /* DECIMAL scale */
 	bool nullable;
 	char *source_type; /* the source's own declaration ("datetime(6)", "int(10) unsigned") */
 } sl_column;
 
 typedef struct sl_table_schema {
-	char *database;   /* database / schema the table lives in (for messages) */
-	char *name;       /* table name */
+	char *database; /* database / schema the table lives in (for messages) */
+	char *name;	/* table name */
 	size_t ncolumns;
 	sl_column *columns;
-	size_t npk;       /* number of primary key columns, 0 if none */
-	size_t *pk;       /* indexes into columns, in key order */
+	size_t npk; /* number of primary key columns, 0 if none */
+	size_t *pk; /* indexes into columns, in key order */
 } sl_table_schema;
 
 /* A new empty schema for `database`.`name` (caller frees with sl_schema_free). */
@@ -32,7 +32,7 @@ sl_table_schema *sl_schema_new(const char *database, const char *name);
 
 /* Append a column (name and source_type are copied); returns its index or a negative error. */
 int sl_schema_add_column(sl_table_schema *schema, const char *name, sl_type type, int precision,
-                         int scale, bool nullable, const char *source_type);
+			 int scale, bool nullable, const char *source_type);
 
 /* Index of column `name` (exact match first, then case-insensitive), or -1. */
 int sl_schema_find(const sl_table_schema *schema, const char *name);

@@ -45,14 +45,14 @@ void sl_source_free(sl_source *source)
 }
 
 int sl_source_sql_database(sl_source **out, const char *url, const char *const *table_names,
-                           size_t chunk_size)
+			   size_t chunk_size)
 {
 	*out = NULL;
 	if (!url || !table_names || !table_names[0])
 		return sl_error_set(SL_EINVAL, "a source needs a URL and at least one table");
 	if (chunk_size > SL_MAX_CHUNK_SIZE)
-		return sl_error_set(SL_EINVAL, "chunk size %zu is too large (at most %d)", chunk_size,
-		                    SL_MAX_CHUNK_SIZE);
+		return sl_error_set(SL_EINVAL, "chunk size %zu is too large (at most %d)",
+				    chunk_size, SL_MAX_CHUNK_SIZE);
 	sl_url *parsed;
 	int rc = sl_url_parse(&parsed, url);
 	if (rc)
@@ -100,11 +100,13 @@ int sl_source_apply_hints(sl_source *source, const char *table, const sl_table_h
 	if (!source || !table || !hints)
 		return sl_error_set(SL_EINVAL, "sl_source_apply_hints: NULL argument");
 	if (hints->version != SL_TABLE_HINTS_VERSION)
-		return sl_error_set(SL_EINVAL, "sl_table_hints version %u is not supported (expected %d)",
-		                    hints->version, SL_TABLE_HINTS_VERSION);
+		return sl_error_set(SL_EINVAL,
+				    "sl_table_hints version %u is not supported (expected %d)",
+				    hints->version, SL_TABLE_HINTS_VERSION);
 	sl_source_table *t = sl_source_find_table(source, table);
 	if (!t)
-		return sl_error_set(SL_ENOTFOUND, "table '%s' is not selected in this source", table);
+		return sl_error_set(SL_ENOTFOUND, "table '%s' is not selected in this source",
+				    table);
 	sl_incremental inc = hints->incremental;
 	inc.cursor_path = inc.initial_value = inc.end_value = inc.lag = NULL; /* copies below */
 	char *pk = NULL;

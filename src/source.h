@@ -42,11 +42,11 @@ typedef struct sl_scan {
 typedef struct sl_scan_plan {
 	const sl_table_schema *table;
 
-	int cursor;               /* column index of the cursor, -1: none */
-	const sl_value *lower;    /* NULL: no lower bound */
-	bool lower_inclusive;     /* >= rather than > */
-	const sl_value *upper;    /* NULL: no upper bound */
-	bool upper_inclusive;     /* <= rather than < */
+	int cursor;	       /* column index of the cursor, -1: none */
+	const sl_value *lower; /* NULL: no lower bound */
+	bool lower_inclusive;  /* >= rather than > */
+	const sl_value *upper; /* NULL: no upper bound */
+	bool upper_inclusive;  /* <= rather than < */
 	/* NULL cursors: 0 exclude them (cursor IS NOT NULL), 1 include them too (OR cursor IS NULL),
 	   only relevant when a bound is set; without bounds and with 0, rows with NULL are still
 	   excluded when cursor >= 0. */
@@ -58,22 +58,22 @@ typedef struct sl_scan_plan {
 	bool descending;
 
 	/* Keyset continuation: (order columns) > after[] (< when descending); NULL: none. */
-	const sl_value *after;   /* norder values */
+	const sl_value *after; /* norder values */
 
 	/* Seen flag: when seen_pk != NULL, add the trailing BOOL column described above. */
 	const sl_value *seen_cursor; /* the cursor value */
 	size_t nseen_pk;
-	const size_t *seen_pk_cols;  /* column indexes of the pk */
-	const sl_value *seen_pk;     /* nseen_pk values */
+	const size_t *seen_pk_cols; /* column indexes of the pk */
+	const sl_value *seen_pk;    /* nseen_pk values */
 
 	uint64_t limit; /* 0: none */
 } sl_scan_plan;
 
 /* Cheap figures about a table for `sluice status`; each field -1/NULL when unknown. */
 typedef struct sl_source_stats {
-	char *cursor_max;      /* max (or min for descending) of the cursor as canonical text */
-	int64_t rows_total;    /* COUNT(*) if the driver judges it cheap, else -1 */
-	int64_t rows_after;    /* rows with cursor beyond `after` (COUNT with the bound), else -1 */
+	char *cursor_max;   /* max (or min for descending) of the cursor as canonical text */
+	int64_t rows_total; /* COUNT(*) if the driver judges it cheap, else -1 */
+	int64_t rows_after; /* rows with cursor beyond `after` (COUNT with the bound), else -1 */
 } sl_source_stats;
 
 struct sl_source_driver {
@@ -103,7 +103,7 @@ struct sl_source_driver {
 
 	/* Figures for status (may be NULL: unsupported). `after` may be NULL. */
 	int (*stats)(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
-	             int cursor, bool descending, const sl_value *after);
+		     int cursor, bool descending, const sl_value *after);
 
 	/* Warnings collected while scanning (e.g. "created: 3 zero dates loaded as NULL"), one per
 	   line, or NULL. Owned by the connection. May be NULL. */

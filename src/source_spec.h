@@ -8,22 +8,22 @@
 #include "common.h"
 
 #define SL_DEFAULT_CHUNK_SIZE 50000
-#define SL_MAX_CHUNK_SIZE 100000000
+#define SL_MAX_CHUNK_SIZE     100000000
 
 typedef struct sl_source_table {
-	char *name;           /* as selected: "family" or "schema.family" */
-	char *primary_key;    /* hint, NULL: reflected */
+	char *name;		    /* as selected: "family" or "schema.family" */
+	char *primary_key;	    /* hint, NULL: reflected */
 	sl_incremental incremental; /* strings owned (copies of the hint's) */
 	sl_write_disposition write_disposition;
 } sl_source_table;
 
 struct sl_source {
-	char *url;            /* as given; holds the password: never print it */
+	char *url; /* as given; holds the password: never print it */
 	size_t ntables;
 	sl_source_table *tables;
 	size_t chunk_size;
-	size_t max_chunks;    /* 0: none */
-	double max_seconds;   /* 0: none */
+	size_t max_chunks;  /* 0: none */
+	double max_seconds; /* 0: none */
 };
 
 /* The table spec called `name`, or NULL. */

@@ -66,11 +66,13 @@ char *sl_table_state_to_json(const sl_table_state *state)
 	json_object_set_new(o, "table", json_string(state->table ? state->table : ""));
 	if (state->cursor) {
 		json_object_set_new(o, "cursor", json_string(state->cursor));
-		json_object_set_new(o, "cursor_type", json_string(sl_type_name(state->last_value.type)));
+		json_object_set_new(o, "cursor_type",
+				    json_string(sl_type_name(state->last_value.type)));
 	}
 	if (state->has_last) {
 		char *text = sl_value_to_text(&state->last_value);
-		json_object_set_new(o, "last_value", text ? json_stringn(text, strlen(text)) : json_null());
+		json_object_set_new(o, "last_value",
+				    text ? json_stringn(text, strlen(text)) : json_null());
 		free(text);
 	}
 	if (state->npk) {
@@ -145,23 +147,25 @@ static int read_hashes(sl_table_state *out, json_t *h, const char *table)
 }
 
 static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type type,
-                      int precision, int scale)
+		      int precision, int scale)
 {
 	json_t *v = json_object_get(o, "version");
 	if (!json_is_integer(v))
 		return bad_state(table, "no version");
 	if (json_integer_value(v) > SL_STATE_VERSION)
-		return sl_error_set(SL_ESTATE,
-		                    "state of table '%s' was written by a newer sluice (state version %lld, "
-		                    "this sluice reads up to %d); upgrade sluice",
-		                    table, (long long)json_integer_value(v), SL_STATE_VERSION);
+		return sl_error_set(
+			SL_ESTATE,
+			"state of table '%s' was written by a newer sluice (state version %lld, "
+			"this sluice reads up to %d); upgrade sluice",
+			table, (long long)json_integer_value(v), SL_STATE_VERSION);
 	out->table = sl_strdup(table);
 	const char *cursor = json_string_value(json_object_get(o, "cursor"));
 	if (cursor && !(out->cursor = sl_strdup(cursor)))
 		return SL_ENOMEM;
 	json_t *last = json_object_get(o, "last_value");
 	if (json_is_string(last)) {
-		if (sl_value_parse(&out->last_value, type, precision, scale, json_string_value(last)))
+		if (sl_value_parse(&out->last_value, type, precision, scale,
+				   json_string_value(last)))
 			return sl_error_wrap("state of table '%s': last_value", table);
 		out->has_last = true;
 	}
@@ -178,7 +182,7 @@ static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type
 }
 
 int sl_table_state_from_json(sl_table_state *out, const char *json, const char *table,
-                             sl_type cursor_type, int precision, int scale)
+			     sl_type cursor_type, int precision, int scale)
 {
 	json_error_t jerr;
 	sl_table_state_init(out);
@@ -186,7 +190,7 @@ int sl_table_state_from_json(sl_table_state *out, const char *json, const char *
 	if (!o || !json_is_object(o)) {
 		json_decref(o);
 		return sl_error_set(SL_ESTATE, "state of table '%s' is not valid JSON: %s", table,
-		                    jerr.text);
+				    jerr.text);
 	}
 	int rc = read_state(out, o, table, cursor_type, precision, scale);
 	json_decref(o);
@@ -208,7 +212,7 @@ static int make_parents(const char *path)
 		*p = '\0';
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 			int rc = sl_error_set(SL_EIO, "cannot create directory '%s': %s", dir,
-			                      strerror(errno));
+					      strerror(errno));
 			free(dir);
 			return rc;
 		}
@@ -238,7 +242,8 @@ int sl_write_file_atomic(const char *path, const char *text, unsigned mode)
 	}
 	close(fd);
 	if (rename(tmp, path) != 0) {
-		rc = sl_error_set(SL_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		rc = sl_error_set(SL_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
+				  strerror(errno));
 		unlink(tmp);
 	}
 	free(tmp);

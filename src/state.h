@@ -15,16 +15,16 @@
 #define SL_STATE_VERSION 1
 
 typedef struct sl_table_state {
-	char *table;          /* table name as selected */
-	char *cursor;         /* cursor column, NULL for tables without incremental loading */
-	bool has_last;        /* last_value is set */
-	sl_value last_value;  /* the boundary cursor value (type of the cursor column) */
-	size_t npk;           /* number of key values in last_pk (0: hash mode or no boundary) */
-	char **last_pk;       /* key of the last row loaded at last_value, canonical text */
+	char *table;	     /* table name as selected */
+	char *cursor;	     /* cursor column, NULL for tables without incremental loading */
+	bool has_last;	     /* last_value is set */
+	sl_value last_value; /* the boundary cursor value (type of the cursor column) */
+	size_t npk;	     /* number of key values in last_pk (0: hash mode or no boundary) */
+	char **last_pk;	     /* key of the last row loaded at last_value, canonical text */
 	size_t nhashes;
 	uint64_t *hashes;     /* hash mode: hashes of the rows loaded at last_value */
 	uint64_t rows_loaded; /* rows loaded into the destination over all runs */
-	uint64_t runs;        /* runs that loaded this table */
+	uint64_t runs;	      /* runs that loaded this table */
 	bool nulls_loaded;    /* rows with a NULL cursor were loaded (on_cursor_value_missing
 	                         include): they are not read again */
 } sl_table_state;
@@ -41,7 +41,7 @@ char *sl_table_state_to_json(const sl_table_state *state);
  * a newer version, or malformed, is SL_ESTATE naming the table.
  */
 int sl_table_state_from_json(sl_table_state *out, const char *json, const char *table,
-                             sl_type cursor_type, int precision, int scale);
+			     sl_type cursor_type, int precision, int scale);
 
 /* Add a hash to the boundary set (hash mode). */
 int sl_table_state_add_hash(sl_table_state *state, uint64_t hash);

@@ -23,10 +23,11 @@ static int load_mirror_json(json_t **out, const sl_pipeline *p, const char *file
 	char *text;
 	int rc = sl_read_file(&text, path);
 	if (rc == SL_ENOTFOUND)
-		rc = sl_error_set(SL_ENOTFOUND,
-		                  "pipeline '%s' has no local record in %s/%s (run it on this machine "
-		                  "first, or pass its destination and dataset)",
-		                  p->name, p->pipelines_dir, p->name);
+		rc = sl_error_set(
+			SL_ENOTFOUND,
+			"pipeline '%s' has no local record in %s/%s (run it on this machine "
+			"first, or pass its destination and dataset)",
+			p->name, p->pipelines_dir, p->name);
 	if (!rc) {
 		json_error_t err;
 		*out = json_loads(text, 0, &err);
@@ -76,8 +77,10 @@ int sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *p
 			rc = sl_pipeline_set_destination(p, full_destination(p, dest));
 			rc = rc ? rc : p->dataset ? SL_OK : SL_ENOMEM;
 		} else {
-			rc = sl_error_set(SL_ESTATE, "pipeline '%s': pipeline.json lacks destination or "
-			                             "dataset_name", pipeline_name);
+			rc = sl_error_set(SL_ESTATE,
+					  "pipeline '%s': pipeline.json lacks destination or "
+					  "dataset_name",
+					  pipeline_name);
 		}
 		json_decref(meta);
 	}
@@ -100,13 +103,13 @@ static int apply_mirrored_hints(sl_source *src, json_t *t)
 	inc->lag = json_string_value(json_object_get(t, "lag"));
 	inc->row_order = (sl_row_order)json_integer_value(json_object_get(t, "row_order"));
 	inc->last_value_func =
-	        (sl_last_value_func)json_integer_value(json_object_get(t, "last_value_func"));
+		(sl_last_value_func)json_integer_value(json_object_get(t, "last_value_func"));
 	inc->range_start = (sl_range)json_integer_value(json_object_get(t, "range_start"));
 	inc->range_end = (sl_range)json_integer_value(json_object_get(t, "range_end"));
-	inc->on_cursor_value_missing =
-	        (sl_on_missing_cursor)json_integer_value(json_object_get(t, "on_cursor_value_missing"));
+	inc->on_cursor_value_missing = (sl_on_missing_cursor)json_integer_value(
+		json_object_get(t, "on_cursor_value_missing"));
 	h.write_disposition =
-	        (sl_write_disposition)json_integer_value(json_object_get(t, "write_disposition"));
+		(sl_write_disposition)json_integer_value(json_object_get(t, "write_disposition"));
 	return sl_source_apply_hints(src, json_string_value(json_object_get(t, "name")), &h);
 }
 
@@ -142,8 +145,8 @@ int sl_pipeline_last_source(sl_source **out, sl_pipeline *p)
 	if (!rc) {
 		const char *url = json_string_value(json_object_get(cred, "source_url"));
 		rc = url ? source_from_mirror(out, meta, url)
-		         : sl_error_set(SL_ESTATE, "pipeline '%s': credentials hold no source_url",
-		                        p->name);
+			 : sl_error_set(SL_ESTATE, "pipeline '%s': credentials hold no source_url",
+					p->name);
 		json_decref(cred);
 	}
 	json_decref(meta);
@@ -152,7 +155,8 @@ int sl_pipeline_last_source(sl_source **out, sl_pipeline *p)
 
 /* ---- state --------------------------------------------------------------------------------- */
 
-static int query_rows(sl_rows **out, sl_pipeline *p, sl_buf *sql, size_t n, const char *const *params)
+static int query_rows(sl_rows **out, sl_pipeline *p, sl_buf *sql, size_t n,
+		      const char *const *params)
 {
 	if (sql->failed)
 		return sl_error_set(SL_ENOMEM, "out of memory building SQL");
@@ -180,7 +184,8 @@ int sl_pipeline_state_json(char **out, sl_pipeline *p)
 		const char *name = rows->ops->get_text(rows, 0, NULL);
 		const char *state = rows->ops->get_text(rows, 1, NULL);
 		json_t *v = state ? json_loads(state, 0, NULL) : NULL;
-		json_object_set_new(tables, name ? name : "", v ? v : json_string(state ? state : ""));
+		json_object_set_new(tables, name ? name : "",
+				    v ? v : json_string(state ? state : ""));
 	}
 	rows->ops->free(rows);
 	json_t *o = json_object();
@@ -208,7 +213,7 @@ int sl_pipeline_reset(sl_pipeline *p, const char *table, bool drop_data)
 		sl_buf_puts(&sql, " AND table_name = $2");
 	const char *params[] = {p->name, table};
 	rc = sql.failed ? SL_ENOMEM
-	                : p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), table ? 2 : 1, params);
+			: p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), table ? 2 : 1, params);
 	sl_buf_free(&sql);
 	if (rc || !drop_data || !table)
 		goto mirror;
@@ -267,14 +272,14 @@ static void fill_figures(sl_table_status *st, const sl_source_stats *stats)
 	}
 	if (st->rows_remaining >= 0) {
 		st->source_rows = st->rows_loaded + (uint64_t)st->rows_remaining;
-		st->percent_done = st->source_rows ? 100.0 * (double)st->rows_loaded /
-		                                             (double)st->source_rows
-		                                   : 100.0;
+		st->percent_done =
+			st->source_rows ? 100.0 * (double)st->rows_loaded / (double)st->source_rows
+					: 100.0;
 	}
 }
 
 static int table_status(sl_table_status *st, sl_pipeline *p, sl_source_conn *conn,
-                        const sl_source_table *spec)
+			const sl_source_table *spec)
 {
 	st->rows_remaining = -1;
 	st->percent_done = -1;
@@ -289,7 +294,7 @@ static int table_status(sl_table_status *st, sl_pipeline *p, sl_source_conn *con
 	const sl_column *cc = ci >= 0 ? &schema->columns[ci] : NULL;
 	sl_table_state state;
 	rc = sl_pipeline_read_state(&state, p, name, cursor, cc ? cc->type : SL_TYPE_INT64,
-	                            cc ? cc->precision : 0, cc ? cc->scale : 0);
+				    cc ? cc->precision : 0, cc ? cc->scale : 0);
 	if (!rc)
 		rc = count_loaded(&st->rows_loaded, p, name);
 	if (!rc && state.has_last)
@@ -298,7 +303,7 @@ static int table_status(sl_table_status *st, sl_pipeline *p, sl_source_conn *con
 	bool desc = spec->incremental.last_value_func == SL_LAST_VALUE_MIN;
 	if (!rc && conn->driver->stats)
 		rc = conn->driver->stats(&stats, conn, schema, ci, desc,
-		                         state.has_last ? &state.last_value : NULL);
+					 state.has_last ? &state.last_value : NULL);
 	if (!rc)
 		fill_figures(st, &stats);
 	else

@@ -13,10 +13,10 @@
 #include "common.h"
 
 typedef enum sl_url_kind {
-	SL_URL_MYSQL,    /* mysql, mysql+pymysql, mysql+mysqldb, mariadb, mariadb+mariadbconnector */
+	SL_URL_MYSQL, /* mysql, mysql+pymysql, mysql+mysqldb, mariadb, mariadb+mariadbconnector */
 	SL_URL_POSTGRES, /* postgresql, postgres, postgresql+psycopg2 (+ other drivers) */
-	SL_URL_SQLITE,   /* sqlite */
-	SL_URL_DUCKDB    /* duckdb */
+	SL_URL_SQLITE,	 /* sqlite */
+	SL_URL_DUCKDB	 /* duckdb */
 } sl_url_kind;
 
 typedef struct sl_url_option {
@@ -26,12 +26,12 @@ typedef struct sl_url_option {
 
 typedef struct sl_url {
 	sl_url_kind kind;
-	char *scheme;   /* as written before "+" or "://", lower case: "mysql", "postgresql" */
-	char *driver;   /* after "+" ("pymysql"), or NULL */
-	char *user;     /* NULL if absent */
+	char *scheme;	/* as written before "+" or "://", lower case: "mysql", "postgresql" */
+	char *driver;	/* after "+" ("pymysql"), or NULL */
+	char *user;	/* NULL if absent */
 	char *password; /* NULL if absent ("" if given empty) */
-	char *host;     /* NULL if absent; IPv6 without brackets */
-	int port;       /* 0 if absent */
+	char *host;	/* NULL if absent; IPv6 without brackets */
+	int port;	/* 0 if absent */
 	char *database; /* NULL if absent; for sqlite/duckdb the file path ("x.db", "/abs/x.db"),
 	                   ":memory:" for sqlite:// with no path */
 	size_t noptions;

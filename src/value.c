@@ -45,7 +45,7 @@ void sl_civil_from_days(int32_t days, int64_t *year, unsigned *month, unsigned *
 }
 
 int64_t sl_micros_from_civil(int64_t year, unsigned month, unsigned day, unsigned hour,
-                             unsigned minute, unsigned second, unsigned micros)
+			     unsigned minute, unsigned second, unsigned micros)
 {
 	int64_t days = sl_days_from_civil(year, month, day);
 	return days * MICROS_PER_DAY +
@@ -131,7 +131,7 @@ static bool take_date(cursor_text *c, int32_t *out)
 static int type_error(const char *what, const char *text, size_t len)
 {
 	return sl_error_set(SL_ETYPE, "'%.*s' is not a valid %s", (int)(len > 80 ? 80 : len), text,
-	                    what);
+			    what);
 }
 
 int sl_parse_date(int32_t *out, const char *text, size_t len)
@@ -175,7 +175,8 @@ int sl_parse_timestamp(int64_t *out, const char *text, size_t len)
 	if (!take_date(&c, &days) || days > DAYS_MAX_TS || days < -DAYS_MAX_TS)
 		goto bad;
 	if (take_char(&c, ' ') || take_char(&c, 'T') || take_char(&c, 't')) {
-		if (!take_digits(&c, 1, 2, &hh) || !take_char(&c, ':') || !take_digits(&c, 2, 2, &mi))
+		if (!take_digits(&c, 1, 2, &hh) || !take_char(&c, ':') ||
+		    !take_digits(&c, 2, 2, &mi))
 			goto bad;
 		if (take_char(&c, ':') && !take_digits(&c, 2, 2, &ss))
 			goto bad;
@@ -211,7 +212,8 @@ int sl_parse_time(int64_t *out, const char *text, size_t len)
 }
 
 /* 10^38 - 1: the largest unscaled DECIMAL(38, s) */
-static const i128 I128_MAX_38 = (i128)UINT64_C(10000000000000000000) * UINT64_C(10000000000000000000) - 1;
+static const i128 I128_MAX_38 =
+	(i128)UINT64_C(10000000000000000000) * UINT64_C(10000000000000000000) - 1;
 
 int sl_parse_decimal(sl_int128 *out, const char *text, size_t len, int scale)
 {
@@ -335,7 +337,7 @@ static void format_clock(sl_buf *buf, int64_t micros)
 	}
 	int64_t secs = micros / MICROS_PER_SEC, frac = micros % MICROS_PER_SEC;
 	sl_buf_printf(buf, "%02lld:%02lld:%02lld", (long long)(secs / 3600),
-	              (long long)(secs / 60 % 60), (long long)(secs % 60));
+		      (long long)(secs / 60 % 60), (long long)(secs % 60));
 	if (frac)
 		sl_buf_printf(buf, ".%06lld", (long long)frac);
 }
@@ -392,7 +394,8 @@ static void format_scalar(sl_buf *buf, const sl_value *v)
 		format_double(buf, v->as.f64, v->type == SL_TYPE_FLOAT);
 		break;
 	case SL_TYPE_DECIMAL:
-		format_i128(buf, v->precision <= 18 ? (i128)v->as.i64 : to_i128(v->as.i128), v->scale);
+		format_i128(buf, v->precision <= 18 ? (i128)v->as.i64 : to_i128(v->as.i128),
+			    v->scale);
 		break;
 	case SL_TYPE_DATE:
 		format_date(buf, (int32_t)v->as.i64);
@@ -587,8 +590,10 @@ static int compare_same(const sl_value *a, const sl_value *b)
 		return a->as.i64 < b->as.i64 ? -1 : a->as.i64 > b->as.i64;
 	case SL_TYPE_INTERVAL: {
 		/* months as 30 days, as PostgreSQL and DuckDB order intervals */
-		i128 x = ((i128)a->as.iv.months * 30 + a->as.iv.days) * MICROS_PER_DAY + a->as.iv.micros;
-		i128 y = ((i128)b->as.iv.months * 30 + b->as.iv.days) * MICROS_PER_DAY + b->as.iv.micros;
+		i128 x = ((i128)a->as.iv.months * 30 + a->as.iv.days) * MICROS_PER_DAY +
+			 a->as.iv.micros;
+		i128 y = ((i128)b->as.iv.months * 30 + b->as.iv.days) * MICROS_PER_DAY +
+			 b->as.iv.micros;
 		return x < y ? -1 : x > y;
 	}
 	case SL_TYPE_UUID:
@@ -689,9 +694,10 @@ static int parse_uuid(sl_value *out, const char *text)
 			continue;
 		if (n == 32)
 			return type_error("UUID", text, strlen(text));
-		int h = (*p >= '0' && *p <= '9') ? *p - '0'
-		        : (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10
-		        : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10 : -1;
+		int h = (*p >= '0' && *p <= '9')   ? *p - '0'
+			: (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10
+			: (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10
+						   : -1;
 		if (h < 0)
 			return type_error("UUID", text, strlen(text));
 		b[n / 2] = (uint8_t)(n % 2 ? (b[n / 2] | h) : h << 4);
@@ -753,7 +759,7 @@ static int parse_scalar(sl_value *out, const char *text)
 			return rc;
 		if (!decimal_fits(to_i128(d), out->precision))
 			return sl_error_set(SL_ETYPE, "'%.80s' does not fit DECIMAL(%d,%d)", text,
-			                    out->precision, out->scale);
+					    out->precision, out->scale);
 		if (out->precision <= 18)
 			out->as.i64 = (int64_t)to_i128(d);
 		else
@@ -854,6 +860,6 @@ int sl_value_apply_lag(sl_value *v, const char *lag)
 	}
 	default:
 		return sl_error_set(SL_EUNSUPPORTED, "lag is not supported for %s cursors",
-		                    sl_type_name(v->type));
+				    sl_type_name(v->type));
 	}
 }

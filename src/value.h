@@ -19,9 +19,9 @@ typedef struct sl_value {
 	int precision, scale; /* DECIMAL */
 	bool is_null;
 	union {
-		int64_t i64;    /* BOOL, signed ints, DATE, TIME, TIMESTAMP(TZ), DECIMAL p<=18 */
-		uint64_t u64;   /* unsigned ints */
-		double f64;     /* FLOAT, DOUBLE */
+		int64_t i64;	/* BOOL, signed ints, DATE, TIME, TIMESTAMP(TZ), DECIMAL p<=18 */
+		uint64_t u64;	/* unsigned ints */
+		double f64;	/* FLOAT, DOUBLE */
 		sl_int128 i128; /* DECIMAL p>18, UUID */
 		sl_interval iv; /* INTERVAL */
 	} as;
@@ -29,7 +29,10 @@ typedef struct sl_value {
 	size_t len;
 } sl_value;
 
-#define SL_VALUE_INIT {SL_TYPE_INT64, 0, 0, true, {0}, NULL, 0}
+#define SL_VALUE_INIT                                   \
+	{                                               \
+		SL_TYPE_INT64, 0, 0, true, {0}, NULL, 0 \
+	}
 
 /* Copy the value at (col,row) of a batch into `out` (which owns a copy of any bytes). */
 int sl_value_from_batch(sl_value *out, const sl_batch *batch, size_t col, size_t row);
@@ -59,7 +62,7 @@ int32_t sl_days_from_civil(int64_t year, unsigned month, unsigned day);
 void sl_civil_from_days(int32_t days, int64_t *year, unsigned *month, unsigned *day);
 /* Microseconds since the epoch from a civil date and time of day. */
 int64_t sl_micros_from_civil(int64_t year, unsigned month, unsigned day, unsigned hour,
-                             unsigned minute, unsigned second, unsigned micros);
+			     unsigned minute, unsigned second, unsigned micros);
 
 /* Parse "YYYY-MM-DD[( |T)HH:MM[:SS[.f...]]][Z|+00|+00:00|...]" into micros since the epoch (UTC
    offsets applied); SL_ETYPE if malformed. */
