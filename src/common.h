@@ -81,6 +81,8 @@ char *sl_buf_detach(sl_buf *buf);
 
 /* Append `ident` quoted with `quote` (" or `), doubling embedded quotes. */
 void sl_buf_quote_ident(sl_buf *buf, const char *ident, char quote);
+/* Append `schema`.`name`, each part quoted with `quote`. */
+void sl_buf_quote_qualified(sl_buf *buf, const char *schema, const char *name, char quote);
 /* Append `s` as a SQL string literal '...' (quotes doubled). */
 void sl_buf_quote_literal(sl_buf *buf, const char *s);
 

@@ -81,13 +81,6 @@ static int run_query(sl_rows **out, sl_dataset *d, sl_buf *sql, size_t n, const 
 	return p->dest_driver->query(out, p->dest, sl_buf_cstr(sql), n, params);
 }
 
-static void qualified(sl_buf *sql, const sl_dataset *d, const char *table)
-{
-	sl_buf_quote_ident(sql, d->name, '"');
-	sl_buf_putc(sql, '.');
-	sl_buf_quote_ident(sql, table, '"');
-}
-
 static int require_table(sl_dataset *d, const char *table)
 {
 	bool exists = false;
@@ -107,7 +100,7 @@ int sl_dataset_row_count(uint64_t *out, sl_dataset *d, const char *table)
 		return rc;
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "SELECT COUNT(*) FROM ");
-	qualified(&sql, d, table);
+	sl_buf_quote_qualified(&sql, d->name, table, '"');
 	sl_rows *rows;
 	rc = run_query(&rows, d, &sql, 0, NULL);
 	sl_buf_free(&sql);
@@ -145,7 +138,7 @@ int sl_dataset_tables(sl_rows **out, sl_dataset *d)
 		sl_buf_puts(&sql, "SELECT ");
 		sl_buf_quote_literal(&sql, t ? t : "");
 		sl_buf_puts(&sql, " AS name, (SELECT COUNT(*) FROM ");
-		qualified(&sql, d, t ? t : "");
+		sl_buf_quote_qualified(&sql, d->name, t ? t : "", '"');
 		sl_buf_puts(&sql, ") AS row_count");
 	}
 	sl_rows_free(names);
@@ -169,7 +162,7 @@ int sl_dataset_read(sl_rows **out, sl_dataset *d, const char *table, uint64_t li
 		return rc;
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "SELECT * FROM ");
-	qualified(&sql, d, table);
+	sl_buf_quote_qualified(&sql, d->name, table, '"');
 	if (limit)
 		sl_buf_printf(&sql, " LIMIT %llu", (unsigned long long)limit);
 	rc = run_query(out, d, &sql, 0, NULL);

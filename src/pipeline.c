@@ -412,26 +412,20 @@ static int stream_rows(table_run *r)
 /* Replace: the staging copy becomes the table in one short transaction. */
 static int swap_in_staging(table_run *r)
 {
-	const char *ds = r->p->dataset, *table = r->schema->name;
+	const char *table = r->schema->name;
 	sl_buf sql = SL_BUF_INIT;
 	int rc = r->p->dest_driver->begin(r->p->dest);
 	if (rc)
 		return rc;
 	r->in_txn = true;
-	sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
-	sl_buf_quote_ident(&sql, ds, '"');
-	sl_buf_putc(&sql, '.');
-	sl_buf_quote_ident(&sql, table, '"');
-	rc = r->p->dest_driver->exec(r->p->dest, sl_buf_cstr(&sql), 0, NULL);
-	sl_buf_reset(&sql);
+	rc = sl_pipeline_drop_table(r->p, table);
 	sl_buf_puts(&sql, "ALTER TABLE ");
-	sl_buf_quote_ident(&sql, ds, '"');
-	sl_buf_putc(&sql, '.');
-	sl_buf_quote_ident(&sql, r->target, '"');
+	sl_buf_quote_qualified(&sql, r->p->dataset, r->target, '"');
 	sl_buf_puts(&sql, " RENAME TO ");
 	sl_buf_quote_ident(&sql, table, '"');
 	if (!rc)
-		rc = r->p->dest_driver->exec(r->p->dest, sl_buf_cstr(&sql), 0, NULL);
+		rc = sql.failed ? SL_ENOMEM
+				: r->p->dest_driver->exec(r->p->dest, sl_buf_cstr(&sql), 0, NULL);
 	sl_buf_free(&sql);
 	r->state.rows_loaded = r->info->rows_loaded;
 	if (!rc)
@@ -440,18 +434,6 @@ static int swap_in_staging(table_run *r)
 		rc = r->p->dest_driver->commit(r->p->dest);
 	if (!rc)
 		r->in_txn = false;
-	return rc;
-}
-
-static int drop_table(sl_pipeline *p, const char *table)
-{
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
-	sl_buf_quote_ident(&sql, p->dataset, '"');
-	sl_buf_putc(&sql, '.');
-	sl_buf_quote_ident(&sql, table, '"');
-	int rc = sql.failed ? SL_ENOMEM : p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), 0, NULL);
-	sl_buf_free(&sql);
 	return rc;
 }
 
@@ -464,7 +446,7 @@ static int prepare_target(table_run *r)
 	r->target = r->replace ? sl_printf_alloc("%s__sluice_staging", table) : sl_strdup(table);
 	if (!r->target)
 		return SL_ENOMEM;
-	int rc = r->replace ? drop_table(r->p, r->target) : SL_OK;
+	int rc = r->replace ? sl_pipeline_drop_table(r->p, r->target) : SL_OK;
 	const sl_destination_driver *dd = r->p->dest_driver;
 	if (!rc)
 		rc = dd->ensure_table(r->p->dest, r->p->dataset, r->target, r->schema,
@@ -507,15 +489,30 @@ static int prepare_table(table_run *r)
 	return prepare_target(r);
 }
 
-/* A failed replace keeps the old table: drop the half-filled staging copy, keeping the run's
-   error as the one reported. */
+/* The last error, kept while cleanup that may fail too runs, so the first failure is reported. */
+typedef struct saved_error {
+	int code;
+	char message[1024];
+} saved_error;
+
+static void save_error(saved_error *e, int rc)
+{
+	e->code = sl_error_last_code() ? sl_error_last_code() : rc;
+	snprintf(e->message, sizeof(e->message), "%s", sl_error_last()->message);
+}
+
+static int restore_error(const saved_error *e)
+{
+	return sl_error_set(e->code, "%s", e->message);
+}
+
+/* A failed replace keeps the old table: drop the half-filled staging copy. */
 static void discard_staging(table_run *r)
 {
-	int code = sl_error_last_code();
-	char saved[1024];
-	snprintf(saved, sizeof(saved), "%s", sl_error_last()->message);
-	if (drop_table(r->p, r->target) != SL_OK)
-		sl_error_set(code, "%s", saved);
+	saved_error e;
+	save_error(&e, SL_ERROR);
+	sl_pipeline_drop_table(r->p, r->target);
+	restore_error(&e);
 }
 
 static const char *source_warnings(sl_source_conn *conn)
@@ -589,11 +586,10 @@ static int run_table(sl_pipeline *p, const sl_source *source, const sl_source_ta
 	finish_table(&r, rc);
 	sl_now_utc(finished, sizeof(finished));
 	if (rc) {
-		int code = sl_error_last_code();
-		char saved[1024];
-		snprintf(saved, sizeof(saved), "%s", sl_error_last()->message);
+		saved_error e;
+		save_error(&e, rc);
 		sl_pipeline_record_load(p, load_id, info, started, finished, "failed");
-		return sl_error_set(code ? code : rc, "%s", saved);
+		return restore_error(&e);
 	}
 	return sl_pipeline_record_load(p, load_id, info, started, finished, "completed");
 }

@@ -34,6 +34,9 @@ struct sl_pipeline {
 /* Open the destination if not yet open and make sure the dataset and bookkeeping tables exist. */
 int sl_pipeline_connect(sl_pipeline *p);
 
+/* DROP TABLE IF EXISTS `table` of the pipeline's dataset. */
+int sl_pipeline_drop_table(sl_pipeline *p, const char *table);
+
 /* Read a table's state from the destination; a fresh state if none. */
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
 			   const char *cursor, sl_type cursor_type, int precision, int scale);

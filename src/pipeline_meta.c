@@ -34,14 +34,6 @@ double sl_monotonic_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* "ds"."table" into buf */
-static void qualified(sl_buf *buf, const char *dataset, const char *table)
-{
-	sl_buf_quote_ident(buf, dataset, '"');
-	sl_buf_putc(buf, '.');
-	sl_buf_quote_ident(buf, table, '"');
-}
-
 static int exec_sql(sl_pipeline *p, sl_buf *sql, size_t nparams, const char *const *params)
 {
 	if (sql->failed)
@@ -53,14 +45,14 @@ static int create_bookkeeping(sl_pipeline *p)
 {
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-	qualified(&sql, p->dataset, SL_STATE_TABLE);
+	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
 	sl_buf_puts(&sql,
 		    " (pipeline_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
 		    "state VARCHAR NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP)");
 	int rc = exec_sql(p, &sql, 0, NULL);
 	sl_buf_reset(&sql);
 	sl_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-	qualified(&sql, p->dataset, SL_LOADS_TABLE);
+	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
 	sl_buf_puts(&sql, " (load_id VARCHAR NOT NULL, pipeline_name VARCHAR NOT NULL, "
 			  "table_name VARCHAR NOT NULL, rows BIGINT, chunks BIGINT, "
 			  "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR)");
@@ -113,13 +105,23 @@ static char *state_for_other_cursor(const char *json, const char *cursor)
 	return rest;
 }
 
+int sl_pipeline_drop_table(sl_pipeline *p, const char *table)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
+	sl_buf_quote_qualified(&sql, p->dataset, table, '"');
+	int rc = exec_sql(p, &sql, 0, NULL);
+	sl_buf_free(&sql);
+	return rc;
+}
+
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
 			   const char *cursor, sl_type cursor_type, int precision, int scale)
 {
 	sl_table_state_init(out);
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "SELECT state FROM ");
-	qualified(&sql, p->dataset, SL_STATE_TABLE);
+	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
 	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2");
 	const char *params[] = {p->name, table};
 	sl_rows *rows = NULL;
@@ -164,13 +166,13 @@ int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state)
 	sl_now_utc(now, sizeof(now));
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "DELETE FROM ");
-	qualified(&sql, p->dataset, SL_STATE_TABLE);
+	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
 	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2");
 	const char *params[] = {p->name, state->table, json, now};
 	int rc = exec_sql(p, &sql, 2, params);
 	sl_buf_reset(&sql);
 	sl_buf_puts(&sql, "INSERT INTO ");
-	qualified(&sql, p->dataset, SL_STATE_TABLE);
+	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
 	sl_buf_printf(&sql, " VALUES ($1, $2, $3, %d, CAST($4 AS TIMESTAMP))", SL_STATE_VERSION);
 	if (!rc)
 		rc = exec_sql(p, &sql, 4, params);
@@ -191,14 +193,14 @@ int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_
 	   killed run still shows which load ids its committed chunks carry */
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "DELETE FROM ");
-	qualified(&sql, p->dataset, SL_LOADS_TABLE);
+	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
 	sl_buf_puts(&sql, " WHERE load_id = $1 AND pipeline_name = $2 AND table_name = $3");
 	int rc = p->dest_driver->begin(p->dest);
 	if (!rc)
 		rc = exec_sql(p, &sql, 3, params);
 	sl_buf_reset(&sql);
 	sl_buf_puts(&sql, "INSERT INTO ");
-	qualified(&sql, p->dataset, SL_LOADS_TABLE);
+	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
 	sl_buf_puts(&sql, " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
 			  "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8)");
 	if (!rc)

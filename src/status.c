@@ -171,8 +171,8 @@ int sl_pipeline_state_json(char **out, sl_pipeline *p)
 		return rc;
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "SELECT table_name, state FROM ");
-	sl_buf_quote_ident(&sql, p->dataset, '"');
-	sl_buf_puts(&sql, "." SL_STATE_TABLE " WHERE pipeline_name = $1 ORDER BY table_name");
+	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
+	sl_buf_puts(&sql, " WHERE pipeline_name = $1 ORDER BY table_name");
 	const char *params[] = {p->name};
 	sl_rows *rows;
 	rc = query_rows(&rows, p, &sql, 1, params);
@@ -207,8 +207,8 @@ int sl_pipeline_reset(sl_pipeline *p, const char *table, bool drop_data)
 		return rc;
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "DELETE FROM ");
-	sl_buf_quote_ident(&sql, p->dataset, '"');
-	sl_buf_puts(&sql, "." SL_STATE_TABLE " WHERE pipeline_name = $1");
+	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
+	sl_buf_puts(&sql, " WHERE pipeline_name = $1");
 	if (table)
 		sl_buf_puts(&sql, " AND table_name = $2");
 	const char *params[] = {p->name, table};
@@ -217,12 +217,7 @@ int sl_pipeline_reset(sl_pipeline *p, const char *table, bool drop_data)
 	sl_buf_free(&sql);
 	if (rc || !drop_data || !table)
 		goto mirror;
-	sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
-	sl_buf_quote_ident(&sql, p->dataset, '"');
-	sl_buf_putc(&sql, '.');
-	sl_buf_quote_ident(&sql, table, '"');
-	rc = sql.failed ? SL_ENOMEM : p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), 0, NULL);
-	sl_buf_free(&sql);
+	rc = sl_pipeline_drop_table(p, table);
 mirror:
 	if (!rc) {
 		/* the local mirror follows the destination: drop it, the next commit rewrites it */
@@ -245,9 +240,7 @@ static int count_loaded(uint64_t *out, sl_pipeline *p, const char *table)
 		return rc;
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "SELECT COUNT(*) FROM ");
-	sl_buf_quote_ident(&sql, p->dataset, '"');
-	sl_buf_putc(&sql, '.');
-	sl_buf_quote_ident(&sql, table, '"');
+	sl_buf_quote_qualified(&sql, p->dataset, table, '"');
 	sl_rows *rows;
 	rc = query_rows(&rows, p, &sql, 0, NULL);
 	sl_buf_free(&sql);

@@ -109,6 +109,13 @@ void sl_buf_quote_ident(sl_buf *buf, const char *ident, char quote)
 	buf_quote(buf, ident, quote);
 }
 
+void sl_buf_quote_qualified(sl_buf *buf, const char *schema, const char *name, char quote)
+{
+	buf_quote(buf, schema, quote);
+	sl_buf_putc(buf, '.');
+	buf_quote(buf, name, quote);
+}
+
 void sl_buf_quote_literal(sl_buf *buf, const char *s)
 {
 	buf_quote(buf, s, '\'');

@@ -1255,20 +1255,13 @@ static void put_column_def(sl_buf *b, const sl_column *col, bool constraints)
 		sl_buf_puts(b, " NOT NULL");
 }
 
-static void put_table_name(sl_buf *b, const char *dataset, const char *table)
-{
-	sl_buf_quote_ident(b, dataset, '"');
-	sl_buf_putc(b, '.');
-	sl_buf_quote_ident(b, table, '"');
-}
-
 /* No PRIMARY KEY: the index costs most of the append speed, and the pipeline dedups itself. */
 static int create_table(duck_conn *c, const char *dataset, const char *table,
 			const sl_table_schema *schema, bool add_load_id)
 {
 	sl_buf b = SL_BUF_INIT;
 	sl_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
-	put_table_name(&b, dataset, table);
+	sl_buf_quote_qualified(&b, dataset, table, '"');
 	sl_buf_puts(&b, " (");
 	for (size_t i = 0; i < schema->ncolumns; i++) {
 		if (i)
@@ -1288,7 +1281,7 @@ static int add_column(duck_conn *c, const char *dataset, const char *table, cons
 {
 	sl_buf b = SL_BUF_INIT;
 	sl_buf_puts(&b, "ALTER TABLE ");
-	put_table_name(&b, dataset, table);
+	sl_buf_quote_qualified(&b, dataset, table, '"');
 	sl_buf_puts(&b, " ADD COLUMN ");
 	put_column_def(&b, col, false);
 	int rc = b.failed ? SL_ENOMEM : run(c, sl_buf_cstr(&b));

@@ -1099,20 +1099,13 @@ static void put_column_def(sl_buf *b, const sl_column *col, bool constraints)
 		sl_buf_puts(b, " NOT NULL");
 }
 
-static void put_table_name(sl_buf *b, const char *dataset, const char *table)
-{
-	sl_buf_quote_ident(b, dataset, '"');
-	sl_buf_putc(b, '.');
-	sl_buf_quote_ident(b, table, '"');
-}
-
 /* No PRIMARY KEY: the index would slow COPY down, and the pipeline dedups itself. */
 static int create_table(pg_conn *c, const char *dataset, const char *table,
 			const sl_table_schema *schema, bool add_load_id)
 {
 	sl_buf b = SL_BUF_INIT;
 	sl_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
-	put_table_name(&b, dataset, table);
+	sl_buf_quote_qualified(&b, dataset, table, '"');
 	sl_buf_puts(&b, " (");
 	for (size_t i = 0; i < schema->ncolumns; i++) {
 		if (i)
@@ -1133,7 +1126,7 @@ static int add_column(pg_conn *c, const char *dataset, const char *table, const 
 {
 	sl_buf b = SL_BUF_INIT;
 	sl_buf_puts(&b, "ALTER TABLE ");
-	put_table_name(&b, dataset, table);
+	sl_buf_quote_qualified(&b, dataset, table, '"');
 	sl_buf_puts(&b, " ADD COLUMN IF NOT EXISTS ");
 	if (col)
 		put_column_def(&b, col, false);
@@ -1724,7 +1717,7 @@ static int appender_setup(pg_appender *a, const col_list *have, const sl_table_s
 	}
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "COPY ");
-	put_table_name(&sql, dataset, table);
+	sl_buf_quote_qualified(&sql, dataset, table, '"');
 	sl_buf_puts(&sql, " (");
 	int rc = 0;
 	for (size_t j = 0; j < schema->ncolumns && !rc; j++) {

@@ -611,8 +611,8 @@ static void test_lag(void **state)
 	assert_non_null(strstr(msg, "lag"));
 	assert_non_null(strstr(msg, "merge"));
 	assert_int_equal(dest_int(p, "SELECT COUNT(*) FROM information_schema.tables "
-	                             "WHERE table_schema = 'lag_ds' AND table_name = 't'"),
-	                 0);
+				     "WHERE table_schema = 'lag_ds' AND table_name = 't'"),
+			 0);
 	sl_pipeline_free(p);
 	sl_source_free(src);
 }
