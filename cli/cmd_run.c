@@ -449,6 +449,16 @@ static void print_load(const char *prefix, const sl_table_load *l, const char *c
 	putchar('\n');
 }
 
+/* The source's warnings (values loaded as NULL, types loaded as text), one line each. */
+static void print_warnings(const sl_table_load *l)
+{
+	for (const char *w = l->warnings; w && *w;) {
+		size_t n = strcspn(w, "\n");
+		fprintf(stderr, "sluice: warning: %.*s\n", (int)n, w);
+		w += n + (w[n] == '\n');
+	}
+}
+
 /* Print one run's lines and add them to the totals; -1 when out of memory. */
 static int report_run(totals *t, const sl_load_info *info, const run_opts *o, bool multi)
 {
@@ -462,6 +472,7 @@ static int report_run(totals *t, const sl_load_info *info, const run_opts *o, bo
 	for (size_t i = 0; i < sl_load_info_table_count(info); i++) {
 		const sl_table_load *l = sl_load_info_table(info, i);
 		print_load(prefix, l, cursor, multi ? load_id : NULL);
+		print_warnings(l);
 		if (add_load(t, l) != 0)
 			return -1;
 	}

@@ -140,6 +140,7 @@ typedef enum sl_type {
 	SL_TYPE_TIMESTAMPTZ, /* microseconds since 1970-01-01 00:00 UTC */
 	SL_TYPE_INTERVAL,    /* months, days, microseconds */
 	SL_TYPE_UUID,
+	SL_TYPE_LIST, /* a list of one scalar type (PostgreSQL arrays); see docs/types.md */
 	SL_TYPE__COUNT
 } sl_type;
 

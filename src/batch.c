@@ -99,6 +99,14 @@ sl_batch *sl_batch_new(const sl_table_schema *schema, size_t extra_bools)
 		v->validity = sl_calloc(validity_words(b->capacity), sizeof(uint64_t));
 		if (!v->data || !v->validity)
 			goto fail;
+		if (v->type == SL_TYPE_LIST) {
+			v->child = sl_calloc(1, sizeof(*v->child));
+			if (!v->child)
+				goto fail;
+			v->child->type = schema->columns[i].element;
+			v->child->precision = v->precision;
+			v->child->scale = v->scale;
+		}
 	}
 	return b;
 fail:
@@ -111,8 +119,14 @@ void sl_batch_free(sl_batch *batch)
 	if (!batch)
 		return;
 	for (size_t i = 0; batch->columns && i < batch->ncolumns; i++) {
-		free(batch->columns[i].data);
-		free(batch->columns[i].validity);
+		sl_vector *v = &batch->columns[i];
+		if (v->child) {
+			free(v->child->data);
+			free(v->child->validity);
+			free(v->child);
+		}
+		free(v->data);
+		free(v->validity);
 	}
 	free(batch->columns);
 	sl_arena_free(&batch->arena);
@@ -122,11 +136,46 @@ void sl_batch_free(sl_batch *batch)
 void sl_batch_reset(sl_batch *batch)
 {
 	/* all of the allocation, not just `capacity`: the pipeline shrinks capacity at chunk ends */
-	for (size_t i = 0; i < batch->ncolumns; i++)
+	for (size_t i = 0; i < batch->ncolumns; i++) {
 		memset(batch->columns[i].validity, 0,
 		       validity_words(SL_BATCH_CAPACITY) * sizeof(uint64_t));
+		batch->columns[i].child_len = 0;
+	}
 	batch->nrows = 0;
 	sl_arena_reset(&batch->arena);
+}
+
+/* Grow a LIST column's child vector to hold at least `need` elements. */
+static int grow_child(sl_vector *v, size_t need)
+{
+	sl_vector *child = v->child;
+	size_t cap = v->child_cap ? v->child_cap : 1024;
+	while (cap < need)
+		cap *= 2;
+	size_t size = sl_type_value_size(child->type, child->precision);
+	void *data = sl_realloc(child->data, cap * size);
+	if (!data)
+		return SL_ENOMEM;
+	child->data = data;
+	uint64_t *validity = sl_realloc(child->validity, validity_words(cap) * sizeof(uint64_t));
+	if (!validity)
+		return SL_ENOMEM;
+	child->validity = validity;
+	v->child_cap = cap;
+	return 0;
+}
+
+int sl_batch_list_append(sl_batch *b, size_t col, size_t row, size_t n, size_t *first)
+{
+	sl_vector *v = &b->columns[col];
+	if (v->child_len + n > v->child_cap && grow_child(v, v->child_len + n))
+		return SL_ENOMEM;
+	*first = v->child_len;
+	for (size_t i = v->child_len; i < v->child_len + n; i++)
+		sl_vector_set_null(v->child, i);
+	((sl_list_entry *)v->data)[row] = (sl_list_entry){v->child_len, n};
+	v->child_len += n;
+	return 0;
 }
 
 static void move_row(sl_batch *b, size_t to, size_t from)

@@ -16,6 +16,9 @@
  *   TIMESTAMP(TZ)     int64_t microseconds since 1970-01-01 00:00 (UTC for TIMESTAMPTZ)
  *   INTERVAL          sl_interval
  *   UUID              sl_int128 (big-endian 16 bytes: hi = first 8, lo = last 8, unsigned)
+ *   LIST              sl_list_entry: the row's elements are child[offset .. offset + length),
+ *                     the child being a vector of the element type (one per column, growing
+ *                     as needed, emptied by sl_batch_reset); rows may share no elements
  * These match DuckDB's in-memory layout (duckdb_date, duckdb_timestamp, duckdb_interval,
  * duckdb_hugeint), so fixed-width columns are copied to DuckDB vectors with memcpy.
  */
@@ -35,6 +38,12 @@ typedef struct sl_int128 {
 	uint64_t lo;
 	int64_t hi;
 } sl_int128;
+
+/* Same layout as duckdb_list_entry. */
+typedef struct sl_list_entry {
+	uint64_t offset;
+	uint64_t length;
+} sl_list_entry;
 
 typedef struct sl_interval {
 	int32_t months;
@@ -63,7 +72,23 @@ typedef struct sl_vector {
 	int scale;
 	void *data;	    /* capacity elements, layout above */
 	uint64_t *validity; /* bit (row % 64) of word (row / 64) set = value present */
+	/* LIST only: the elements of all rows; child_len of child_cap in use */
+	struct sl_vector *child;
+	size_t child_len, child_cap;
 } sl_vector;
+
+static inline void sl_vector_set_null(sl_vector *v, size_t i)
+{
+	v->validity[i >> 6] &= ~(UINT64_C(1) << (i & 63));
+}
+static inline void sl_vector_set_valid(sl_vector *v, size_t i)
+{
+	v->validity[i >> 6] |= (UINT64_C(1) << (i & 63));
+}
+static inline bool sl_vector_is_valid(const sl_vector *v, size_t i)
+{
+	return (v->validity[i >> 6] >> (i & 63)) & 1;
+}
 
 typedef struct sl_batch {
 	size_t ncolumns;
@@ -85,16 +110,22 @@ void sl_batch_reset(sl_batch *batch);
 
 static inline void sl_batch_set_null(sl_batch *b, size_t col, size_t row)
 {
-	b->columns[col].validity[row >> 6] &= ~(UINT64_C(1) << (row & 63));
+	sl_vector_set_null(&b->columns[col], row);
 }
 static inline void sl_batch_set_valid(sl_batch *b, size_t col, size_t row)
 {
-	b->columns[col].validity[row >> 6] |= (UINT64_C(1) << (row & 63));
+	sl_vector_set_valid(&b->columns[col], row);
 }
 static inline bool sl_batch_is_valid(const sl_batch *b, size_t col, size_t row)
 {
-	return (b->columns[col].validity[row >> 6] >> (row & 63)) & 1;
+	return sl_vector_is_valid(&b->columns[col], row);
 }
+
+/*
+ * Give row `row` of LIST column `col` `n` new elements, all NULL until set: *first is the index
+ * of the first in the column's child vector. Returns 0 or SL_ENOMEM.
+ */
+int sl_batch_list_append(sl_batch *b, size_t col, size_t row, size_t n, size_t *first);
 
 /* Typed element pointer: ((T *)sl_batch_data(b, col))[row]. */
 static inline void *sl_batch_data(const sl_batch *b, size_t col)

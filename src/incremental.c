@@ -15,7 +15,8 @@
 
 static bool orderable(sl_type t)
 {
-	return t != SL_TYPE_BLOB && t != SL_TYPE_JSON && t != SL_TYPE_BOOL && t != SL_TYPE_UUID;
+	return t != SL_TYPE_BLOB && t != SL_TYPE_JSON && t != SL_TYPE_BOOL && t != SL_TYPE_UUID &&
+	       t != SL_TYPE_LIST;
 }
 
 static int copy_key(sl_incremental_run *run, const size_t *pk, size_t npk)
@@ -152,6 +153,17 @@ static int refuse_duplicating_hints(const sl_incremental_run *run, bool limited)
 	return SL_OK;
 }
 
+/* A keyset boundary writes key values into SQL: lists and JSON have no literal for that. */
+static bool key_comparable(const sl_incremental_run *run)
+{
+	for (size_t i = 0; i < run->npk; i++) {
+		sl_type t = run->schema->columns[run->pk[i]].type;
+		if (t == SL_TYPE_LIST || t == SL_TYPE_JSON)
+			return false;
+	}
+	return true;
+}
+
 static int choose_mode(sl_incremental_run *run, bool limited)
 {
 	int rc = refuse_duplicating_hints(run, limited);
@@ -160,7 +172,8 @@ static int choose_mode(sl_incremental_run *run, bool limited)
 	sl_row_order order = run->hint.row_order;
 	bool with_direction = (order == SL_ROW_ORDER_ASC && run->forward) ||
 			      (order == SL_ROW_ORDER_DESC && !run->forward);
-	run->mode = with_direction && run->npk ? SL_BOUNDARY_KEYSET : SL_BOUNDARY_HASH;
+	run->mode = with_direction && run->npk && key_comparable(run) ? SL_BOUNDARY_KEYSET
+								      : SL_BOUNDARY_HASH;
 	if (limited && !with_direction)
 		return sl_error_set(SL_EINVAL,
 				    "table '%s': a chunk or time limit needs row_order %s with "
@@ -270,26 +283,36 @@ bool sl_incremental_limited(const sl_incremental_run *run)
 
 /* ---- per row ------------------------------------------------------------------------------- */
 
+/* One value into the hash: present flag, then the bytes (a LIST's elements one by one). */
+static void hash_cell(XXH3_state_t *st, const sl_vector *v, const sl_vector *child, size_t i)
+{
+	unsigned char present = sl_vector_is_valid(v, i);
+	XXH3_64bits_update(st, &present, 1);
+	if (!present)
+		return;
+	if (v->type == SL_TYPE_LIST) {
+		sl_list_entry e = ((const sl_list_entry *)v->data)[i];
+		XXH3_64bits_update(st, &e.length, sizeof(e.length));
+		for (uint64_t k = 0; k < e.length; k++)
+			hash_cell(st, child, NULL, (size_t)(e.offset + k));
+	} else if (sl_type_is_varlen(v->type)) {
+		const sl_bytes *b = &((const sl_bytes *)v->data)[i];
+		uint32_t len = b->len;
+		XXH3_64bits_update(st, &len, sizeof(len));
+		XXH3_64bits_update(st, b->ptr, b->len);
+	} else {
+		size_t sz = sl_type_value_size(v->type, v->precision);
+		XXH3_64bits_update(st, (const char *)v->data + i * sz, sz);
+	}
+}
+
 uint64_t sl_row_hash(const sl_batch *batch, size_t row, const size_t *cols, size_t ncols)
 {
 	XXH3_state_t st;
 	XXH3_64bits_reset(&st);
 	for (size_t i = 0; i < ncols; i++) {
-		size_t c = cols ? cols[i] : i;
-		const sl_vector *v = &batch->columns[c];
-		unsigned char present = sl_batch_is_valid(batch, c, row);
-		XXH3_64bits_update(&st, &present, 1);
-		if (!present)
-			continue;
-		if (sl_type_is_varlen(v->type)) {
-			const sl_bytes *b = &((const sl_bytes *)v->data)[row];
-			uint32_t len = b->len;
-			XXH3_64bits_update(&st, &len, sizeof(len));
-			XXH3_64bits_update(&st, b->ptr, b->len);
-		} else {
-			size_t sz = sl_type_value_size(v->type, v->precision);
-			XXH3_64bits_update(&st, (const char *)v->data + row * sz, sz);
-		}
+		const sl_vector *v = &batch->columns[cols ? cols[i] : i];
+		hash_cell(&st, v, v->child, row);
 	}
 	return XXH3_64bits_digest(&st);
 }

@@ -31,6 +31,7 @@ static const char *const type_names[SL_TYPE__COUNT] = {
 	[SL_TYPE_TIMESTAMPTZ] = "TIMESTAMPTZ",
 	[SL_TYPE_INTERVAL] = "INTERVAL",
 	[SL_TYPE_UUID] = "UUID",
+	[SL_TYPE_LIST] = "LIST",
 };
 
 const char *sl_type_name(sl_type type)
@@ -77,6 +78,8 @@ size_t sl_type_value_size(sl_type type, int precision)
 		return sizeof(sl_interval);
 	case SL_TYPE_UUID:
 		return sizeof(sl_int128);
+	case SL_TYPE_LIST:
+		return sizeof(sl_list_entry);
 	case SL_TYPE__COUNT:
 		break;
 	}
@@ -118,6 +121,16 @@ int sl_schema_add_column(sl_table_schema *schema, const char *name, sl_type type
 	c->scale = scale;
 	c->nullable = nullable;
 	return (int)schema->ncolumns++;
+}
+
+int sl_schema_add_list_column(sl_table_schema *schema, const char *name, sl_type element,
+			      int precision, int scale, bool nullable, const char *source_type)
+{
+	int idx = sl_schema_add_column(schema, name, SL_TYPE_LIST, precision, scale, nullable,
+				       source_type);
+	if (idx >= 0)
+		schema->columns[idx].element = element;
+	return idx;
 }
 
 int sl_schema_find(const sl_table_schema *schema, const char *name)
@@ -184,9 +197,11 @@ sl_table_schema *sl_schema_copy(const sl_table_schema *schema)
 		return NULL;
 	for (size_t i = 0; i < schema->ncolumns; i++) {
 		const sl_column *c = &schema->columns[i];
-		if (sl_schema_add_column(s, c->name, c->type, c->precision, c->scale, c->nullable,
-					 c->source_type) < 0)
+		int idx = sl_schema_add_column(s, c->name, c->type, c->precision, c->scale,
+					       c->nullable, c->source_type);
+		if (idx < 0)
 			goto fail;
+		s->columns[idx].element = c->element;
 	}
 	for (size_t i = 0; i < schema->npk; i++)
 		if (sl_schema_add_pk(s, schema->pk[i]))

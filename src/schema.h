@@ -9,11 +9,12 @@
 #include "common.h"
 
 typedef struct sl_column {
-	char *name;    /* as in the source, UTF-8 */
-	sl_type type;  /* portable type */
-	int precision; /* DECIMAL precision 1..38; fractional-second digits for TIME/TIMESTAMP*;
+	char *name;	 /* as in the source, UTF-8 */
+	sl_type type;	 /* portable type */
+	sl_type element; /* LIST: the type of its elements, described by precision and scale */
+	int precision;	 /* DECIMAL precision 1..38; fractional-second digits for TIME/TIMESTAMP*;
 	                      declared length for TEXT/BLOB (0 unknown) */
-	int scale;     /* DECIMAL scale */
+	int scale;	 /* DECIMAL scale */
 	bool nullable;
 	char *source_type; /* the source's own declaration ("datetime(6)", "int(10) unsigned") */
 } sl_column;
@@ -33,6 +34,10 @@ sl_table_schema *sl_schema_new(const char *database, const char *name);
 /* Append a column (name and source_type are copied); returns its index or a negative error. */
 int sl_schema_add_column(sl_table_schema *schema, const char *name, sl_type type, int precision,
 			 int scale, bool nullable, const char *source_type);
+
+/* Append a LIST column of `element` values (precision and scale describe the elements). */
+int sl_schema_add_list_column(sl_table_schema *schema, const char *name, sl_type element,
+			      int precision, int scale, bool nullable, const char *source_type);
 
 /* Index of column `name` (exact match first, then case-insensitive), or -1. */
 int sl_schema_find(const sl_table_schema *schema, const char *name);

@@ -418,6 +418,7 @@ static void format_scalar(sl_buf *buf, const sl_value *v)
 	case SL_TYPE_JSON:
 		sl_buf_append(buf, v->bytes ? v->bytes : "", v->len);
 		break;
+	case SL_TYPE_LIST: /* never a cursor or key value: an sl_value holds one scalar */
 	case SL_TYPE__COUNT:
 		break;
 	}
@@ -516,24 +517,55 @@ static void load_fixed(sl_value *v, const void *data, size_t row)
 	}
 }
 
-/* A view of a batch cell as an sl_value (bytes borrowed, not owned). */
-static void view_batch(sl_value *v, const sl_batch *batch, size_t col, size_t row)
+/* A view of element `i` of a vector as an sl_value (bytes borrowed, not owned). */
+static void view_vector(sl_value *v, const sl_vector *vec, size_t i)
 {
-	const sl_vector *vec = &batch->columns[col];
 	memset(v, 0, sizeof(*v));
 	v->type = vec->type;
 	v->precision = vec->precision;
 	v->scale = vec->scale;
-	v->is_null = !sl_batch_is_valid(batch, col, row);
+	v->is_null = !sl_vector_is_valid(vec, i);
 	if (v->is_null)
 		return;
 	if (sl_type_is_varlen(v->type)) {
-		const sl_bytes *b = &((const sl_bytes *)vec->data)[row];
+		const sl_bytes *b = &((const sl_bytes *)vec->data)[i];
 		v->bytes = (char *)b->ptr;
 		v->len = b->len;
 	} else {
-		load_fixed(v, vec->data, row);
+		load_fixed(v, vec->data, i);
 	}
+}
+
+static void view_batch(sl_value *v, const sl_batch *batch, size_t col, size_t row)
+{
+	view_vector(v, &batch->columns[col], row);
+}
+
+/* A LIST for messages and tests: [1, NULL, "a \"b\""] (strings quoted, " and \ escaped). */
+static void format_list(sl_buf *buf, const sl_vector *list, size_t row)
+{
+	sl_list_entry e = ((const sl_list_entry *)list->data)[row];
+	sl_buf_putc(buf, '[');
+	for (uint64_t k = 0; k < e.length; k++) {
+		sl_value el;
+		view_vector(&el, list->child, (size_t)(e.offset + k));
+		if (k)
+			sl_buf_puts(buf, ", ");
+		if (el.is_null) {
+			sl_buf_puts(buf, "NULL");
+		} else if (sl_type_is_varlen(el.type)) {
+			sl_buf_putc(buf, '"');
+			for (size_t j = 0; j < el.len; j++) {
+				if (el.bytes[j] == '"' || el.bytes[j] == '\\')
+					sl_buf_putc(buf, '\\');
+				sl_buf_putc(buf, el.bytes[j]);
+			}
+			sl_buf_putc(buf, '"');
+		} else {
+			format_scalar(buf, &el);
+		}
+	}
+	sl_buf_putc(buf, ']');
 }
 
 int sl_value_from_batch(sl_value *out, const sl_batch *batch, size_t col, size_t row)
@@ -547,7 +579,11 @@ void sl_value_format_batch(sl_buf *buf, const sl_batch *batch, size_t col, size_
 {
 	sl_value view;
 	view_batch(&view, batch, col, row);
-	if (!view.is_null)
+	if (view.is_null)
+		return;
+	if (view.type == SL_TYPE_LIST)
+		format_list(buf, &batch->columns[col], row);
+	else
 		format_scalar(buf, &view);
 }
 
@@ -785,6 +821,8 @@ static int parse_scalar(sl_value *out, const char *text)
 	case SL_TYPE_BLOB:
 	case SL_TYPE_JSON:
 		return set_bytes(out, text, len);
+	case SL_TYPE_LIST:
+		return sl_error_set(SL_ETYPE, "a LIST value cannot be given as text");
 	case SL_TYPE__COUNT:
 		break;
 	}

@@ -1227,15 +1227,19 @@ static const struct {
 	[SL_TYPE_TIMESTAMPTZ] = {"TIMESTAMPTZ", DUCKDB_TYPE_TIMESTAMP_TZ},
 	[SL_TYPE_INTERVAL] = {"INTERVAL", DUCKDB_TYPE_INTERVAL},
 	[SL_TYPE_UUID] = {"UUID", DUCKDB_TYPE_UUID},
+	[SL_TYPE_LIST] = {"LIST", DUCKDB_TYPE_LIST}, /* ELEMENT[] */
 };
 
 static int check_column_type(const sl_column *col)
 {
-	if ((unsigned)col->type >= SL_TYPE__COUNT)
+	/* a LIST's precision and scale are its elements' */
+	sl_type type = col->type == SL_TYPE_LIST ? col->element : col->type;
+	if ((unsigned)col->type >= SL_TYPE__COUNT || (unsigned)type >= SL_TYPE__COUNT ||
+	    type == SL_TYPE_LIST)
 		return sl_error_set(SL_ETYPE, "column %s: unknown portable type %d", col->name,
-				    (int)col->type);
-	if (col->type == SL_TYPE_DECIMAL && (col->precision < 1 || col->precision > 38 ||
-					     col->scale < 0 || col->scale > col->precision))
+				    (int)type);
+	if (type == SL_TYPE_DECIMAL && (col->precision < 1 || col->precision > 38 ||
+					col->scale < 0 || col->scale > col->precision))
 		return sl_error_set(SL_ETYPE,
 				    "column %s: DECIMAL(%d,%d) is outside DuckDB's range "
 				    "(precision 1..38, scale 0..precision)",
@@ -1243,14 +1247,24 @@ static int check_column_type(const sl_column *col)
 	return 0;
 }
 
+static void put_type(sl_buf *b, sl_type type, int precision, int scale)
+{
+	if (type == SL_TYPE_DECIMAL)
+		sl_buf_printf(b, "DECIMAL(%d,%d)", precision, scale);
+	else
+		sl_buf_puts(b, duck_types[type].name);
+}
+
 static void put_column_def(sl_buf *b, const sl_column *col, bool constraints)
 {
 	sl_buf_quote_ident(b, col->name, '"');
 	sl_buf_putc(b, ' ');
-	if (col->type == SL_TYPE_DECIMAL)
-		sl_buf_printf(b, "DECIMAL(%d,%d)", col->precision, col->scale);
-	else
-		sl_buf_puts(b, duck_types[col->type].name);
+	if (col->type == SL_TYPE_LIST) {
+		put_type(b, col->element, col->precision, col->scale);
+		sl_buf_puts(b, "[]");
+	} else {
+		put_type(b, col->type, col->precision, col->scale);
+	}
 	if (constraints && !col->nullable)
 		sl_buf_puts(b, " NOT NULL");
 }
@@ -1337,7 +1351,7 @@ typedef struct duck_app_col {
 	size_t batch_col; /* FILL_BATCH: index in the schema and the batch */
 	sl_type type;	  /* FILL_BATCH: the schema's type */
 	int precision;	  /* FILL_BATCH, DECIMAL: the schema's precision */
-	bool varlen;	  /* values are strings (duckdb_string_t) in the chunk */
+	size_t zeroed;	  /* bytes per NULL row to zero: strings and list entries must be */
 } duck_app_col;
 
 typedef struct duck_appender {
@@ -1365,20 +1379,45 @@ static int appender_error(duck_appender *a, const char *what)
 	return sl_error_wrap("%s %s", what, a->name);
 }
 
+static duckdb_logical_type scalar_type(sl_type type, int precision, int scale)
+{
+	if (type == SL_TYPE_DECIMAL)
+		return duckdb_create_decimal_type((uint8_t)precision, (uint8_t)scale);
+	return duckdb_create_logical_type(duck_types[type].id);
+}
+
+/* Whether a table column of type `tt` holds `type` (a LIST's element type) byte for byte. */
+static bool same_type(duckdb_logical_type tt, sl_type type, int precision, int scale)
+{
+	duckdb_type id = duck_types[type].id, tid = duckdb_get_type_id(tt);
+	return tid == id && (id != DUCKDB_TYPE_DECIMAL || (duckdb_decimal_width(tt) == precision &&
+							   duckdb_decimal_scale(tt) == scale));
+}
+
 /* The chunk type for a schema column: the table's own type when it holds the same bytes, else the
    schema's, which the appender casts to the table's (an INTEGER batch into a BIGINT column). */
 static duckdb_logical_type chunk_type(const sl_column *col, duckdb_logical_type table_type)
 {
-	duckdb_type id = duck_types[col->type].id;
-	duckdb_type tid = duckdb_get_type_id(table_type);
-	if (tid == id &&
-	    (id != DUCKDB_TYPE_DECIMAL || (duckdb_decimal_width(table_type) == col->precision &&
-					   duckdb_decimal_scale(table_type) == col->scale)))
+	bool same;
+	if (col->type == SL_TYPE_LIST) {
+		duckdb_logical_type child = duckdb_get_type_id(table_type) == DUCKDB_TYPE_LIST
+						    ? duckdb_list_type_child_type(table_type)
+						    : NULL;
+		same = child && same_type(child, col->element, col->precision, col->scale);
+		if (child)
+			duckdb_destroy_logical_type(&child);
+	} else {
+		same = same_type(table_type, col->type, col->precision, col->scale);
+	}
+	if (same)
 		return table_type;
 	duckdb_destroy_logical_type(&table_type);
-	if (id == DUCKDB_TYPE_DECIMAL)
-		return duckdb_create_decimal_type((uint8_t)col->precision, (uint8_t)col->scale);
-	return duckdb_create_logical_type(id);
+	if (col->type != SL_TYPE_LIST)
+		return scalar_type(col->type, col->precision, col->scale);
+	duckdb_logical_type child = scalar_type(col->element, col->precision, col->scale);
+	duckdb_logical_type list = duckdb_create_list_type(child);
+	duckdb_destroy_logical_type(&child);
+	return list;
 }
 
 static void duck_appender_close(sl_dest_appender *appender);
@@ -1417,7 +1456,10 @@ static int appender_setup(duck_appender *a, const name_list *names, const sl_tab
 			types[i] = tt;
 		}
 		duckdb_type id = duckdb_get_type_id(types[i]);
-		col->varlen = id == DUCKDB_TYPE_VARCHAR || id == DUCKDB_TYPE_BLOB;
+		col->zeroed = id == DUCKDB_TYPE_VARCHAR || id == DUCKDB_TYPE_BLOB
+				      ? sizeof(duckdb_string_t)
+			      : id == DUCKDB_TYPE_LIST ? sizeof(duckdb_list_entry)
+						       : 0;
 	}
 	int rc = 0;
 	for (size_t j = 0; j < schema->ncolumns && !rc; j++)
@@ -1505,17 +1547,18 @@ static void make_string(duckdb_string_t *s, const char *p, uint32_t len)
 	}
 }
 
-static void copy_validity(duckdb_vector vec, const uint64_t *validity, size_t nrows)
+/* `fresh`: the vector is all valid unless written (a top-level vector of a reset chunk). */
+static void copy_validity(duckdb_vector vec, const uint64_t *validity, size_t nrows, bool fresh)
 {
 	size_t words = (nrows + 63) / 64;
-	bool all = true;
+	bool all = fresh;
 	for (size_t w = 0; w < words && all; w++) {
 		size_t bits = w + 1 < words || nrows % 64 == 0 ? 64 : nrows % 64;
 		uint64_t mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
 		all = (validity[w] & mask) == mask;
 	}
-	if (all)
-		return; /* a reset chunk is all valid */
+	if (all || !words)
+		return;
 	duckdb_vector_ensure_validity_writable(vec);
 	memcpy(duckdb_vector_get_validity(vec), validity, words * sizeof(uint64_t));
 }
@@ -1524,8 +1567,8 @@ static void fill_null(duckdb_vector vec, const duck_app_col *col, size_t nrows)
 {
 	duckdb_vector_ensure_validity_writable(vec);
 	memset(duckdb_vector_get_validity(vec), 0, (nrows + 63) / 64 * sizeof(uint64_t));
-	if (col->varlen)
-		memset(duckdb_vector_get_data(vec), 0, nrows * sizeof(duckdb_string_t));
+	if (col->zeroed)
+		memset(duckdb_vector_get_data(vec), 0, nrows * col->zeroed);
 }
 
 static void fill_load_id(duckdb_vector vec, const duck_appender *a, size_t nrows)
@@ -1535,20 +1578,19 @@ static void fill_load_id(duckdb_vector vec, const duck_appender *a, size_t nrows
 		make_string(&dst[r], a->load_id, a->load_id_len);
 }
 
-static void fill_batch(duckdb_vector vec, const duck_app_col *col, const sl_batch *b)
+/* Copy `n` values of `src` into `vec`; a LIST's elements go into the list's child vector. */
+static void fill_vector(duckdb_vector vec, const sl_vector *src, size_t n, bool fresh)
 {
-	const sl_vector *src = &b->columns[col->batch_col];
-	size_t nrows = b->nrows;
-	copy_validity(vec, src->validity, nrows);
+	copy_validity(vec, src->validity, n, fresh);
 	void *dst = duckdb_vector_get_data(vec);
-	switch (col->type) {
+	switch (src->type) {
 	case SL_TYPE_TEXT:
 	case SL_TYPE_BLOB:
 	case SL_TYPE_JSON: {
 		const sl_bytes *s = src->data;
 		duckdb_string_t *d = dst;
-		for (size_t r = 0; r < nrows; r++) {
-			if (src->validity[r >> 6] >> (r & 63) & 1)
+		for (size_t r = 0; r < n; r++) {
+			if (sl_vector_is_valid(src, r))
 				make_string(&d[r], s[r].ptr, s[r].len);
 			else
 				memset(&d[r], 0, sizeof(d[r]));
@@ -1558,15 +1600,28 @@ static void fill_batch(duckdb_vector vec, const duck_app_col *col, const sl_batc
 	case SL_TYPE_UUID: {
 		const sl_int128 *s = src->data;
 		duckdb_hugeint *d = dst;
-		for (size_t r = 0; r < nrows; r++) {
+		for (size_t r = 0; r < n; r++) {
 			d[r].lower = s[r].lo;
 			d[r].upper = (int64_t)((uint64_t)s[r].hi ^ (UINT64_C(1) << 63));
 		}
 		break;
 	}
+	case SL_TYPE_LIST: {
+		/* entries of NULL rows are left from earlier batches: zero them */
+		const sl_list_entry *s = src->data;
+		duckdb_list_entry *d = dst;
+		for (size_t r = 0; r < n; r++)
+			d[r] = sl_vector_is_valid(src, r)
+				       ? (duckdb_list_entry){s[r].offset, s[r].length}
+				       : (duckdb_list_entry){0, 0};
+		duckdb_list_vector_reserve(vec, src->child_len);
+		duckdb_list_vector_set_size(vec, src->child_len);
+		fill_vector(duckdb_list_vector_get_child(vec), src->child, src->child_len, false);
+		break;
+	}
 	default:
 		/* Same layout as DuckDB's (batch.h). */
-		memcpy(dst, src->data, nrows * sl_type_value_size(col->type, col->precision));
+		memcpy(dst, src->data, n * sl_type_value_size(src->type, src->precision));
 		break;
 	}
 }
@@ -1615,7 +1670,7 @@ static int duck_append(sl_dest_appender *appender, const sl_batch *batch)
 		duckdb_vector vec = duckdb_data_chunk_get_vector(a->chunk, i);
 		switch (a->cols[i].kind) {
 		case FILL_BATCH:
-			fill_batch(vec, &a->cols[i], batch);
+			fill_vector(vec, &batch->columns[a->cols[i].batch_col], batch->nrows, true);
 			break;
 		case FILL_LOAD_ID:
 			fill_load_id(vec, a, batch->nrows);

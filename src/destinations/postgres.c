@@ -286,6 +286,7 @@ typedef enum enc_kind {
 	ENC_TIMESTAMP, /* timestamp and timestamptz alike: microseconds */
 	ENC_INTERVAL,
 	ENC_UUID,
+	ENC_ARRAY, /* a LIST: array_send's format, each element in element_enc */
 	ENC_LOAD_ID
 } enc_kind;
 
@@ -297,6 +298,10 @@ typedef struct pg_app_col {
 	int scale;	  /* DECIMAL */
 	char *name;	  /* the table's column name, for messages */
 	char *pg_type;	  /* the table column's type ("smallint"), for messages */
+	/* ENC_ARRAY: how the elements go, their schema type and the table's element type */
+	enc_kind element_enc;
+	sl_type element;
+	Oid element_oid;
 } pg_app_col;
 
 struct pg_appender {
@@ -939,8 +944,9 @@ static int pg_query(sl_rows **out, sl_dest_conn *conn, const char *sql, size_t n
 
 typedef struct table_col {
 	char *name;
-	Oid oid;    /* the column's type, or a domain's base type */
-	char *type; /* format_type(): "numeric(20,0)", for messages */
+	Oid oid;	 /* the column's type, or a domain's base type */
+	Oid element_oid; /* an array's element type, else 0 */
+	char *type;	 /* format_type(): "numeric(20,0)", for messages */
 } table_col;
 
 typedef struct col_list {
@@ -975,12 +981,14 @@ static int cols_find(const col_list *l, const char *name, const bool *taken)
 static int table_columns(col_list *out, pg_conn *c, const char *dataset, const char *table)
 {
 	static const char sql[] =
-		"SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid "
-		"END, format_type(a.atttypid, a.atttypmod) "
+		"SELECT a.attname, b.oid, format_type(a.atttypid, a.atttypmod), "
+		"CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE 0 END "
 		"FROM pg_catalog.pg_attribute a "
 		"JOIN pg_catalog.pg_class r ON r.oid = a.attrelid "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
 		"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+		"JOIN pg_catalog.pg_type b "
+		"ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END "
 		"WHERE n.nspname = $1 AND r.relname = $2 AND r.relkind IN ('r', 'p') "
 		"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
 	const char *params[2] = {dataset, table};
@@ -998,6 +1006,7 @@ static int table_columns(col_list *out, pg_conn *c, const char *dataset, const c
 		col->name = sl_strdup(PQgetvalue(res, i, 0));
 		col->oid = (Oid)strtoul(PQgetvalue(res, i, 1), NULL, 10);
 		col->type = sl_strdup(PQgetvalue(res, i, 2));
+		col->element_oid = (Oid)strtoul(PQgetvalue(res, i, 3), NULL, 10);
 		if (!col->name || !col->type)
 			rc = SL_ENOMEM;
 	}
@@ -1071,15 +1080,19 @@ static const char *const pg_type_names[SL_TYPE__COUNT] = {
 	[SL_TYPE_TIMESTAMPTZ] = "timestamptz",
 	[SL_TYPE_INTERVAL] = "interval",
 	[SL_TYPE_UUID] = "uuid",
+	[SL_TYPE_LIST] = "[]", /* after the element's type */
 };
 
 static int check_column(const pg_conn *c, const sl_column *col)
 {
-	if ((unsigned)col->type >= SL_TYPE__COUNT)
+	/* a LIST's precision and scale are its elements' */
+	sl_type type = col->type == SL_TYPE_LIST ? col->element : col->type;
+	if ((unsigned)col->type >= SL_TYPE__COUNT || (unsigned)type >= SL_TYPE__COUNT ||
+	    type == SL_TYPE_LIST)
 		return sl_error_set(SL_ETYPE, "column %s: unknown portable type %d", col->name,
-				    (int)col->type);
-	if (col->type == SL_TYPE_DECIMAL && (col->precision < 1 || col->precision > 38 ||
-					     col->scale < 0 || col->scale > col->precision))
+				    (int)type);
+	if (type == SL_TYPE_DECIMAL && (col->precision < 1 || col->precision > 38 ||
+					col->scale < 0 || col->scale > col->precision))
 		return sl_error_set(SL_ETYPE,
 				    "column %s: DECIMAL(%d,%d) is outside the portable range "
 				    "(precision 1..38, scale 0..precision)",
@@ -1087,14 +1100,24 @@ static int check_column(const pg_conn *c, const sl_column *col)
 	return check_name(c, "column", col->name);
 }
 
+static void put_type(sl_buf *b, sl_type type, int precision, int scale)
+{
+	if (type == SL_TYPE_DECIMAL)
+		sl_buf_printf(b, "numeric(%d,%d)", precision, scale);
+	else
+		sl_buf_puts(b, pg_type_names[type]);
+}
+
 static void put_column_def(sl_buf *b, const sl_column *col, bool constraints)
 {
 	sl_buf_quote_ident(b, col->name, '"');
 	sl_buf_putc(b, ' ');
-	if (col->type == SL_TYPE_DECIMAL)
-		sl_buf_printf(b, "numeric(%d,%d)", col->precision, col->scale);
-	else
-		sl_buf_puts(b, pg_type_names[col->type]);
+	if (col->type == SL_TYPE_LIST) {
+		put_type(b, col->element, col->precision, col->scale);
+		sl_buf_puts(b, pg_type_names[SL_TYPE_LIST]);
+	} else {
+		put_type(b, col->type, col->precision, col->scale);
+	}
 	if (constraints && !col->nullable)
 		sl_buf_puts(b, " NOT NULL");
 }
@@ -1294,6 +1317,9 @@ static i128 dec_cell(const sl_vector *v, int precision, size_t r)
 	return (i128)(((u128)(uint64_t)h.hi << 64) | h.lo);
 }
 
+static unsigned char *encode_array(unsigned char *p, const pg_app_col *col, const sl_vector *v,
+				   size_t r);
+
 /* One non-NULL field (length word and value), or NULL when the value does not fit the column. */
 static unsigned char *encode_value(unsigned char *p, const pg_app_col *col, const sl_vector *v,
 				   size_t r)
@@ -1382,10 +1408,41 @@ static unsigned char *encode_value(unsigned char *p, const pg_app_col *col, cons
 		const sl_int128 *u = &((const sl_int128 *)d)[r];
 		return put64(put64(put32(p, 16), (uint64_t)u->hi), u->lo);
 	}
+	case ENC_ARRAY:
+		return encode_array(p, col, v, r);
 	case ENC_LOAD_ID:
 		break;
 	}
 	return NULL;
+}
+
+/* array_send's format: one dimension (none when empty) starting at 1, then the elements. */
+static unsigned char *encode_array(unsigned char *p, const pg_app_col *col, const sl_vector *v,
+				   size_t r)
+{
+	const sl_list_entry *e = &((const sl_list_entry *)v->data)[r];
+	const sl_vector *child = v->child;
+	bool nulls = false;
+	for (uint64_t k = 0; k < e->length && !nulls; k++)
+		nulls = !sl_vector_is_valid(child, (size_t)(e->offset + k));
+	unsigned char *start = p;
+	p = put32(p + 4, e->length ? 1 : 0);
+	p = put32(p, nulls);
+	p = put32(p, col->element_oid);
+	if (e->length)
+		p = put32(put32(p, (uint32_t)e->length), 1);
+	pg_app_col element = {.enc = col->element_enc,
+			      .type = col->element,
+			      .precision = col->precision,
+			      .scale = col->scale};
+	for (uint64_t k = 0; k < e->length && p; k++) {
+		size_t i = (size_t)(e->offset + k);
+		p = sl_vector_is_valid(child, i) ? encode_value(p, &element, child, i)
+						 : put32(p, UINT32_MAX);
+	}
+	if (p)
+		put32(start, (uint32_t)(p - start - 4));
+	return p;
 }
 
 /* How the schema's type goes into the table column's type, if it can. */
@@ -1441,6 +1498,14 @@ static bool choose_encoding(pg_app_col *col, Oid oid)
 	case SL_TYPE_UUID:
 		col->enc = ENC_UUID;
 		return oid == OID_UUID;
+	case SL_TYPE_LIST: {
+		pg_app_col element = {.type = col->element};
+		if (!col->element_oid || !choose_encoding(&element, col->element_oid))
+			return false;
+		col->enc = ENC_ARRAY;
+		col->element_enc = element.enc;
+		return true;
+	}
 	default:
 		return false;
 	}
@@ -1567,34 +1632,41 @@ static int check_batch(const pg_appender *a, const sl_batch *batch)
 	return 0;
 }
 
+/* Bytes `n` values of `v` (present or not) take at most when encoded as `enc`. */
+static size_t values_bound(enc_kind enc, enc_kind element_enc, const sl_vector *v, size_t n)
+{
+	switch (enc) {
+	case ENC_BYTES:
+	case ENC_JSONB: {
+		const sl_bytes *s = v->data;
+		size_t need = n * 5;
+		for (size_t r = 0; r < n; r++)
+			if (sl_vector_is_valid(v, r))
+				need += s[r].len;
+		return need;
+	}
+	case ENC_INT_NUMERIC:
+	case ENC_DEC_NUMERIC:
+		return n * NUMERIC_FIELD_MAX;
+	case ENC_ARRAY: /* header, one dimension, and every element of the batch at most */
+		return n * (4 + 20) +
+		       values_bound(element_enc, element_enc, v->child, v->child_len);
+	default:
+		return n * (4 + 16);
+	}
+}
+
 /* Bytes the batch can take at most in COPY format, so that encoding needs no checks. */
 static size_t batch_bound(const pg_appender *a, const sl_batch *b)
 {
 	size_t n = b->nrows, need = 2 * n;
 	for (size_t i = 0; i < a->ncols; i++) {
 		const pg_app_col *col = &a->cols[i];
-		switch (col->enc) {
-		case ENC_LOAD_ID:
+		if (col->enc == ENC_LOAD_ID)
 			need += n * (4 + (size_t)a->load_id_len);
-			break;
-		case ENC_BYTES:
-		case ENC_JSONB: {
-			const sl_vector *v = &b->columns[col->batch_col];
-			const sl_bytes *s = v->data;
-			need += n * 5;
-			for (size_t r = 0; r < n; r++)
-				if (v->validity[r >> 6] >> (r & 63) & 1)
-					need += s[r].len;
-			break;
-		}
-		case ENC_INT_NUMERIC:
-		case ENC_DEC_NUMERIC:
-			need += n * NUMERIC_FIELD_MAX;
-			break;
-		default:
-			need += n * (4 + 16);
-			break;
-		}
+		else
+			need += values_bound(col->enc, col->element_enc,
+					     &b->columns[col->batch_col], n);
 	}
 	return need;
 }
@@ -1735,6 +1807,8 @@ static int appender_setup(pg_appender *a, const col_list *have, const sl_table_s
 		col->type = sc->type;
 		col->precision = sc->precision;
 		col->scale = sc->scale;
+		col->element = sc->element;
+		col->element_oid = have->cols[t].element_oid;
 		col->name = sl_strdup(have->cols[t].name);
 		col->pg_type = sl_strdup(have->cols[t].type);
 		if (!col->name || !col->pg_type)

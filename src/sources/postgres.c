@@ -637,6 +637,12 @@ typedef struct pg_coldef {
 	long typmod;	   /* of the base type */
 	char typtype, typcategory;
 	const char *typname;
+	int ndims; /* declared array dimensions (attndims; 0 when not declared) */
+	/* arrays: the element's base type (one level of domain resolved) and its modifier */
+	unsigned long elem_oid;
+	long elem_typmod;
+	char elem_typtype, elem_typcategory;
+	const char *elem_typname;
 } pg_coldef;
 
 static bool is_oid(const pg_coldef *d, unsigned long oid)
@@ -652,9 +658,34 @@ static void numeric_typmod(long typmod, int *p, int *s)
 	*s = (int)(((t & 0x7ff) ^ 1024) - 1024);
 }
 
-/* Map one column to a portable type; *note gets a warning or NULL. */
-static void map_type(const pg_coldef *d, sl_type *type, int *precision, int *scale,
-		     const char **note)
+static void map_type(const pg_coldef *d, sl_type *type, sl_type *element, int *precision,
+		     int *scale, const char **note);
+
+/*
+ * One-dimensional arrays of a scalar type become a LIST of that type's mapping; arrays declared
+ * with more dimensions, and arrays of composites or of arrays, go through to_json() as JSON.
+ */
+static void map_array(const pg_coldef *d, sl_type *type, sl_type *element, int *precision,
+		      int *scale, const char **note)
+{
+	if (d->ndims > 1 || d->elem_oid == 0 || d->elem_typtype == 'c' || d->elem_typtype == 'd' ||
+	    d->elem_typcategory == 'A') {
+		*type = SL_TYPE_JSON;
+		return;
+	}
+	pg_coldef e = {.oid = d->elem_oid,
+		       .typmod = d->elem_typmod,
+		       .typtype = d->elem_typtype,
+		       .typcategory = d->elem_typcategory,
+		       .typname = d->elem_typname};
+	sl_type unused;
+	map_type(&e, element, &unused, precision, scale, note);
+	*type = SL_TYPE_LIST;
+}
+
+/* Map one column to a portable type (and a LIST's element type); *note gets a warning or NULL. */
+static void map_type(const pg_coldef *d, sl_type *type, sl_type *element, int *precision,
+		     int *scale, const char **note)
 {
 	static const struct {
 		unsigned long oid;
@@ -711,8 +742,10 @@ static void map_type(const pg_coldef *d, sl_type *type, int *precision, int *sca
 	}
 	if (d->typtype == 'e' || strcmp(d->typname, "citext") == 0) {
 		*type = SL_TYPE_TEXT; /* enum labels; citext is text compared without case */
-	} else if (d->typcategory == 'A' || d->typtype == 'c') {
-		*type = SL_TYPE_JSON; /* arrays and composites through to_json() */
+	} else if (d->typcategory == 'A') {
+		map_array(d, type, element, precision, scale, note);
+	} else if (d->typtype == 'c') {
+		*type = SL_TYPE_JSON; /* composites through to_json() */
 	} else {
 		*type = SL_TYPE_TEXT;
 		*note = "has no portable type; loaded as TEXT (its text form)";
@@ -738,17 +771,21 @@ static int add_columns(pg_conn *c, sl_table_schema *s, const char *oid)
 		"WITH RECURSIVE cols AS ("
 		" SELECT a.attnum, a.attname, NOT a.attnotnull AS nullable,"
 		"  pg_catalog.format_type(a.atttypid, a.atttypmod) AS decl,"
-		"  a.atttypid AS tid, a.atttypmod AS tmod, 0 AS depth"
+		"  a.atttypid AS tid, a.atttypmod AS tmod, a.attndims AS ndims, 0 AS depth"
 		" FROM pg_catalog.pg_attribute a"
 		" WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped"
 		" UNION ALL"
 		" SELECT k.attnum, k.attname, k.nullable, k.decl, t.typbasetype, t.typtypmod,"
-		"  k.depth + 1"
+		"  GREATEST(k.ndims, t.typndims), k.depth + 1"
 		" FROM cols k JOIN pg_catalog.pg_type t ON t.oid = k.tid"
 		" WHERE t.typtype = 'd' AND k.depth < 64)"
 		" SELECT k.attname, k.decl, k.nullable, k.tid, k.tmod, t.typtype, t.typcategory,"
-		"  t.typname"
+		"  t.typname, k.ndims, e.oid, e.typtype, e.typcategory, e.typname,"
+		"  CASE WHEN d.typtype = 'd' THEN d.typtypmod ELSE k.tmod END"
 		" FROM cols k JOIN pg_catalog.pg_type t ON t.oid = k.tid"
+		" LEFT JOIN pg_catalog.pg_type d ON t.typcategory = 'A' AND d.oid = t.typelem"
+		" LEFT JOIN pg_catalog.pg_type e"
+		"  ON e.oid = CASE WHEN d.typtype = 'd' THEN d.typbasetype ELSE d.oid END"
 		" WHERE t.typtype <> 'd' ORDER BY k.attnum";
 	const Oid types[] = {OID_TEXT};
 	const char *params[] = {oid};
@@ -766,13 +803,23 @@ static int add_columns(pg_conn *c, sl_table_schema *s, const char *oid)
 			.typtype = PQgetvalue(r, i, 5)[0],
 			.typcategory = PQgetvalue(r, i, 6)[0],
 			.typname = PQgetvalue(r, i, 7),
+			.ndims = (int)field_long(r, i, 8),
+			.elem_oid =
+				PQgetisnull(r, i, 9) ? 0 : strtoul(PQgetvalue(r, i, 9), NULL, 10),
+			.elem_typtype = PQgetvalue(r, i, 10)[0],
+			.elem_typcategory = PQgetvalue(r, i, 11)[0],
+			.elem_typname = PQgetvalue(r, i, 12),
+			.elem_typmod = field_long(r, i, 13),
 		};
-		sl_type type;
+		sl_type type, element = SL_TYPE_TEXT;
 		int precision, scale;
 		const char *note;
-		map_type(&d, &type, &precision, &scale, &note);
-		int idx =
-			sl_schema_add_column(s, d.name, type, precision, scale, d.nullable, d.decl);
+		map_type(&d, &type, &element, &precision, &scale, &note);
+		int idx = type == SL_TYPE_LIST
+				  ? sl_schema_add_list_column(s, d.name, element, precision, scale,
+							      d.nullable, d.decl)
+				  : sl_schema_add_column(s, d.name, type, precision, scale,
+							 d.nullable, d.decl);
 		rc = idx < 0 ? idx : SL_OK;
 		if (!rc && note) {
 			char what[300];
@@ -855,10 +902,11 @@ static int pg_reflect(sl_table_schema **out, sl_source_conn *conn, const char *t
 
 /* The SELECT expression of a column. */
 typedef enum pg_expr {
-	EX_PLAIN,  /* the column itself, in its binary send format */
-	EX_TEXT,   /* col::text */
-	EX_ABBREV, /* abbrev(col): inet in its output form ('10.0.0.1', not '10.0.0.1/32') */
-	EX_TO_JSON /* to_json(col): arrays, composites, domains over json */
+	EX_PLAIN,     /* the column itself, in its binary send format */
+	EX_TEXT,      /* col::text */
+	EX_ABBREV,    /* abbrev(col): inet in its output form ('10.0.0.1', not '10.0.0.1/32') */
+	EX_TO_JSON,   /* to_json(col): composites, arrays of them, domains over json */
+	EX_TEXT_ARRAY /* col::text[]: arrays whose elements arrive as text */
 } pg_expr;
 
 /* What arrives on the wire for a value, checked against its length. */
@@ -877,7 +925,8 @@ typedef enum pg_wire {
 	W_TIME,
 	W_TIMESTAMP,
 	W_INTERVAL,
-	W_UUID
+	W_UUID,
+	W_ARRAY /* array_send: dimensions, then each element in its own format */
 } pg_wire;
 
 /* char(n) keeps its padding only in its own binary form (::text strips it). */
@@ -887,8 +936,22 @@ static bool is_bpchar(const char *decl)
 			strncmp(decl, "character(", 10) == 0);
 }
 
+/* A LIST column's element declaration: "character(3)" of "character(3)[]". */
+static void element_decl(char *out, size_t size, const char *decl)
+{
+	size_t n = decl ? strlen(decl) : 0;
+	if (n >= 2 && strcmp(decl + n - 2, "[]") == 0)
+		n -= 2;
+	snprintf(out, size, "%.*s", (int)n, decl ? decl : "");
+}
+
 static pg_expr expr_of(const sl_column *col)
 {
+	if (col->type == SL_TYPE_LIST) {
+		char decl[128];
+		element_decl(decl, sizeof(decl), col->source_type);
+		return col->element == SL_TYPE_TEXT && !is_bpchar(decl) ? EX_TEXT_ARRAY : EX_PLAIN;
+	}
 	if (col->type == SL_TYPE_TEXT) {
 		if (col->source_type && strcmp(col->source_type, "inet") == 0)
 			return EX_ABBREV;
@@ -934,6 +997,8 @@ static pg_wire wire_of(sl_type type, const char *decl)
 		return W_INTERVAL;
 	case SL_TYPE_UUID:
 		return W_UUID;
+	case SL_TYPE_LIST:
+		return W_ARRAY;
 	default:
 		return W_INT8; /* INT64; other portable types never come from this driver */
 	}
@@ -971,6 +1036,10 @@ static void put_select_column(sl_buf *sql, const sl_table_schema *t, size_t i)
 		sl_buf_puts(sql, "pg_catalog.to_json(");
 		put_column(sql, t, i);
 		sl_buf_putc(sql, ')');
+		break;
+	case EX_TEXT_ARRAY:
+		put_column(sql, t, i);
+		sl_buf_puts(sql, "::pg_catalog.text[]");
 		break;
 	}
 }
@@ -1234,10 +1303,12 @@ typedef struct pg_col {
 	sl_type type;	      /* the batch column's type */
 	int precision, scale; /* of a DECIMAL */
 	pg_wire wire;
-	bool null_is_false; /* the seen flag: NULL means "not seen" */
-	uint64_t infinite;  /* ±infinity dates/timestamps loaded as NULL */
-	uint64_t beyond;    /* timestamps past DuckDB's range loaded as NULL */
-	uint64_t nans;	    /* NaN in a DECIMAL column loaded as NULL */
+	pg_wire element_wire;  /* W_ARRAY: its elements' */
+	bool null_is_false;    /* the seen flag: NULL means "not seen" */
+	bool infinite_as_null; /* the cursor: ±infinity is no position a state can record */
+	uint64_t infinite;     /* ±infinity dates/timestamps loaded as NULL */
+	uint64_t beyond;       /* timestamps past DuckDB's range loaded as NULL */
+	uint64_t nans;	       /* NaN in a DECIMAL column loaded as NULL */
 } pg_col;
 
 typedef struct pg_scan {
@@ -1271,9 +1342,16 @@ static int setup_columns(pg_scan *s, const sl_table_schema *shape, size_t extra_
 		pc->precision = col->precision;
 		pc->scale = col->scale;
 		pc->wire = wire_of(col->type, col->source_type);
-		if (col->type != SL_TYPE_INT64 && pc->wire == W_INT8)
+		sl_type element = col->type == SL_TYPE_LIST ? col->element : col->type;
+		if (col->type == SL_TYPE_LIST) {
+			char decl[128];
+			element_decl(decl, sizeof(decl), col->source_type);
+			pc->element_wire = wire_of(col->element, decl);
+		}
+		pg_wire value_wire = col->type == SL_TYPE_LIST ? pc->element_wire : pc->wire;
+		if ((element != SL_TYPE_INT64 && value_wire == W_INT8) || value_wire == W_ARRAY)
 			return sl_error_set(SL_ETYPE, "PostgreSQL: column %s.%s: cannot read %s",
-					    shape->name, col->name, sl_type_name(col->type));
+					    shape->name, col->name, sl_type_name(element));
 	}
 	return SL_OK;
 }
@@ -1352,6 +1430,8 @@ static int pg_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 	sl_buf_free(&sql);
 	if (rc)
 		return rc;
+	if (plan->cursor >= 0)
+		s->cols[plan->cursor].infinite_as_null = true;
 	*out = &s->base;
 	return SL_OK;
 }
@@ -1435,7 +1515,7 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 	return SL_OK;
 }
 
-static int put_decimal(pg_scan *s, size_t c, sl_batch *b, size_t row, const unsigned char *p,
+static int put_decimal(pg_scan *s, size_t c, void *data, size_t row, const unsigned char *p,
 		       uint32_t len)
 {
 	pg_col *pc = &s->cols[c];
@@ -1446,13 +1526,11 @@ static int put_decimal(pg_scan *s, size_t c, sl_batch *b, size_t row, const unsi
 		return bad_value(s, c, "numeric value does not fit the column's DECIMAL");
 	if (special) {
 		pc->nans++; /* typmod'd numerics can hold NaN (±Infinity they refuse) */
-		sl_batch_set_null(b, c, row);
 		return 1;
 	}
 	if (pc->precision < 38 && mag >= pow10_u128(pc->precision))
 		return bad_value(s, c, "numeric value has more digits than the column's precision");
 	int64_t lo = (int64_t)(uint64_t)mag;
-	void *data = b->columns[c].data;
 	int prec = pc->precision;
 	if (prec <= 4)
 		((int16_t *)data)[row] = (int16_t)(neg ? -lo : lo);
@@ -1467,22 +1545,30 @@ static int put_decimal(pg_scan *s, size_t c, sl_batch *b, size_t row, const unsi
 	return 0;
 }
 
-static int put_bytes(sl_batch *b, size_t c, size_t row, const unsigned char *p, uint32_t len)
+static int put_bytes(sl_arena *arena, void *data, size_t row, const unsigned char *p, uint32_t len)
 {
-	const char *copy = len ? sl_arena_copy(&b->arena, (const char *)p, len) : "";
+	const char *copy = len ? sl_arena_copy(arena, (const char *)p, len) : "";
 	if (!copy)
 		return SL_ENOMEM;
-	((sl_bytes *)b->columns[c].data)[row] = (sl_bytes){copy, len};
+	((sl_bytes *)data)[row] = (sl_bytes){copy, len};
 	return 0;
 }
 
-/* Temporal values: ±infinity and values DuckDB cannot hold become NULL (returns 1), counted. */
+/*
+ * Temporal values: ±infinity becomes DuckDB's ±infinity (INT64_MAX and -INT64_MAX, INT32_MAX and
+ * -INT32_MAX for dates), except in the cursor column, where it becomes NULL (returns 1) and is
+ * counted; so do values DuckDB cannot hold.
+ */
 static int put_timestamp(pg_col *pc, void *data, size_t row, const unsigned char *p)
 {
 	int64_t v = (int64_t)be64(p);
 	if (v == INT64_MAX || v == INT64_MIN) {
-		pc->infinite++;
-		return 1;
+		if (pc->infinite_as_null) {
+			pc->infinite++;
+			return 1;
+		}
+		((int64_t *)data)[row] = v == INT64_MAX ? INT64_MAX : -INT64_MAX;
+		return 0;
 	}
 	/* DuckDB keeps INT64_MAX for its own infinity: the last 29 years of PostgreSQL's range
 	   (294247-01-10 04:00:54.775807 to 294276-12-31) do not fit */
@@ -1498,81 +1584,146 @@ static int put_date(pg_col *pc, void *data, size_t row, const unsigned char *p)
 {
 	int32_t v = (int32_t)be32(p);
 	if (v == INT32_MAX || v == INT32_MIN) {
-		pc->infinite++;
-		return 1;
+		if (pc->infinite_as_null) {
+			pc->infinite++;
+			return 1;
+		}
+		((int32_t *)data)[row] = v == INT32_MAX ? INT32_MAX : -INT32_MAX;
+		return 0;
 	}
 	((int32_t *)data)[row] = v + PG_EPOCH_DAYS; /* PostgreSQL's range keeps this in int32 */
 	return 0;
 }
 
 static const uint32_t wire_len[] = {
-	[W_BOOL] = 1,	[W_INT2] = 2,	[W_INT4] = 4,	   [W_INT8] = 8,      [W_OID] = 4,
-	[W_FLOAT4] = 4, [W_FLOAT8] = 8, [W_NUMERIC] = 0,   [W_BYTES] = 0,     [W_JSONB] = 0,
-	[W_DATE] = 4,	[W_TIME] = 8,	[W_TIMESTAMP] = 8, [W_INTERVAL] = 16, [W_UUID] = 16,
+	[W_BOOL] = 1,	   [W_INT2] = 2,      [W_INT4] = 4,   [W_INT8] = 8,
+	[W_OID] = 4,	   [W_FLOAT4] = 4,    [W_FLOAT8] = 8, [W_NUMERIC] = 0,
+	[W_BYTES] = 0,	   [W_JSONB] = 0,     [W_DATE] = 4,   [W_TIME] = 8,
+	[W_TIMESTAMP] = 8, [W_INTERVAL] = 16, [W_UUID] = 16,  [W_ARRAY] = 0,
 };
 
-/* Decode one non-NULL value; returns 0 (stored), 1 (stored as NULL) or a negative error. */
-static int decode_value(pg_scan *s, size_t c, sl_batch *b, size_t row, const unsigned char *p,
-			uint32_t len)
+static int decode_array(pg_scan *s, size_t c, sl_batch *b, size_t row, const unsigned char *p,
+			uint32_t len);
+
+/*
+ * Decode one non-NULL value of column `c`, arriving as `wire`, into element `i` of vector `v`
+ * (the batch column, or a LIST column's child); returns 0 (stored), 1 (to be stored as NULL) or
+ * a negative error.
+ */
+static int decode_value(pg_scan *s, size_t c, pg_wire wire, sl_vector *v, sl_arena *arena, size_t i,
+			const unsigned char *p, uint32_t len)
 {
 	pg_col *pc = &s->cols[c];
-	void *data = b->columns[c].data;
-	if (wire_len[pc->wire] && len != wire_len[pc->wire]) {
+	void *data = v->data;
+	if (wire_len[wire] && len != wire_len[wire]) {
 		char why[96];
 		snprintf(why, sizeof(why), "a %s value of %u bytes (expected %u)",
-			 sl_type_name(pc->type), len, wire_len[pc->wire]);
+			 sl_type_name(v->type), len, wire_len[wire]);
 		return bad_value(s, c, why);
 	}
-	switch (pc->wire) {
+	switch (wire) {
 	case W_BOOL:
-		((uint8_t *)data)[row] = p[0] != 0;
+		((uint8_t *)data)[i] = p[0] != 0;
 		return 0;
 	case W_INT2:
-		((int16_t *)data)[row] = (int16_t)be16(p);
+		((int16_t *)data)[i] = (int16_t)be16(p);
 		return 0;
 	case W_INT4:
-		((int32_t *)data)[row] = (int32_t)be32(p);
+		((int32_t *)data)[i] = (int32_t)be32(p);
 		return 0;
 	case W_OID:
-		((uint32_t *)data)[row] = be32(p);
+		((uint32_t *)data)[i] = be32(p);
 		return 0;
 	case W_INT8:
-		((int64_t *)data)[row] = (int64_t)be64(p);
+		((int64_t *)data)[i] = (int64_t)be64(p);
 		return 0;
 	case W_FLOAT4: {
 		uint32_t u = be32(p);
-		memcpy(&((float *)data)[row], &u, sizeof(u));
+		memcpy(&((float *)data)[i], &u, sizeof(u));
 		return 0;
 	}
 	case W_FLOAT8: {
 		uint64_t u = be64(p);
-		memcpy(&((double *)data)[row], &u, sizeof(u));
+		memcpy(&((double *)data)[i], &u, sizeof(u));
 		return 0;
 	}
 	case W_NUMERIC:
-		return put_decimal(s, c, b, row, p, len);
+		return put_decimal(s, c, data, i, p, len);
 	case W_BYTES:
-		return put_bytes(b, c, row, p, len);
+		return put_bytes(arena, data, i, p, len);
 	case W_JSONB:
 		if (len < 1 || p[0] != 1)
 			return bad_value(s, c, "unknown jsonb binary version");
-		return put_bytes(b, c, row, p + 1, len - 1);
+		return put_bytes(arena, data, i, p + 1, len - 1);
 	case W_DATE:
-		return put_date(pc, data, row, p);
+		return put_date(pc, data, i, p);
 	case W_TIME:
-		((int64_t *)data)[row] = (int64_t)be64(p);
+		((int64_t *)data)[i] = (int64_t)be64(p);
 		return 0;
 	case W_TIMESTAMP:
-		return put_timestamp(pc, data, row, p);
+		return put_timestamp(pc, data, i, p);
 	case W_INTERVAL:
-		((sl_interval *)data)[row] = (sl_interval){(int32_t)be32(p + 12),
-							   (int32_t)be32(p + 8), (int64_t)be64(p)};
+		((sl_interval *)data)[i] = (sl_interval){(int32_t)be32(p + 12),
+							 (int32_t)be32(p + 8), (int64_t)be64(p)};
 		return 0;
 	case W_UUID:
-		((sl_int128 *)data)[row] = (sl_int128){be64(p + 8), (int64_t)be64(p)};
+		((sl_int128 *)data)[i] = (sl_int128){be64(p + 8), (int64_t)be64(p)};
 		return 0;
+	case W_ARRAY:
+		break; /* decode_array's, which knows the row */
 	}
 	return bad_value(s, c, "unknown wire format");
+}
+
+/*
+ * array_send: int32 ndim, int32 has-NULLs flag, uint32 element type, per dimension int32 size
+ * and lower bound, then each element as int32 length (-1: NULL) and bytes. An empty array has
+ * no dimensions. Lower bounds other than 1 are not kept (a LIST starts at 1).
+ */
+static int decode_array(pg_scan *s, size_t c, sl_batch *b, size_t row, const unsigned char *p,
+			uint32_t len)
+{
+	if (len < 12)
+		return bad_value(s, c, "truncated array");
+	int32_t ndim = (int32_t)be32(p);
+	if (ndim == 0)
+		return sl_batch_list_append(b, c, row, 0, &(size_t){0});
+	if (ndim != 1) {
+		char why[200];
+		snprintf(why, sizeof(why),
+			 "a %d-dimensional array value in a column loaded as a one-dimensional "
+			 "LIST (declare the column with its dimensions, e.g. int[][], to load it "
+			 "as JSON)",
+			 ndim);
+		return bad_value(s, c, why);
+	}
+	if (len < 20)
+		return bad_value(s, c, "truncated array");
+	uint32_t n = be32(p + 12), pos = 20;
+	if (n > (len - pos) / 4)
+		return bad_value(s, c, "an array with more elements than bytes");
+	size_t first;
+	if (sl_batch_list_append(b, c, row, n, &first))
+		return SL_ENOMEM;
+	sl_vector *child = b->columns[c].child;
+	for (uint32_t k = 0; k < n; k++) {
+		if (len - pos < 4)
+			return bad_value(s, c, "truncated array element");
+		int32_t elen = (int32_t)be32(p + pos);
+		pos += 4;
+		if (elen < 0)
+			continue; /* NULL, as appended */
+		if ((uint32_t)elen > len - pos)
+			return bad_value(s, c, "truncated array element");
+		int rc = decode_value(s, c, s->cols[c].element_wire, child, &b->arena, first + k,
+				      p + pos, (uint32_t)elen);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			sl_vector_set_valid(child, first + k);
+		pos += (uint32_t)elen;
+	}
+	return pos == len ? 0 : bad_value(s, c, "bytes after the last array element");
 }
 
 /* One tuple of the binary COPY format into row `row`; *end set at the end-of-data marker. */
@@ -1609,7 +1760,10 @@ static int decode_tuple(pg_scan *s, sl_batch *b, size_t row, const unsigned char
 		}
 		if (len - pos < (size_t)flen)
 			return bad_value(s, c, "truncated COPY row");
-		int rc = decode_value(s, c, b, row, p + pos, (uint32_t)flen);
+		int rc = s->cols[c].wire == W_ARRAY
+				 ? decode_array(s, c, b, row, p + pos, (uint32_t)flen)
+				 : decode_value(s, c, s->cols[c].wire, &b->columns[c], &b->arena,
+						row, p + pos, (uint32_t)flen);
 		if (rc < 0)
 			return rc;
 		if (rc == 1)
@@ -1689,9 +1843,10 @@ static void note_nulled(pg_scan *s)
 		pg_col *pc = &s->cols[c];
 		const char *t = s->table->name, *name = s->table->columns[c].name;
 		if (pc->infinite)
-			sl_warnings_add(&s->conn->warnings, t, name,
-					"infinite values (infinity/-infinity) loaded as NULL", true,
-					pc->infinite);
+			sl_warnings_add(
+				&s->conn->warnings, t, name,
+				"infinite cursor values (infinity/-infinity) loaded as NULL", true,
+				pc->infinite);
 		if (pc->beyond)
 			sl_warnings_add(&s->conn->warnings, t, name,
 					"timestamps after 294247-01-10 loaded as NULL", true,

@@ -14,6 +14,7 @@ DROP TABLE IF EXISTS lower_only;
 DROP TABLE IF EXISTS "dotted.name";
 DROP SCHEMA IF EXISTS "Odd Schema" CASCADE;
 DROP TABLE IF EXISTS shapes;
+DROP TABLE IF EXISTS flat_2d;
 DROP TYPE IF EXISTS pair;
 DROP TYPE IF EXISTS mood;
 DROP DOMAIN IF EXISTS posint;
@@ -72,6 +73,7 @@ CREATE TABLE alltypes (
   c_varbit bit varying(8),
   c_int_arr integer[],
   c_text_arr text[],
+  c_int_arr2 integer[][],
   c_point point,
   c_range int4range
 );
@@ -89,7 +91,7 @@ INSERT INTO alltypes VALUES (2,
   '-2147483648 mons -2147483648 days -9223372036854775807 microseconds',
   '00000000-0000-0000-0000-000000000000', '[]', '{}', 'sad', 1, -99999999.99,
   '0.0.0.0', '10.0.0.0/8', '00:00:00:00:00:00', '-92233720368547758.08', '<a/>', '0000', '',
-  '{}', '{}', '(0,0)', 'empty');
+  '{}', '{}', '{}', '(0,0)', 'empty');
 
 INSERT INTO alltypes VALUES (3,
   true, 32767, 2147483647, 9223372036854775807, 4294967295,
@@ -106,7 +108,7 @@ INSERT INTO alltypes VALUES (3,
   'happy', 2147483647, 99999999.99,
   '2001:db8::1/64', '2001:db8::/32', '08:00:2b:01:02:03', '92233720368547758.07',
   '<doc><p lang="fr">café</p></doc>', '1111', '10101010',
-  '{1,NULL,3}', '{"a b","c\"d",NULL}', '(1.5,-2)', '[1,10)');
+  '{1,NULL,3}', '{"a b","c\"d",NULL}', '{{1,2},{3,NULL}}', '(1.5,-2)', '[1,10)');
 
 INSERT INTO alltypes (id, c_num9, c_num_free, c_num50, c_real, c_double, c_date, c_ts, c_ts0,
   c_tstz, c_text, c_char)
@@ -116,12 +118,13 @@ line2	tab', 'a');
 
 INSERT INTO alltypes (id, c_bool, c_int4, c_num4, c_num38, c_num_neg, c_num_free, c_real,
   c_double, c_date, c_time, c_time3, c_ts, c_ts0, c_tstz, c_interval, c_uuid, c_jsonb, c_enum,
-  c_text, c_citext, c_int_arr, c_money, c_num9)
+  c_text, c_citext, c_int_arr, c_int_arr2, c_money, c_num9)
 VALUES (5, true, -1, 0.01, -0.0000000001, 100, '-Infinity', 0.1, 'Infinity', '10000-01-01',
   '12:34:56.789012', '12:34:56.789', '12345-06-07 08:09:10.111213', '0045-03-15 12:00:00 BC',
   '2024-02-29 12:34:56.123456+05:30', '1 year 2 mons 3 days 04:05:06.789',
   'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '"just a string"', 'ok',
-  'with ''quotes'', "double", a backslash \ and a tab	.', 'abc', '{{1,2},{3,4}}', 12.5,
+  'with ''quotes'', "double", a backslash \ and a tab	.', 'abc', '[0:1]={-1,2147483647}',
+  '{{1,2},{3,4}}', 12.5,
   0.001);
 
 INSERT INTO alltypes (id, c_int4, c_date, c_ts, c_tstz, c_num38, c_text, c_enum, c_num9, c_uuid)
@@ -157,9 +160,12 @@ CREATE SCHEMA "Odd Schema";
 CREATE TABLE "Odd Schema"."MixedCase" ("Id" bigint PRIMARY KEY, note text);
 INSERT INTO "Odd Schema"."MixedCase" VALUES (10, 'odd');
 
--- composite values and arrays of anything go through to_json()
+-- composite values go through to_json(); one-dimensional arrays of scalars become lists
 CREATE TYPE pair AS (a integer, b text);
 CREATE TABLE shapes (id integer PRIMARY KEY, p pair, spans int4range[], tags varchar(10)[],
-  amounts amount[]);
-INSERT INTO shapes VALUES (1, ROW(1, 'x'), '{"[1,3)",empty}', '{a,"b c"}', '{1.50,NULL}'),
-  (2, NULL, '{}', NULL, '{}');
+  amounts amount[], flat integer[]);
+INSERT INTO shapes VALUES (1, ROW(1, 'x'), '{"[1,3)",empty}', '{a,"b c"}', '{1.50,NULL}', '{1}'),
+  (2, NULL, '{}', NULL, '{}', '{}');
+-- a two-dimensional value in a column declared with one dimension cannot be a LIST
+CREATE TABLE flat_2d (id integer PRIMARY KEY, a integer[]);
+INSERT INTO flat_2d VALUES (1, '{1,2}'), (2, '{{1,2},{3,4}}');

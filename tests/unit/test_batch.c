@@ -4,6 +4,7 @@
  * validity in step, fixed-width and variable-length alike; the arena behind the strings.
  */
 #include "batch.h"
+#include "incremental.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -422,6 +423,71 @@ static void test_arena(void **state)
 	sl_arena_reset(&a);
 }
 
+/* Row r of a LIST(INT32) column gets r elements r*10 .. r*10+r-1, the second one NULL. */
+static void fill_lists(sl_batch *b, size_t nrows)
+{
+	for (size_t r = 0; r < nrows; r++) {
+		size_t first;
+		assert_int_equal(sl_batch_list_append(b, 0, r, r, &first), 0);
+		sl_vector *child = b->columns[0].child;
+		for (size_t k = 0; k < r; k++) {
+			((int32_t *)child->data)[first + k] = (int32_t)(r * 10 + k);
+			if (k != 1)
+				sl_vector_set_valid(child, first + k);
+		}
+		sl_batch_set_valid(b, 0, r);
+	}
+	b->nrows = nrows;
+}
+
+static void check_list(const sl_batch *b, size_t row, size_t want_row)
+{
+	sl_list_entry e = ((const sl_list_entry *)b->columns[0].data)[row];
+	const sl_vector *child = b->columns[0].child;
+	assert_int_equal(e.length, want_row);
+	for (size_t k = 0; k < e.length; k++) {
+		size_t i = (size_t)e.offset + k;
+		assert_int_equal(sl_vector_is_valid(child, i), k != 1);
+		if (k != 1)
+			assert_int_equal(((const int32_t *)child->data)[i],
+					 (int32_t)(want_row * 10 + k));
+	}
+}
+
+/* Lists grow their child vector past its first allocation, survive filter and drop_front, hash
+   by their elements (not their offsets) and are emptied by reset. */
+static void test_lists(void **state)
+{
+	(void)state;
+	sl_table_schema *s = sl_schema_new("db", "t");
+	assert_int_equal(sl_schema_add_list_column(s, "l", SL_TYPE_INT32, 0, 0, true, "int[]"), 0);
+	sl_batch *b = sl_batch_new(s, 0);
+	assert_non_null(b);
+	assert_int_equal(b->columns[0].child->type, SL_TYPE_INT32);
+	fill_lists(b, 100); /* 4950 elements: more than the first 1024 */
+	assert_true(b->columns[0].child_cap >= 4950);
+	for (size_t r = 0; r < 100; r++)
+		check_list(b, r, r);
+
+	bool keep[100];
+	for (size_t r = 0; r < 100; r++)
+		keep[r] = r % 3 == 0;
+	uint64_t before = sl_row_hash(b, 9, NULL, 1);
+	assert_int_equal(sl_batch_filter(b, keep), 34);
+	for (size_t r = 0; r < 34; r++)
+		check_list(b, r, r * 3);
+	assert_true(sl_row_hash(b, 3, NULL, 1) == before); /* row 9 is now row 3 */
+	sl_batch_drop_front(b, 1);
+	check_list(b, 0, 3);
+
+	sl_batch_reset(b);
+	assert_int_equal(b->columns[0].child_len, 0);
+	fill_lists(b, 3);
+	check_list(b, 2, 2);
+	sl_batch_free(b);
+	sl_schema_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_truncate),
 		cmocka_unit_test(test_reset_and_refill),
 		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

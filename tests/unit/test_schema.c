@@ -252,6 +252,7 @@ static void test_type_facts(void **state)
 		{SL_TYPE_TIMESTAMPTZ, "TIMESTAMPTZ", 8, false},
 		{SL_TYPE_INTERVAL, "INTERVAL", 16, false},
 		{SL_TYPE_UUID, "UUID", 16, false},
+		{SL_TYPE_LIST, "LIST", sizeof(sl_list_entry), false},
 	};
 	assert_int_equal(SL_ARRAY_LEN(types), SL_TYPE__COUNT);
 	for (size_t i = 0; i < SL_ARRAY_LEN(types); i++) {
