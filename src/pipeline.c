@@ -296,11 +296,15 @@ static int end_chunk(table_run *r)
 		int rc = dd->appender_flush(r->appender);
 		if (!rc && !r->replace)
 			rc = sl_pipeline_write_state(r->p, &r->state);
-		if (!rc)
+		/* A replace commits its staging copy once, at the end: a failed replace keeps
+		   nothing of it anyway, and DuckDB pays a checkpoint of the partly filled row
+		   group for every commit smaller than a row group (122,880 rows). */
+		if (!rc && !r->replace) {
 			rc = dd->commit(r->p->dest);
+			r->in_txn = rc != 0;
+		}
 		if (rc)
 			return rc;
-		r->in_txn = false;
 		r->info->chunks++;
 		r->info->rows_loaded += r->chunk_new;
 		if (!r->replace)
@@ -409,12 +413,14 @@ static int stream_rows(table_run *r)
 	return rc;
 }
 
-/* Replace: the staging copy becomes the table in one short transaction. */
+/* Replace: the staging copy is committed, then becomes the table in one short transaction. */
 static int swap_in_staging(table_run *r)
 {
 	const char *table = r->schema->name;
 	sl_buf sql = SL_BUF_INIT;
-	int rc = r->p->dest_driver->begin(r->p->dest);
+	int rc = r->in_txn ? r->p->dest_driver->commit(r->p->dest) : SL_OK;
+	if (!rc)
+		rc = r->p->dest_driver->begin(r->p->dest);
 	if (rc)
 		return rc;
 	r->in_txn = true;
