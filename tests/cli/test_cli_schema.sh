@@ -141,6 +141,10 @@ scenario() {
 	assert_eq "$S -> $D: no schema change recorded for a new table" "0" \
 		"$(sl_csv "$P" "SELECT COUNT(*) FROM _sluice_loads WHERE schema_changes IS NOT NULL")"
 
+	# a dataset from before schema changes were recorded: the next run adds the column
+	sl sql "$P" "ALTER TABLE _sluice_loads DROP COLUMN schema_changes"
+	assert_ok "$S -> $D: an older _sluice_loads without schema_changes"
+
 	section "$S -> $D: add note, drop old_col, widen qty, code, price, ratio"
 	if [ "$S" = mysql ]; then
 		src "$S" "ALTER TABLE items ADD COLUMN note VARCHAR(50), DROP COLUMN old_col,
