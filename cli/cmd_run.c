@@ -473,6 +473,8 @@ static int report_run(totals *t, const sl_load_info *info, const run_opts *o, bo
 		const sl_table_load *l = sl_load_info_table(info, i);
 		print_load(prefix, l, cursor, multi ? load_id : NULL);
 		print_warnings(l);
+		if (l->schema_changes)
+			printf("%s%s: schema changes %s\n", prefix, l->table, l->schema_changes);
 		if (add_load(t, l) != 0)
 			return -1;
 	}

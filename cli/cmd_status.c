@@ -87,6 +87,8 @@ static void print_status(const sl_table_status *st)
 		       st->rows_remaining == 1 ? "" : "s");
 	else
 		printf("  rows left unknown\n");
+	if (st->schema_changes)
+		printf("  schema changed  %s\n", st->schema_changes);
 }
 
 static int show_status(const status_opts *o)

@@ -153,5 +153,8 @@ int main(int argc, char **argv)
 		return unknown_command(argv[1]);
 	if (c->catch_signals)
 		catch_signals();
+	/* Past a file size limit (ulimit -f) write() fails with EFBIG, which the destination reports
+	   and rolls back, instead of SIGXFSZ killing the process without a word. */
+	signal(SIGXFSZ, SIG_IGN);
 	return c->main(argc - 1, argv + 1);
 }

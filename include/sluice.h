@@ -324,6 +324,15 @@ typedef struct sl_table_load {
 	bool exhausted;	      /* the source has no rows left for this table */
 	const char *warnings; /* the source's warnings, one per line (e.g. zero dates loaded as
 	                            NULL), or NULL */
+	/* What this run changed in the destination table because the source table changed, as the
+	   JSON array also recorded in the dataset's _sluice_loads table, or NULL:
+	   [{"column":"note","change":"added","type":"TEXT"},
+	    {"column":"qty","change":"widened","from":"INTEGER","to":"BIGINT"},
+	    {"column":"old","change":"dropped"}]   (kept, NULL from now on)
+	   Other changes: "nullable" (NOT NULL dropped), "restored" (a dropped column is back), and,
+	   for a replaced table, "removed" and "retyped". A change the destination cannot follow
+	   fails the run before anything is written. */
+	const char *schema_changes;
 } sl_table_load;
 
 SL_EXTERN(size_t) sl_load_info_table_count(const sl_load_info *info);
@@ -393,6 +402,8 @@ typedef struct sl_table_status {
 	int64_t rows_remaining; /* -1 if unknown */
 	uint64_t source_rows;	/* when known (rows_remaining >= 0) */
 	double percent_done;	/* -1 if unknown */
+	char *schema_changes;	/* the last schema change recorded for the table, as one line
+	                           ("widened qty INTEGER -> BIGINT (run of ...)"); NULL if none */
 } sl_table_status;
 
 /* Status per table of `source` (NULL: the pipeline's last source) against the pipeline's

@@ -71,6 +71,24 @@ struct sl_destination_driver {
 	/* Whether `dataset`.`table` exists. */
 	int (*table_exists)(bool *out, sl_dest_conn *conn, const char *dataset, const char *table);
 
+	/*
+	 * The columns of `dataset`.`table` in order, in portable types with their nullability and
+	 * the native type as source_type; *out is NULL when the table does not exist (caller frees
+	 * with sl_schema_free). A native type with no portable equivalent is SL_TYPE__COUNT; a
+	 * DECIMAL without a declared precision (PostgreSQL's bare numeric) has precision 0.
+	 */
+	int (*describe_table)(sl_table_schema **out, sl_dest_conn *conn, const char *dataset,
+			      const char *table);
+
+	/* Change a column's type to `col`'s: a widening the pipeline checked, so every value
+	   already there converts without loss. Joins the open transaction. */
+	int (*widen_column)(sl_dest_conn *conn, const char *dataset, const char *table,
+			    const sl_column *col);
+
+	/* Let a column take NULLs (DROP NOT NULL). Joins the open transaction. */
+	int (*drop_not_null)(sl_dest_conn *conn, const char *dataset, const char *table,
+			     const char *column);
+
 	int (*begin)(sl_dest_conn *conn);
 	int (*commit)(sl_dest_conn *conn);
 	int (*rollback)(sl_dest_conn *conn);

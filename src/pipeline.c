@@ -208,6 +208,7 @@ void sl_load_info_free(sl_load_info *info)
 		free((char *)info->tables[i].table);
 		free((char *)info->tables[i].last_value);
 		free((char *)info->tables[i].warnings);
+		free((char *)info->tables[i].schema_changes);
 	}
 	free(info->tables);
 	free(info->load_id);
@@ -227,6 +228,7 @@ typedef struct table_run {
 	sl_pipeline *p;
 	const sl_source *source;
 	const sl_source_table *spec;
+	const sl_schema_diff *diff; /* how the destination table must change, planned */
 	sl_source_conn *conn;
 	const char *load_id;
 	sl_table_load *info;
@@ -249,6 +251,13 @@ typedef struct table_run {
 	double started;
 	bool stop; /* a limit was reached */
 } table_run;
+
+/* A table without a cursor is replaced unless told otherwise. */
+static bool is_replace(const sl_source_table *spec)
+{
+	sl_write_disposition wd = spec->write_disposition;
+	return wd == SL_WRITE_REPLACE || (wd == SL_WRITE_DEFAULT && !spec->incremental.cursor_path);
+}
 
 static uint64_t rows_left_in_run(const table_run *r)
 {
@@ -446,9 +455,7 @@ static int swap_in_staging(table_run *r)
 static int prepare_target(table_run *r)
 {
 	const char *table = r->schema->name;
-	sl_write_disposition wd = r->spec->write_disposition;
-	r->replace = wd == SL_WRITE_REPLACE ||
-		     (wd == SL_WRITE_DEFAULT && !r->spec->incremental.cursor_path);
+	r->replace = is_replace(r->spec);
 	r->target = r->replace ? sl_printf_alloc("%s__sluice_staging", table) : sl_strdup(table);
 	if (!r->target)
 		return SL_ENOMEM;
@@ -481,12 +488,11 @@ static int prepare_table(table_run *r)
 		return rc;
 	uint64_t max_rows = (uint64_t)r->source->max_chunks * r->source->chunk_size;
 	bool limited = r->source->max_chunks || r->source->max_seconds > 0;
-	sl_write_disposition wd = r->spec->write_disposition;
-	bool replace = wd == SL_WRITE_REPLACE || (wd == SL_WRITE_DEFAULT && !hint->cursor_path);
 	/* a replace reloads everything: the cursor does not filter it */
 	sl_incremental none = SL_INCREMENTAL_INIT;
-	rc = sl_incremental_prepare(&r->inc, r->schema, r->spec->name, replace ? &none : hint,
-				    r->spec->primary_key, &r->state, limited, max_rows);
+	rc = sl_incremental_prepare(&r->inc, r->schema, r->spec->name,
+				    is_replace(r->spec) ? &none : hint, r->spec->primary_key,
+				    &r->state, limited, max_rows);
 	if (rc)
 		return rc;
 	r->keep = sl_calloc(SL_BATCH_CAPACITY, sizeof(bool));
@@ -566,38 +572,79 @@ static void finish_table(table_run *r, int rc)
 	sl_schema_free(r->schema);
 }
 
-/* Run one table; takes ownership of its reflected `schema`. */
-static int run_table(sl_pipeline *p, const sl_source *source, const sl_source_table *spec,
-		     sl_source_conn *conn, sl_table_schema *schema, const char *load_id,
-		     sl_table_load *info)
+/*
+ * Append: change the destination table as planned, in one transaction with the load's 'running'
+ * row that records the changes, so that no change is ever made unrecorded. Added columns are
+ * added by ensure_table, as for a new table.
+ */
+static int apply_schema_changes(table_run *r, const char *started)
 {
-	table_run r = {.p = p,
-		       .source = source,
-		       .spec = spec,
-		       .conn = conn,
-		       .load_id = load_id,
-		       .info = info,
-		       .schema = schema};
+	const sl_destination_driver *dd = r->p->dest_driver;
+	sl_dest_conn *dest = r->p->dest;
+	const char *ds = r->p->dataset, *table = r->schema->name;
+	r->info->schema_changes = sl_schema_diff_json(r->diff);
+	int rc = r->info->schema_changes ? dd->begin(dest) : SL_ENOMEM;
+	if (rc)
+		return rc;
+	r->in_txn = true;
+	for (size_t i = 0; !rc && i < r->diff->n; i++) {
+		const sl_column_change *c = &r->diff->changes[i];
+		if (c->kind == SL_CHANGE_WIDENED)
+			rc = dd->widen_column(dest, ds, table, &c->column);
+		else if (c->kind == SL_CHANGE_NULLABLE ||
+			 (c->kind == SL_CHANGE_DROPPED && !c->column.nullable))
+			rc = dd->drop_not_null(dest, ds, table, c->column.name);
+	}
+	if (!rc)
+		rc = dd->ensure_table(dest, ds, table, r->schema, !r->p->no_load_id);
+	if (!rc)
+		rc = sl_pipeline_write_load(r->p, r->load_id, r->info, started, NULL, "running");
+	if (!rc)
+		rc = dd->commit(dest);
+	if (rc) {
+		/* nothing changed: the 'failed' row must not claim the changes */
+		saved_error e;
+		save_error(&e, rc);
+		dd->rollback(dest);
+		free((char *)r->info->schema_changes);
+		r->info->schema_changes = NULL;
+		restore_error(&e);
+	}
+	r->in_txn = false;
+	return rc;
+}
+
+/* Run one table; takes ownership of its reflected r->schema. */
+static int run_table(table_run *r)
+{
+	sl_pipeline *p = r->p;
+	sl_table_load *info = r->info;
 	char started[40], finished[40];
 	sl_now_utc(started, sizeof(started));
-	r.started = sl_monotonic_seconds();
-	int rc = sl_pipeline_record_load(p, load_id, info, started, NULL, "running");
+	r->started = sl_monotonic_seconds();
+	int rc = r->diff->n && !is_replace(r->spec)
+			 ? apply_schema_changes(r, started)
+			 : sl_pipeline_record_load(p, r->load_id, info, started, NULL, "running");
 	if (!rc)
-		rc = prepare_table(&r);
+		rc = prepare_table(r);
 	if (!rc)
-		rc = stream_rows(&r);
-	if (!rc && r.replace)
-		rc = swap_in_staging(&r);
-	info->seconds = sl_monotonic_seconds() - r.started;
-	finish_table(&r, rc);
+		rc = stream_rows(r);
+	if (!rc && r->replace)
+		rc = swap_in_staging(r);
+	/* the rebuilt table took the source's schema with the swap */
+	if (!rc && r->replace && r->diff->n &&
+	    !(info->schema_changes = sl_schema_diff_json(r->diff)))
+		rc = SL_ENOMEM;
+	info->seconds = sl_monotonic_seconds() - r->started;
+	finish_table(r, rc);
 	sl_now_utc(finished, sizeof(finished));
 	if (rc) {
 		saved_error e;
 		save_error(&e, rc);
-		sl_pipeline_record_load(p, load_id, info, started, finished, "failed");
+		sl_pipeline_record_load(p, r->load_id, info, started, finished, "failed");
 		return restore_error(&e);
 	}
-	return sl_pipeline_record_load(p, load_id, info, started, finished, "completed");
+	return sl_pipeline_record_load(p, r->load_id, info, started, finished, "completed");
 }
 
 /* ---- running a pipeline -------------------------------------------------------------------- */
@@ -628,6 +675,27 @@ static int reflect_and_check(sl_table_schema **out, sl_source_conn *conn,
 	return rc;
 }
 
+/*
+ * Compare a reflected table with its destination table, once the destination is open and before
+ * anything is written: a change the destination cannot follow fails the run here.
+ */
+static int plan_schema(sl_schema_diff *out, sl_pipeline *p, const sl_source_table *spec,
+		       const sl_table_schema *schema)
+{
+	sl_table_schema *dest;
+	memset(out, 0, sizeof(*out));
+	int rc = p->dest_driver->describe_table(&dest, p->dest, p->dataset, schema->name);
+	if (rc || !dest)
+		return rc;
+	sl_name_set dropped;
+	rc = sl_pipeline_dropped_columns(&dropped, p, schema->name);
+	if (!rc)
+		rc = sl_schema_diff_compute(out, dest, schema, &dropped, is_replace(spec));
+	sl_name_set_clear(&dropped);
+	sl_schema_free(dest);
+	return rc;
+}
+
 static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
 {
 	sl_source_conn *conn;
@@ -635,7 +703,8 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 	if (rc)
 		return rc;
 	sl_table_schema **schemas = sl_calloc(source->ntables, sizeof(*schemas));
-	rc = schemas ? SL_OK : SL_ENOMEM;
+	sl_schema_diff *diffs = sl_calloc(source->ntables, sizeof(*diffs));
+	rc = schemas && diffs ? SL_OK : SL_ENOMEM;
 	for (size_t i = 0; i < source->ntables && !rc; i++)
 		rc = reflect_and_check(&schemas[i], conn, &source->tables[i]);
 	if (!rc)
@@ -644,19 +713,36 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 		sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
 		sl_error_clear();
 	}
+	for (size_t i = 0; i < source->ntables && !rc; i++)
+		rc = plan_schema(&diffs[i], p, &source->tables[i], schemas[i]);
 	for (size_t i = 0; i < source->ntables && !rc; i++) {
 		sl_table_load *t = &info->tables[i];
+		table_run r = {.p = p,
+			       .source = source,
+			       .spec = &source->tables[i],
+			       .diff = &diffs[i],
+			       .conn = conn,
+			       .load_id = info->load_id,
+			       .info = t,
+			       .schema = schemas[i]};
 		/* the reflected name: "Odd Schema"."MixedCase" loads into MixedCase */
 		t->table = sl_strdup(schemas[i]->name);
-		rc = t->table ? run_table(p, source, &source->tables[i], conn, schemas[i],
-					  info->load_id, t)
-			      : SL_ENOMEM;
-		schemas[i] = NULL;
+		if (t->table) {
+			rc = run_table(&r);
+			schemas[i] = NULL;
+		} else {
+			rc = SL_ENOMEM;
+		}
 		info->ntables = i + 1;
 	}
-	for (size_t i = 0; schemas && i < source->ntables; i++)
-		sl_schema_free(schemas[i]);
+	for (size_t i = 0; i < source->ntables; i++) {
+		if (schemas)
+			sl_schema_free(schemas[i]);
+		if (diffs)
+			sl_schema_diff_free(&diffs[i]);
+	}
 	free(schemas);
+	free(diffs);
 	conn->driver->disconnect(conn);
 	return rc;
 }

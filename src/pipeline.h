@@ -6,6 +6,7 @@
 #define SL_PIPELINE_H
 
 #include "destination.h"
+#include "schema_change.h"
 #include "source_spec.h"
 #include "state.h"
 
@@ -47,6 +48,17 @@ int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state);
 /* Record one table's run in _sluice_loads (its own statement, outside chunk transactions). */
 int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
 			    const char *started, const char *finished, const char *status);
+
+/* The same into the open transaction. */
+int sl_pipeline_write_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
+			   const char *started, const char *finished, const char *status);
+
+/* The columns of `table` that recorded schema changes say are dropped from the source (and kept
+   in the destination); free with sl_name_set_clear. */
+int sl_pipeline_dropped_columns(sl_name_set *out, sl_pipeline *p, const char *table);
+
+/* The table's last recorded schema change for people (caller frees); NULL if none. */
+int sl_pipeline_last_schema_change(char **out, sl_pipeline *p, const char *table);
 
 /* Mirror what is needed to reopen the pipeline and ask for status into the local directory. */
 int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source);

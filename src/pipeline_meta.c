@@ -8,6 +8,7 @@
  */
 #include "drivers.h"
 #include "pipeline.h"
+#include "schema_change.h"
 #include "url.h"
 
 #include <jansson.h>
@@ -41,6 +42,25 @@ static int exec_sql(sl_pipeline *p, sl_buf *sql, size_t nparams, const char *con
 	return p->dest_driver->exec(p->dest, sl_buf_cstr(sql), nparams, params);
 }
 
+/* Datasets from before schema changes were recorded lack the column. */
+static int add_schema_changes_column(sl_pipeline *p)
+{
+	sl_table_schema *loads;
+	int rc = p->dest_driver->describe_table(&loads, p->dest, p->dataset, SL_LOADS_TABLE);
+	if (rc || !loads || sl_schema_find(loads, "schema_changes") >= 0) {
+		sl_schema_free(loads);
+		return rc;
+	}
+	sl_schema_free(loads);
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "ALTER TABLE ");
+	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
+	sl_buf_puts(&sql, " ADD COLUMN schema_changes VARCHAR");
+	rc = exec_sql(p, &sql, 0, NULL);
+	sl_buf_free(&sql);
+	return rc;
+}
+
 static int create_bookkeeping(sl_pipeline *p)
 {
 	sl_buf sql = SL_BUF_INIT;
@@ -55,11 +75,12 @@ static int create_bookkeeping(sl_pipeline *p)
 	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
 	sl_buf_puts(&sql, " (load_id VARCHAR NOT NULL, pipeline_name VARCHAR NOT NULL, "
 			  "table_name VARCHAR NOT NULL, rows BIGINT, chunks BIGINT, "
-			  "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR)");
+			  "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, "
+			  "schema_changes VARCHAR)");
 	if (!rc)
 		rc = exec_sql(p, &sql, 0, NULL);
 	sl_buf_free(&sql);
-	return rc;
+	return rc ? rc : add_schema_changes_column(p);
 }
 
 int sl_pipeline_connect(sl_pipeline *p)
@@ -181,35 +202,95 @@ int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state)
 	return rc;
 }
 
-int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
-			    const char *started, const char *finished, const char *status)
+int sl_pipeline_write_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
+			   const char *started, const char *finished, const char *status)
 {
 	char rows[24], chunks[24];
 	snprintf(rows, sizeof(rows), "%llu", (unsigned long long)t->rows_loaded);
 	snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)t->chunks);
-	const char *params[] = {load_id, p->name, t->table, rows,
-				chunks,	 started, finished, status};
+	const char *params[] = {load_id,  p->name, t->table,	     rows, chunks, started,
+				finished, status,  t->schema_changes};
 	/* one row per (load, table), replaced as the run goes: 'running' from its start, so a
 	   killed run still shows which load ids its committed chunks carry */
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "DELETE FROM ");
 	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
 	sl_buf_puts(&sql, " WHERE load_id = $1 AND pipeline_name = $2 AND table_name = $3");
-	int rc = p->dest_driver->begin(p->dest);
-	if (!rc)
-		rc = exec_sql(p, &sql, 3, params);
+	int rc = exec_sql(p, &sql, 3, params);
 	sl_buf_reset(&sql);
 	sl_buf_puts(&sql, "INSERT INTO ");
 	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
-	sl_buf_puts(&sql, " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
-			  "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8)");
+	sl_buf_puts(&sql, " (load_id, pipeline_name, table_name, rows, chunks, started_at, "
+			  "finished_at, status, schema_changes) "
+			  "VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
+			  "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8, $9)");
 	if (!rc)
-		rc = exec_sql(p, &sql, 8, params);
+		rc = exec_sql(p, &sql, 9, params);
+	sl_buf_free(&sql);
+	return rc;
+}
+
+int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
+			    const char *started, const char *finished, const char *status)
+{
+	int rc = p->dest_driver->begin(p->dest);
+	if (!rc)
+		rc = sl_pipeline_write_load(p, load_id, t, started, finished, status);
 	rc = rc ? rc : p->dest_driver->commit(p->dest);
 	if (rc)
 		p->dest_driver->rollback(p->dest);
+	return rc;
+}
+
+/* The schema_changes recorded for a table, oldest first (or only the newest). */
+static int query_schema_changes(sl_rows **out, sl_pipeline *p, const char *table, bool newest)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT schema_changes, CAST(started_at AS VARCHAR) FROM ");
+	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
+	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2 "
+			  "AND schema_changes IS NOT NULL ORDER BY ");
+	sl_buf_puts(&sql, newest ? "started_at DESC, load_id DESC LIMIT 1" : "started_at, load_id");
+	const char *params[] = {p->name, table};
+	int rc = sql.failed ? SL_ENOMEM
+			    : p->dest_driver->query(out, p->dest, sl_buf_cstr(&sql), 2, params);
 	sl_buf_free(&sql);
 	return rc;
+}
+
+int sl_pipeline_dropped_columns(sl_name_set *out, sl_pipeline *p, const char *table)
+{
+	memset(out, 0, sizeof(*out));
+	sl_rows *rows;
+	int rc = query_schema_changes(&rows, p, table, false);
+	if (rc)
+		return rc;
+	while ((rc = rows->ops->next(rows)) == 1)
+		if ((rc = sl_schema_changes_fold(out, rows->ops->get_text(rows, 0, NULL))) != 0)
+			break;
+	rows->ops->free(rows);
+	if (rc < 0)
+		sl_name_set_clear(out);
+	return rc < 0 ? rc : SL_OK;
+}
+
+int sl_pipeline_last_schema_change(char **out, sl_pipeline *p, const char *table)
+{
+	*out = NULL;
+	sl_rows *rows;
+	int rc = query_schema_changes(&rows, p, table, true);
+	if (rc)
+		return rc;
+	if ((rc = rows->ops->next(rows)) == 1) {
+		char *text = sl_schema_changes_text(rows->ops->get_text(rows, 0, NULL));
+		const char *when = rows->ops->get_text(rows, 1, NULL);
+		if (text)
+			*out = sl_printf_alloc("%s (run of %s)", text, when ? when : "?");
+		rc = text && !*out ? SL_ENOMEM : SL_OK;
+		free(text);
+	}
+	rows->ops->free(rows);
+	return rc < 0 ? rc : SL_OK;
 }
 
 /* ---- local mirror -------------------------------------------------------------------------- */

@@ -290,6 +290,8 @@ static int table_status(sl_table_status *st, sl_pipeline *p, sl_source_conn *con
 				    cc ? cc->precision : 0, cc ? cc->scale : 0);
 	if (!rc)
 		rc = count_loaded(&st->rows_loaded, p, name);
+	if (!rc)
+		rc = sl_pipeline_last_schema_change(&st->schema_changes, p, name);
 	if (!rc && state.has_last)
 		st->last_value = sl_value_to_text(&state.last_value);
 	sl_source_stats stats = {NULL, -1, -1};
@@ -344,6 +346,7 @@ void sl_status_free(sl_table_status *status, size_t count)
 		free(status[i].table);
 		free(status[i].last_value);
 		free(status[i].source_max);
+		free(status[i].schema_changes);
 	}
 	free(status);
 }

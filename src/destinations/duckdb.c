@@ -1247,7 +1247,7 @@ static int check_column_type(const sl_column *col)
 	return 0;
 }
 
-static void put_type(sl_buf *b, sl_type type, int precision, int scale)
+static void put_scalar_type(sl_buf *b, sl_type type, int precision, int scale)
 {
 	if (type == SL_TYPE_DECIMAL)
 		sl_buf_printf(b, "DECIMAL(%d,%d)", precision, scale);
@@ -1255,16 +1255,22 @@ static void put_type(sl_buf *b, sl_type type, int precision, int scale)
 		sl_buf_puts(b, duck_types[type].name);
 }
 
+/* The column's type; a LIST's is its element's, then []. */
+static void put_type(sl_buf *b, const sl_column *col)
+{
+	if (col->type == SL_TYPE_LIST) {
+		put_scalar_type(b, col->element, col->precision, col->scale);
+		sl_buf_puts(b, "[]");
+	} else {
+		put_scalar_type(b, col->type, col->precision, col->scale);
+	}
+}
+
 static void put_column_def(sl_buf *b, const sl_column *col, bool constraints)
 {
 	sl_buf_quote_ident(b, col->name, '"');
 	sl_buf_putc(b, ' ');
-	if (col->type == SL_TYPE_LIST) {
-		put_type(b, col->element, col->precision, col->scale);
-		sl_buf_puts(b, "[]");
-	} else {
-		put_type(b, col->type, col->precision, col->scale);
-	}
+	put_type(b, col);
 	if (constraints && !col->nullable)
 		sl_buf_puts(b, " NOT NULL");
 }
@@ -1336,6 +1342,103 @@ static int duck_ensure_table(sl_dest_conn *conn, const char *dataset, const char
 	}
 	names_free(&have);
 	return rc;
+}
+
+/* The portable type of a native type name as duckdb_columns() spells it; DECIMAL comes with its
+   precision and scale from there too. */
+static sl_type type_from_name(const char *name)
+{
+	if (strcmp(name, "TIMESTAMP WITH TIME ZONE") == 0)
+		return SL_TYPE_TIMESTAMPTZ;
+	if (strcmp(name, "HUGEINT") == 0 || strncmp(name, "DECIMAL(", 8) == 0)
+		return SL_TYPE_DECIMAL;
+	for (int t = 0; t < SL_TYPE__COUNT; t++)
+		if (t != SL_TYPE_DECIMAL && strcmp(name, duck_types[t].name) == 0)
+			return (sl_type)t;
+	return SL_TYPE__COUNT;
+}
+
+static int describe_rows(sl_table_schema *schema, sl_rows *rows)
+{
+	int rc;
+	while ((rc = rows_next(rows)) == 1) {
+		const char *name = rows_get_text(rows, 0, NULL);
+		const char *type = rows_get_text(rows, 2, NULL);
+		if (!name || !type)
+			return SL_ENOMEM;
+		int64_t nullable = 1, precision = 0, scale = 0;
+		rows_get_int64(&nullable, rows, 1);
+		sl_type t = type_from_name(type);
+		if (t == SL_TYPE_DECIMAL && !rows_is_null(rows, 3)) {
+			rows_get_int64(&precision, rows, 3);
+			rows_get_int64(&scale, rows, 4);
+			if (strcmp(type, "HUGEINT") == 0)
+				precision = 38, scale = 0;
+		}
+		int col = sl_schema_add_column(schema, name, t, (int)precision, (int)scale,
+					       nullable != 0, type);
+		if (col < 0)
+			return col;
+	}
+	return rc;
+}
+
+static int duck_describe_table(sl_table_schema **out, sl_dest_conn *conn, const char *dataset,
+			       const char *table)
+{
+	static const char sql[] = "SELECT column_name, is_nullable, data_type, numeric_precision, "
+				  "numeric_scale FROM duckdb_columns() "
+				  "WHERE database_name = current_database() "
+				  "AND lower(schema_name) = lower($1) "
+				  "AND lower(table_name) = lower($2) ORDER BY column_index";
+	const char *params[2] = {dataset, table};
+	*out = NULL;
+	sl_rows *rows;
+	int rc = duck_query(&rows, conn, sql, 2, params);
+	if (rc)
+		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
+	sl_table_schema *schema = sl_schema_new(dataset, table);
+	rc = schema ? describe_rows(schema, rows) : SL_ENOMEM;
+	rows_free(rows);
+	if (rc < 0 || schema->ncolumns == 0) {
+		sl_schema_free(schema);
+		return rc < 0 ? rc : 0;
+	}
+	*out = schema;
+	return 0;
+}
+
+/* ALTER TABLE dataset.table ALTER COLUMN column <what> */
+static int alter_column(duck_conn *c, const char *dataset, const char *table, const char *column,
+			const sl_column *type)
+{
+	sl_buf b = SL_BUF_INIT;
+	sl_buf_puts(&b, "ALTER TABLE ");
+	sl_buf_quote_qualified(&b, dataset, table, '"');
+	sl_buf_puts(&b, " ALTER COLUMN ");
+	sl_buf_quote_ident(&b, column, '"');
+	if (type) {
+		sl_buf_puts(&b, " SET DATA TYPE ");
+		put_type(&b, type);
+	} else {
+		sl_buf_puts(&b, " DROP NOT NULL");
+	}
+	int rc = b.failed ? SL_ENOMEM : run(c, sl_buf_cstr(&b));
+	sl_buf_free(&b);
+	return rc ? sl_error_wrap("cannot change column %s of %s.%s", column, dataset, table) : 0;
+}
+
+static int duck_widen_column(sl_dest_conn *conn, const char *dataset, const char *table,
+			     const sl_column *col)
+{
+	int rc = check_column_type(col);
+	return rc ? rc : alter_column((duck_conn *)conn, dataset, table, col->name, col);
+}
+
+static int duck_drop_not_null(sl_dest_conn *conn, const char *dataset, const char *table,
+			      const char *column)
+{
+	return alter_column((duck_conn *)conn, dataset, table, column, NULL);
 }
 
 /* ---- appender -------------------------------------------------------------------------------- */
@@ -1752,6 +1855,9 @@ const sl_destination_driver sl_duckdb_destination = {
 	.ensure_dataset = duck_ensure_dataset,
 	.ensure_table = duck_ensure_table,
 	.table_exists = duck_table_exists,
+	.describe_table = duck_describe_table,
+	.widen_column = duck_widen_column,
+	.drop_not_null = duck_drop_not_null,
 	.begin = duck_begin,
 	.commit = duck_commit,
 	.rollback = duck_rollback,

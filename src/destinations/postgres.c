@@ -1100,7 +1100,7 @@ static int check_column(const pg_conn *c, const sl_column *col)
 	return check_name(c, "column", col->name);
 }
 
-static void put_type(sl_buf *b, sl_type type, int precision, int scale)
+static void put_scalar_type(sl_buf *b, sl_type type, int precision, int scale)
 {
 	if (type == SL_TYPE_DECIMAL)
 		sl_buf_printf(b, "numeric(%d,%d)", precision, scale);
@@ -1108,16 +1108,22 @@ static void put_type(sl_buf *b, sl_type type, int precision, int scale)
 		sl_buf_puts(b, pg_type_names[type]);
 }
 
+/* The column's type; a LIST's is its element's, then []. */
+static void put_type(sl_buf *b, const sl_column *col)
+{
+	if (col->type == SL_TYPE_LIST) {
+		put_scalar_type(b, col->element, col->precision, col->scale);
+		sl_buf_puts(b, pg_type_names[SL_TYPE_LIST]);
+	} else {
+		put_scalar_type(b, col->type, col->precision, col->scale);
+	}
+}
+
 static void put_column_def(sl_buf *b, const sl_column *col, bool constraints)
 {
 	sl_buf_quote_ident(b, col->name, '"');
 	sl_buf_putc(b, ' ');
-	if (col->type == SL_TYPE_LIST) {
-		put_type(b, col->element, col->precision, col->scale);
-		sl_buf_puts(b, pg_type_names[SL_TYPE_LIST]);
-	} else {
-		put_type(b, col->type, col->precision, col->scale);
-	}
+	put_type(b, col);
 	if (constraints && !col->nullable)
 		sl_buf_puts(b, " NOT NULL");
 }
@@ -1194,6 +1200,135 @@ static int pg_ensure_table(sl_dest_conn *conn, const char *dataset, const char *
 	}
 	cols_free(&have);
 	return rc;
+}
+
+/* The portable type of a column's type (a domain's base type); numeric's typmod carries its
+   precision and scale. */
+static sl_type describe_type(Oid oid, int typmod, int *precision, int *scale)
+{
+	*precision = *scale = 0;
+	switch (oid) {
+	case OID_BOOL:
+		return SL_TYPE_BOOL;
+	case OID_INT2:
+		return SL_TYPE_INT16;
+	case OID_INT4:
+		return SL_TYPE_INT32;
+	case OID_INT8:
+		return SL_TYPE_INT64;
+	case OID_FLOAT4:
+		return SL_TYPE_FLOAT;
+	case OID_FLOAT8:
+		return SL_TYPE_DOUBLE;
+	case OID_NUMERIC:
+		if (typmod >= 4) {
+			*precision = ((typmod - 4) >> 16) & 0xffff;
+			*scale = (typmod - 4) & 0xffff;
+		}
+		return SL_TYPE_DECIMAL;
+	case OID_TEXT:
+	case OID_VARCHAR:
+	case OID_BPCHAR:
+		return SL_TYPE_TEXT;
+	case OID_JSON:
+	case OID_JSONB:
+		return SL_TYPE_JSON;
+	case OID_BYTEA:
+		return SL_TYPE_BLOB;
+	case OID_DATE:
+		return SL_TYPE_DATE;
+	case OID_TIME:
+		return SL_TYPE_TIME;
+	case OID_TIMESTAMP:
+		return SL_TYPE_TIMESTAMP;
+	case OID_TIMESTAMPTZ:
+		return SL_TYPE_TIMESTAMPTZ;
+	case OID_INTERVAL:
+		return SL_TYPE_INTERVAL;
+	case OID_UUID:
+		return SL_TYPE_UUID;
+	default:
+		return SL_TYPE__COUNT;
+	}
+}
+
+static int pg_describe_table(sl_table_schema **out, sl_dest_conn *conn, const char *dataset,
+			     const char *table)
+{
+	static const char sql[] =
+		"SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid "
+		"END, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, "
+		"a.attnotnull, format_type(a.atttypid, a.atttypmod) "
+		"FROM pg_catalog.pg_attribute a "
+		"JOIN pg_catalog.pg_class r ON r.oid = a.attrelid "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
+		"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+		"WHERE n.nspname = $1 AND r.relname = $2 AND r.relkind IN ('r', 'p') "
+		"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+	const char *params[2] = {dataset, table};
+	*out = NULL;
+	PGresult *res;
+	int rc = run(&res, (pg_conn *)conn, sql, 2, params);
+	if (rc)
+		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
+	int n = PQntuples(res);
+	sl_table_schema *schema = n > 0 ? sl_schema_new(dataset, table) : NULL;
+	if (n > 0 && !schema)
+		rc = SL_ENOMEM;
+	for (int i = 0; !rc && i < n; i++) {
+		int precision, scale;
+		sl_type type = describe_type((Oid)strtoul(PQgetvalue(res, i, 1), NULL, 10),
+					     (int)strtol(PQgetvalue(res, i, 2), NULL, 10),
+					     &precision, &scale);
+		int col = sl_schema_add_column(schema, PQgetvalue(res, i, 0), type, precision,
+					       scale, PQgetvalue(res, i, 3)[0] != 't',
+					       PQgetvalue(res, i, 4));
+		rc = col < 0 ? col : 0;
+	}
+	PQclear(res);
+	if (rc)
+		sl_schema_free(schema);
+	else
+		*out = schema;
+	return rc;
+}
+
+/* ALTER TABLE dataset.table ALTER COLUMN column TYPE ... | DROP NOT NULL */
+static int alter_column(pg_conn *c, const char *dataset, const char *table, const char *column,
+			const sl_column *type)
+{
+	sl_buf b = SL_BUF_INIT;
+	sl_buf_puts(&b, "ALTER TABLE ");
+	sl_buf_quote_qualified(&b, dataset, table, '"');
+	sl_buf_puts(&b, " ALTER COLUMN ");
+	sl_buf_quote_ident(&b, column, '"');
+	if (type) {
+		/* USING: json has no assignment cast to text */
+		sl_buf_puts(&b, " TYPE ");
+		put_type(&b, type);
+		sl_buf_puts(&b, " USING ");
+		sl_buf_quote_ident(&b, column, '"');
+		sl_buf_puts(&b, "::");
+		put_type(&b, type);
+	} else {
+		sl_buf_puts(&b, " DROP NOT NULL");
+	}
+	int rc = b.failed ? SL_ENOMEM : run_simple(c, sl_buf_cstr(&b));
+	sl_buf_free(&b);
+	return rc ? sl_error_wrap("cannot change column %s of %s.%s", column, dataset, table) : 0;
+}
+
+static int pg_widen_column(sl_dest_conn *conn, const char *dataset, const char *table,
+			   const sl_column *col)
+{
+	int rc = check_column((pg_conn *)conn, col);
+	return rc ? rc : alter_column((pg_conn *)conn, dataset, table, col->name, col);
+}
+
+static int pg_drop_not_null(sl_dest_conn *conn, const char *dataset, const char *table,
+			    const char *column)
+{
+	return alter_column((pg_conn *)conn, dataset, table, column, NULL);
 }
 
 /* ---- appender: binary COPY ------------------------------------------------------------------- */
@@ -1914,6 +2049,9 @@ const sl_destination_driver sl_postgres_destination = {
 	.ensure_dataset = pg_ensure_dataset,
 	.ensure_table = pg_ensure_table,
 	.table_exists = pg_table_exists,
+	.describe_table = pg_describe_table,
+	.widen_column = pg_widen_column,
+	.drop_not_null = pg_drop_not_null,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
