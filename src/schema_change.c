@@ -68,7 +68,13 @@ void sl_name_set_clear(sl_name_set *set)
 
 void sl_column_type_text(char *buf, size_t size, const sl_column *col)
 {
-	if (col->type == SL_TYPE_DECIMAL && col->precision > 0)
+	if (col->type == SL_TYPE_LIST) {
+		sl_column element = *col;
+		element.type = col->element;
+		char inner[48];
+		sl_column_type_text(inner, sizeof(inner), &element);
+		snprintf(buf, size, "LIST(%s)", inner);
+	} else if (col->type == SL_TYPE_DECIMAL && col->precision > 0)
 		snprintf(buf, size, "DECIMAL(%d,%d)", col->precision, col->scale);
 	else if (col->type == SL_TYPE_UNKNOWN)
 		snprintf(buf, size, "%s", col->source_type ? col->source_type : "UNKNOWN");
@@ -171,6 +177,29 @@ static bool exact(sl_type t)
 	return is_int(t) || t == SL_TYPE_DECIMAL;
 }
 
+static int join_types(sl_column *out, const sl_column *dest, const sl_column *src);
+
+/* The element column of a LIST column. */
+static sl_column element_of(const sl_column *list)
+{
+	sl_column e = *list;
+	e.type = list->element;
+	return e;
+}
+
+/* Two lists join as their elements do. */
+static int join_elements(sl_column *out, const sl_column *dest, const sl_column *src)
+{
+	sl_column de = element_of(dest), se = element_of(src), joined = de;
+	int j = join_types(&joined, &de, &se);
+	if (j == 1) {
+		out->element = joined.type;
+		out->precision = joined.precision;
+		out->scale = joined.scale;
+	}
+	return j;
+}
+
 /*
  * How the destination column `dest` takes the source column `src`'s values: 0 as it is, 1 after
  * widening to out's type (out starts as a copy of dest), SL_ETYPE when it cannot.
@@ -180,6 +209,8 @@ static int join_types(sl_column *out, const sl_column *dest, const sl_column *sr
 	sl_type d = dest->type, s = src->type;
 	if (d == SL_TYPE_UNKNOWN)
 		return 0;
+	if (d == SL_TYPE_LIST && s == SL_TYPE_LIST)
+		return join_elements(out, dest, src);
 	if (exact(d) && exact(s)) {
 		if (!join_exact(out, dest, src))
 			return 0;
@@ -205,6 +236,10 @@ static bool type_differs(const sl_column *dest, const sl_column *src)
 		return false;
 	if (dest->type != src->type)
 		return true;
+	if (src->type == SL_TYPE_LIST) {
+		sl_column de = element_of(dest), se = element_of(src);
+		return type_differs(&de, &se);
+	}
 	return src->type == SL_TYPE_DECIMAL && dest->precision &&
 	       (dest->precision != src->precision || dest->scale != src->scale);
 }

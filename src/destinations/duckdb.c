@@ -1358,6 +1358,20 @@ static sl_type type_from_name(const char *name)
 	return SL_TYPE__COUNT;
 }
 
+/* A LIST column, spelled "INTEGER[]" or "DECIMAL(10,2)[]"; a nested list is of no portable type. */
+static int describe_list(sl_table_schema *schema, const char *name, bool nullable, const char *type)
+{
+	char element[64];
+	snprintf(element, sizeof(element), "%.*s", (int)(strlen(type) - 2), type);
+	sl_type t = type_from_name(element);
+	int precision = 0, scale = 0;
+	if (t == SL_TYPE_DECIMAL && sscanf(element, "DECIMAL(%d,%d)", &precision, &scale) != 2)
+		precision = 38, scale = 0; /* HUGEINT */
+	if (t == SL_TYPE__COUNT || t == SL_TYPE_LIST)
+		return sl_schema_add_column(schema, name, SL_TYPE__COUNT, 0, 0, nullable, type);
+	return sl_schema_add_list_column(schema, name, t, precision, scale, nullable, type);
+}
+
 static int describe_rows(sl_table_schema *schema, sl_rows *rows)
 {
 	int rc;
@@ -1368,6 +1382,13 @@ static int describe_rows(sl_table_schema *schema, sl_rows *rows)
 			return SL_ENOMEM;
 		int64_t nullable = 1, precision = 0, scale = 0;
 		rows_get_int64(&nullable, rows, 1);
+		size_t tlen = strlen(type);
+		if (tlen > 2 && strcmp(type + tlen - 2, "[]") == 0) {
+			int col = describe_list(schema, name, nullable != 0, type);
+			if (col < 0)
+				return col;
+			continue;
+		}
 		sl_type t = type_from_name(type);
 		if (t == SL_TYPE_DECIMAL && !rows_is_null(rows, 3)) {
 			rows_get_int64(&precision, rows, 3);

@@ -1256,13 +1256,15 @@ static int pg_describe_table(sl_table_schema **out, sl_dest_conn *conn, const ch
 			     const char *table)
 {
 	static const char sql[] =
-		"SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid "
-		"END, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, "
-		"a.attnotnull, format_type(a.atttypid, a.atttypmod) "
+		"SELECT a.attname, b.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod "
+		"ELSE a.atttypmod END, a.attnotnull, format_type(a.atttypid, a.atttypmod), "
+		"CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE 0 END "
 		"FROM pg_catalog.pg_attribute a "
 		"JOIN pg_catalog.pg_class r ON r.oid = a.attrelid "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
 		"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+		"JOIN pg_catalog.pg_type b "
+		"ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END "
 		"WHERE n.nspname = $1 AND r.relname = $2 AND r.relkind IN ('r', 'p') "
 		"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
 	const char *params[2] = {dataset, table};
@@ -1276,13 +1278,20 @@ static int pg_describe_table(sl_table_schema **out, sl_dest_conn *conn, const ch
 	if (n > 0 && !schema)
 		rc = SL_ENOMEM;
 	for (int i = 0; !rc && i < n; i++) {
-		int precision, scale;
-		sl_type type = describe_type((Oid)strtoul(PQgetvalue(res, i, 1), NULL, 10),
-					     (int)strtol(PQgetvalue(res, i, 2), NULL, 10),
-					     &precision, &scale);
-		int col = sl_schema_add_column(schema, PQgetvalue(res, i, 0), type, precision,
-					       scale, PQgetvalue(res, i, 3)[0] != 't',
-					       PQgetvalue(res, i, 4));
+		int precision, scale, typmod = (int)strtol(PQgetvalue(res, i, 2), NULL, 10);
+		Oid element = (Oid)strtoul(PQgetvalue(res, i, 5), NULL, 10);
+		/* an array's typmod is its element's */
+		sl_type type = describe_type(
+			element ? element : (Oid)strtoul(PQgetvalue(res, i, 1), NULL, 10), typmod,
+			&precision, &scale);
+		const char *name = PQgetvalue(res, i, 0), *decl = PQgetvalue(res, i, 4);
+		bool nullable = PQgetvalue(res, i, 3)[0] != 't';
+		int col = element && type != SL_TYPE__COUNT
+				  ? sl_schema_add_list_column(schema, name, type, precision, scale,
+							      nullable, decl)
+				  : sl_schema_add_column(schema, name,
+							 element ? SL_TYPE__COUNT : type, precision,
+							 scale, nullable, decl);
 		rc = col < 0 ? col : 0;
 	}
 	PQclear(res);
