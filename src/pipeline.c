@@ -387,13 +387,14 @@ static int append_batch(table_run *r, size_t nread)
 	return SL_OK;
 }
 
-/* sl_pipeline_interrupt was called: the open chunk is about to be rolled back. */
-static int interrupted(const table_run *r)
+/* sl_pipeline_interrupt was called: the open chunk, with the `unsent` rows just read, is about to
+   be rolled back. */
+static int interrupted(const table_run *r, size_t unsent)
 {
 	return sl_error_set(SL_EINTERRUPTED,
 			    "interrupted: the open chunk of table '%s' was rolled back (%llu rows "
 			    "read); %llu chunk%s (%llu rows) committed in this run stay",
-			    r->info->table, (unsigned long long)r->chunk_read,
+			    r->info->table, (unsigned long long)(r->chunk_read + unsent),
 			    (unsigned long long)r->info->chunks, r->info->chunks == 1 ? "" : "s",
 			    (unsigned long long)r->info->rows_loaded);
 }
@@ -402,14 +403,15 @@ static int stream_rows(table_run *r)
 {
 	int rc = open_scan(r);
 	while (!rc && !r->stop) {
-		if (sl_pipeline_interrupted(r->p))
-			return interrupted(r);
 		sl_batch_reset(r->batch);
 		uint64_t room = r->source->chunk_size - r->chunk_read;
 		r->batch->capacity = room < SL_BATCH_CAPACITY ? (size_t)room : SL_BATCH_CAPACITY;
 		int n = r->conn->driver->scan_next(r->scan, r->batch);
 		if (n < 0)
 			return n;
+		/* checked once per batch read, before it is written: a chunk may be one batch */
+		if (sl_pipeline_interrupted(r->p))
+			return interrupted(r, (size_t)n);
 		if (n == 0) {
 			int more = query_ended(r);
 			if (more <= 0) {
@@ -650,7 +652,7 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 	for (size_t i = 0; i < source->ntables && !rc; i++)
 		rc = reflect_and_check(&schemas[i], conn, &source->tables[i]);
 	if (!rc)
-		rc = sl_pipeline_lock(p); /* and connect the destination */
+		rc = sl_pipeline_lock(p, p->wait_lock); /* and connect the destination */
 	if (!rc) {
 		sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
 		sl_error_clear();

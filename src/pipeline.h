@@ -41,10 +41,10 @@ struct sl_pipeline {
 
 /*
  * Take the pipeline's lock for a run and connect the destination (which may be locked too: a
- * DuckDB file held by another process), waiting up to p->wait_lock seconds while another run
- * holds either. SL_ELOCKED names the pipeline and, when known, the holder.
+ * DuckDB file held by another process), waiting up to `wait` seconds (< 0: no limit) while
+ * another run holds either. SL_ELOCKED names the pipeline and, when known, the holder.
  */
-int sl_pipeline_lock(sl_pipeline *p);
+int sl_pipeline_lock(sl_pipeline *p, double wait);
 
 /* Release what sl_pipeline_lock took (the destination stays open). No-op when not locked. */
 void sl_pipeline_unlock(sl_pipeline *p);

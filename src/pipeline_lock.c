@@ -129,10 +129,10 @@ static void pause_for(double seconds)
 	nanosleep(&ts, NULL); /* a signal cuts it short: the caller looks at the interrupt flag */
 }
 
-static int refused(const sl_pipeline *p, const char *holder, bool whole, double waited)
+static int refused(const sl_pipeline *p, const char *holder, bool whole, double wait, double waited)
 {
 	char after[64] = "";
-	if (p->wait_lock != 0)
+	if (wait != 0)
 		snprintf(after, sizeof(after), " (waited %.1f s)", waited);
 	if (whole)
 		return sl_error_set(SL_ELOCKED, "pipeline '%s' cannot run%s: %s", p->name, after,
@@ -141,7 +141,7 @@ static int refused(const sl_pipeline *p, const char *holder, bool whole, double 
 			    holder, after);
 }
 
-int sl_pipeline_lock(sl_pipeline *p)
+int sl_pipeline_lock(sl_pipeline *p, double wait)
 {
 	double start = sl_monotonic_seconds();
 	double pause = WAIT_FIRST;
@@ -153,14 +153,14 @@ int sl_pipeline_lock(sl_pipeline *p)
 		if (rc != SL_ELOCKED)
 			return rc;
 		double waited = sl_monotonic_seconds() - start;
-		if (p->wait_lock >= 0 && waited >= p->wait_lock)
-			return refused(p, holder, whole, waited);
+		if (wait >= 0 && waited >= wait)
+			return refused(p, holder, whole, wait, waited);
 		if (sl_pipeline_interrupted(p))
 			return sl_error_set(SL_EINTERRUPTED,
 					    "interrupted while waiting for pipeline '%s' (%s): "
 					    "nothing was loaded",
 					    p->name, holder);
-		double left = p->wait_lock < 0 ? pause : fmin(pause, p->wait_lock - waited);
+		double left = wait < 0 ? pause : fmin(pause, wait - waited);
 		pause_for(left);
 		pause = fmin(pause * 2, WAIT_MAX);
 	}
