@@ -81,6 +81,10 @@ int cli_open_dataset(sl_pipeline **pipeline, sl_dataset **dataset, const char *n
 /* True once SIGINT or SIGTERM arrived (main.c installs the handlers). */
 bool cli_interrupted(void);
 
+/* The pipeline the signal handlers interrupt (sl_pipeline_interrupt), or NULL: set it after
+   creating the pipeline and clear it before freeing it. */
+void cli_set_interruptible(sl_pipeline *pipeline);
+
 /* ---- rendering rows (output.c) ------------------------------------------------------------- */
 
 typedef enum cli_format {

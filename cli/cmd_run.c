@@ -31,6 +31,8 @@ static const char usage[] =
 	"                              ~/.sluice/pipelines)\n"
 	"      --no-load-id            do not add the _sluice_load_id column\n"
 	"      --memory-limit SIZE     DuckDB memory limit, e.g. 256MB, 2GB\n"
+	"      --wait-lock[=DURATION]  if another run holds the pipeline, wait for it (at most\n"
+	"                              DURATION, e.g. 30s, 10m) instead of exiting with 4\n"
 	"\n"
 	"hints (apply to every --table):\n"
 	"      --chunk-size N          rows per committed chunk, 1..100000000 (default 50000)\n"
@@ -65,6 +67,7 @@ enum {
 	OPT_PIPELINES_DIR,
 	OPT_NO_LOAD_ID,
 	OPT_MEMORY_LIMIT,
+	OPT_WAIT_LOCK,
 	OPT_CHUNK_SIZE,
 	OPT_WRITE_DISPOSITION,
 	OPT_PRIMARY_KEY,
@@ -93,6 +96,7 @@ static const struct option long_options[] = {
 	{"pipelines-dir", required_argument, NULL, OPT_PIPELINES_DIR},
 	{"no-load-id", no_argument, NULL, OPT_NO_LOAD_ID},
 	{"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
+	{"wait-lock", optional_argument, NULL, OPT_WAIT_LOCK},
 	{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
 	{"write-disposition", required_argument, NULL, OPT_WRITE_DISPOSITION},
 	{"primary-key", required_argument, NULL, OPT_PRIMARY_KEY},
@@ -270,6 +274,9 @@ static int run_option(run_opts *o, int c, const char *arg, cli_err *err)
 	case OPT_MEMORY_LIMIT:
 		po->memory_limit = arg;
 		return cli_check_size("--memory-limit", arg, err);
+	case OPT_WAIT_LOCK:
+		po->wait_lock = -1; /* no DURATION: as long as it takes */
+		return arg ? cli_parse_duration(&po->wait_lock, "--wait-lock", arg, err) : 0;
 	case OPT_LIMIT_CHUNKS:
 		return cli_parse_uint(&o->limit_chunks, "--limit-chunks", arg, 1, SIZE_MAX, err);
 	case OPT_MAX_TIME:
@@ -593,7 +600,9 @@ static int run_pipeline(run_opts *o)
 		code = cli_fail(rc);
 	} else {
 		print_target(p, o);
+		cli_set_interruptible(p);
 		code = run_loop(p, src, o, &progress);
+		cli_set_interruptible(NULL);
 	}
 	sl_pipeline_free(p);
 	sl_source_free(src);

@@ -16,7 +16,7 @@ typedef struct cli_command {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	const char *summary;
-	bool catch_signals; /* finish the current run on SIGINT/SIGTERM instead of dying at once */
+	bool catch_signals; /* stop the current run cleanly on SIGINT/SIGTERM, not die at once */
 } cli_command;
 
 static const cli_command commands[] = {
@@ -30,32 +30,46 @@ static const cli_command commands[] = {
 	{NULL, NULL, NULL, false},
 };
 
-/* The one piece of global mutable state: set by the signal handler, read between runs. */
+/* The only global mutable state, shared with the signal handler: the flag it sets (read between
+   runs), the pipeline it interrupts, and whether to acknowledge on a terminal. */
 static volatile sig_atomic_t interrupted;
+static sl_pipeline *volatile interruptible;
+static bool tell_terminal;
 
 bool cli_interrupted(void)
 {
 	return interrupted != 0;
 }
 
+void cli_set_interruptible(sl_pipeline *pipeline)
+{
+	interruptible = pipeline;
+}
+
 static void on_signal(int sig)
 {
-	static const char note[] = "\nsluice: interrupted: finishing the current run "
+	static const char note[] = "\nsluice: interrupted: rolling back the open chunk "
 				   "(committed chunks are kept); interrupt again to stop at once\n";
-	ssize_t written;
+	sl_pipeline *p = interruptible;
 
 	(void)sig;
 	interrupted = 1;
-	written = write(STDERR_FILENO, note, sizeof(note) - 1);
-	(void)written;
+	if (p)
+		sl_pipeline_interrupt(p); /* async-signal-safe: sets an atomic flag */
+	/* scripts and logs get the one line of the run's end; a person at a terminal an answer now */
+	if (tell_terminal) {
+		ssize_t written = write(STDERR_FILENO, note, sizeof(note) - 1);
+		(void)written;
+	}
 }
 
-/* The first signal sets the flag; SA_RESETHAND lets a second one end the process. That is safe:
-   each chunk commits with its state, so at worst the open chunk is rolled back. */
+/* The first signal interrupts the run; SA_RESETHAND lets a second one end the process. That is
+   safe: each chunk commits with its state, so at worst the open chunk is lost with the process. */
 static void catch_signals(void)
 {
 	struct sigaction sa;
 
+	tell_terminal = isatty(STDERR_FILENO) == 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESETHAND;

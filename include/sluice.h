@@ -257,6 +257,10 @@ typedef struct sl_pipeline_options {
 	/* Progress callback, called after each committed chunk; NULL for none. */
 	void (*on_progress)(void *ctx, const sl_progress *progress);
 	void *progress_ctx;
+	/* How long sl_pipeline_run waits for the pipeline's lock while another run holds it, in
+	   seconds: 0 refuses at once with SL_ELOCKED, a negative value waits until the lock is free
+	   (or sl_pipeline_interrupt is called). */
+	double wait_lock;
 } sl_pipeline_options;
 
 /* What the progress callback sees after each committed chunk of a table. */
@@ -273,7 +277,7 @@ struct sl_progress {
 #define SL_PIPELINE_OPTIONS_INIT                                                               \
 	{                                                                                      \
 		SL_PIPELINE_OPTIONS_VERSION, NULL, NULL, NULL, false, NULL, false, NULL, NULL, \
-			NULL                                                                   \
+			NULL, 0                                                                \
 	}
 
 /* Create a pipeline. Nothing is opened yet; in dev mode the dataset name is fixed here. */
@@ -308,8 +312,29 @@ typedef struct sl_load_info sl_load_info;
  * source is exhausted or a limit is reached. On success *out (may be NULL if not wanted) receives
  * the load info, freed with sl_load_info_free(). On failure the open chunk is rolled back:
  * everything committed before stays, nothing partial is visible.
+ *
+ * One run of a pipeline at a time: a run first takes the pipeline's lock, an flock(2) on the file
+ * `lock` in the pipeline's local directory and, with a PostgreSQL destination, a session-level
+ * advisory lock keyed on dataset and pipeline name (runs on other machines may share it). Both
+ * die with the process that holds them, so a crashed run never leaves the lock behind. While
+ * another run holds it, sl_pipeline_run fails with SL_ELOCKED naming the pipeline and the holder
+ * (or waits, see sl_pipeline_options.wait_lock); a DuckDB file opened by another process is
+ * SL_ELOCKED naming the file. The lock is released when the run returns.
  */
 SL_EXTERN(int) sl_pipeline_run(sl_load_info **out, sl_pipeline *pipeline, sl_source *source);
+
+/*
+ * Ask the pipeline's run to stop. The run checks between batches (a batch is at most 2048 rows):
+ * it rolls back the open chunk, records the table's load as 'interrupted' in _sluice_loads and
+ * returns SL_EINTERRUPTED with a message naming the table and the chunks committed before; every
+ * committed chunk stays, with the state that covers it, and the next run continues there. A run
+ * waiting for the pipeline's lock stops waiting. An interrupt made while no run is going stops
+ * the next run before its first chunk; the run that stops consumes it.
+ *
+ * Async-signal-safe and thread-safe (it only sets an atomic flag): call it from a SIGINT or
+ * SIGTERM handler, or from another thread, while `pipeline` is alive.
+ */
+SL_EXTERN(void) sl_pipeline_interrupt(sl_pipeline *pipeline);
 
 SL_EXTERN(void) sl_pipeline_free(sl_pipeline *pipeline);
 
@@ -390,7 +415,9 @@ SL_EXTERN(void) sl_rows_free(sl_rows *rows);
 /* The pipeline's state as JSON text (caller frees with sl_free). Read from the destination. */
 SL_EXTERN(int) sl_pipeline_state_json(char **out, sl_pipeline *pipeline);
 
-/* Forget a table's incremental state (NULL: every table); with drop_data also drop its rows. */
+/* Forget a table's incremental state (NULL: every table); with drop_data also drop its rows.
+   Takes the pipeline's lock like sl_pipeline_run (without waiting): SL_ELOCKED while a run
+   holds it. */
 SL_EXTERN(int) sl_pipeline_reset(sl_pipeline *pipeline, const char *table, bool drop_data);
 
 /* How far a table has come: loaded rows, last cursor value, source max and rows left. */

@@ -114,6 +114,16 @@ struct sl_destination_driver {
 
 	/* The version of the client library, for `sluice --version`; may be NULL. */
 	const char *(*library_version)(void);
+
+	/*
+	 * A lock that keeps two runs of one pipeline from writing at once across machines, held
+	 * by the connection until unlock or until the connection ends (so a crash frees it). NULL
+	 * when the destination locks itself (a DuckDB file has one writer process). try_lock
+	 * returns SL_ELOCKED, with `holder` (size bytes) describing who holds it, if another
+	 * connection does. Called outside transactions.
+	 */
+	int (*try_lock)(sl_dest_conn *conn, int64_t key, char *holder, size_t size);
+	void (*unlock)(sl_dest_conn *conn, int64_t key);
 };
 
 #define SL_DESTINATION_DRIVER_VERSION 1

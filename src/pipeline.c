@@ -99,6 +99,7 @@ static int pipeline_alloc(sl_pipeline **out, const char *name, const char *dir)
 	sl_pipeline *p = sl_calloc(1, sizeof(*p));
 	if (!p)
 		return SL_ENOMEM;
+	p->lock_fd = -1;
 	p->name = sl_strdup(name);
 	p->pipelines_dir = dir && *dir ? sl_strdup(dir) : default_pipelines_dir();
 	if (!p->name || !p->pipelines_dir) {
@@ -130,6 +131,7 @@ int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 	p->no_load_id = o->no_load_id;
 	p->on_progress = o->on_progress;
 	p->progress_ctx = o->progress_ctx;
+	p->wait_lock = o->wait_lock;
 	if (!p->dataset || !p->destination) {
 		sl_pipeline_free(p);
 		return SL_ENOMEM;
@@ -171,6 +173,7 @@ void sl_pipeline_free(sl_pipeline *p)
 {
 	if (!p)
 		return;
+	sl_pipeline_unlock(p);
 	if (p->dest)
 		p->dest_driver->close(p->dest);
 	sl_url_free(p->dest_url);
@@ -397,6 +400,18 @@ static int append_batch(table_run *r, size_t nread)
 	return SL_OK;
 }
 
+/* sl_pipeline_interrupt was called: the open chunk, with the `unsent` rows just read, is about to
+   be rolled back. */
+static int interrupted(const table_run *r, size_t unsent)
+{
+	return sl_error_set(SL_EINTERRUPTED,
+			    "interrupted: the open chunk of table '%s' was rolled back (%llu rows "
+			    "read); %llu chunk%s (%llu rows) committed in this run stay",
+			    r->info->table, (unsigned long long)(r->chunk_read + unsent),
+			    (unsigned long long)r->info->chunks, r->info->chunks == 1 ? "" : "s",
+			    (unsigned long long)r->info->rows_loaded);
+}
+
 static int stream_rows(table_run *r)
 {
 	int rc = open_scan(r);
@@ -407,6 +422,9 @@ static int stream_rows(table_run *r)
 		int n = r->conn->driver->scan_next(r->scan, r->batch);
 		if (n < 0)
 			return n;
+		/* checked once per batch read, before it is written: a chunk may be one batch */
+		if (sl_pipeline_interrupted(r->p))
+			return interrupted(r, (size_t)n);
 		if (n == 0) {
 			int more = query_ended(r);
 			if (more <= 0) {
@@ -641,7 +659,8 @@ static int run_table(table_run *r)
 	if (rc) {
 		saved_error e;
 		save_error(&e, rc);
-		sl_pipeline_record_load(p, r->load_id, info, started, finished, "failed");
+		sl_pipeline_record_load(p, r->load_id, info, started, finished,
+					rc == SL_EINTERRUPTED ? "interrupted" : "failed");
 		return restore_error(&e);
 	}
 	return sl_pipeline_record_load(p, r->load_id, info, started, finished, "completed");
@@ -708,7 +727,7 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 	for (size_t i = 0; i < source->ntables && !rc; i++)
 		rc = reflect_and_check(&schemas[i], conn, &source->tables[i]);
 	if (!rc)
-		rc = sl_pipeline_connect(p);
+		rc = sl_pipeline_lock(p, p->wait_lock); /* and connect the destination */
 	if (!rc) {
 		sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
 		sl_error_clear();
@@ -763,6 +782,9 @@ int sl_pipeline_run(sl_load_info **out, sl_pipeline *p, sl_source *source)
 		return SL_ENOMEM;
 	}
 	int rc = run_tables(info, p, source);
+	sl_pipeline_unlock(p);
+	if (rc == SL_EINTERRUPTED)
+		atomic_store(&p->interrupted, 0); /* consumed by this run */
 	if (rc || !out)
 		sl_load_info_free(info);
 	else

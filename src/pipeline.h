@@ -10,6 +10,8 @@
 #include "source_spec.h"
 #include "state.h"
 
+#include <stdatomic.h>
+
 #define SL_STATE_TABLE	  "_sluice_state"
 #define SL_LOADS_TABLE	  "_sluice_loads"
 #define SL_LOAD_ID_COLUMN "_sluice_load_id"
@@ -30,7 +32,26 @@ struct sl_pipeline {
 	sl_url *dest_url;
 	const sl_destination_driver *dest_driver;
 	sl_dest_conn *dest;
+
+	/* one run at a time (pipeline_lock.c) */
+	double wait_lock;	/* seconds to wait for the lock; < 0: no limit */
+	int lock_fd;		/* the flock(2)ed lock file while locked, else -1 */
+	bool dest_locked;	/* the destination's own lock (PostgreSQL advisory lock) is held */
+	atomic_int interrupted; /* set by sl_pipeline_interrupt, consumed by the run it stops */
 };
+
+/*
+ * Take the pipeline's lock for a run and connect the destination (which may be locked too: a
+ * DuckDB file held by another process), waiting up to `wait` seconds (< 0: no limit) while
+ * another run holds either. SL_ELOCKED names the pipeline and, when known, the holder.
+ */
+int sl_pipeline_lock(sl_pipeline *p, double wait);
+
+/* Release what sl_pipeline_lock took (the destination stays open). No-op when not locked. */
+void sl_pipeline_unlock(sl_pipeline *p);
+
+/* Whether sl_pipeline_interrupt was called and the interrupt not yet consumed. */
+bool sl_pipeline_interrupted(sl_pipeline *p);
 
 /* Open the destination if not yet open and make sure the dataset and bookkeeping tables exist. */
 int sl_pipeline_connect(sl_pipeline *p);

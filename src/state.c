@@ -201,7 +201,7 @@ int sl_table_state_from_json(sl_table_state *out, const char *json, const char *
 
 /* ---- files --------------------------------------------------------------------------------- */
 
-static int make_parents(const char *path)
+int sl_make_parents(const char *path)
 {
 	char *dir = sl_strdup(path);
 	if (!dir)
@@ -224,7 +224,7 @@ static int make_parents(const char *path)
 
 int sl_write_file_atomic(const char *path, const char *text, unsigned mode)
 {
-	int rc = make_parents(path);
+	int rc = sl_make_parents(path);
 	if (rc)
 		return rc;
 	char *tmp = sl_printf_alloc("%s.tmp.%ld", path, (long)getpid());

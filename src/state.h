@@ -50,6 +50,9 @@ bool sl_table_state_has_hash(const sl_table_state *state, uint64_t hash);
 /* Write `text` to `path` atomically (temp file + rename), creating parent directories;
    `mode` e.g. 0600 for credentials. */
 int sl_write_file_atomic(const char *path, const char *text, unsigned mode);
+
+/* Create the missing parent directories of `path` (mode 0700). */
+int sl_make_parents(const char *path);
 /* Read a whole file (caller frees); SL_ENOTFOUND if missing. */
 int sl_read_file(char **out, const char *path);
 

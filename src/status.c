@@ -202,7 +202,8 @@ int sl_pipeline_state_json(char **out, sl_pipeline *p)
 
 int sl_pipeline_reset(sl_pipeline *p, const char *table, bool drop_data)
 {
-	int rc = sl_pipeline_connect(p);
+	/* not under a running pipeline: its next commit would write the state back */
+	int rc = sl_pipeline_lock(p, 0);
 	if (rc)
 		return rc;
 	sl_buf sql = SL_BUF_INIT;
@@ -226,6 +227,7 @@ mirror:
 			remove(path);
 		free(path);
 	}
+	sl_pipeline_unlock(p);
 	return rc;
 }
 

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define LOAD_ID_COLUMN	"_sluice_load_id"
 #define MAX_IDENT	63		  /* NAMEDATALEN - 1: longer names are cut silently */
@@ -2049,6 +2050,74 @@ static const char *pg_library_version(void)
 	return version_text;
 }
 
+/* ---- the pipeline lock ---------------------------------------------------------------------- */
+
+/* Who holds advisory lock `key` (pg_locks splits a bigint key into classid and objid). */
+static void lock_holder(pg_conn *c, int64_t key, char *holder, size_t size)
+{
+	char hi[16], lo[16];
+	snprintf(hi, sizeof(hi), "%u", (unsigned)((uint64_t)key >> 32));
+	snprintf(lo, sizeof(lo), "%u", (unsigned)((uint64_t)key & 0xffffffffu));
+	const char *params[] = {hi, lo};
+	PGresult *res;
+	snprintf(holder, size, "a session of another run");
+	if (run(&res, c,
+		"SELECT a.application_name, a.pid, COALESCE(host(a.client_addr), 'local') "
+		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+		"AND l.classid = $1::oid AND l.objid = $2::oid AND l.database = "
+		"(SELECT oid FROM pg_database WHERE datname = current_database())",
+		2, params) != 0) {
+		sl_error_clear();
+		return;
+	}
+	if (PQntuples(res) == 1)
+		snprintf(holder, size, "'%s' (PostgreSQL backend %s, client %s)",
+			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	PQclear(res);
+}
+
+/*
+ * A session-level advisory lock: unlike locks taken in a transaction it survives the chunk
+ * commits and rollbacks, and the server drops it when the session ends, however it ends. The
+ * session's application_name then says which process holds it.
+ */
+static int pg_try_lock(sl_dest_conn *conn, int64_t key, char *holder, size_t size)
+{
+	pg_conn *c = (pg_conn *)conn;
+	char k[24], name[64];
+	snprintf(k, sizeof(k), "%lld", (long long)key);
+	const char *params[] = {k};
+	PGresult *res;
+	int rc = run(&res, c, "SELECT pg_try_advisory_lock($1::bigint)", 1, params);
+	if (rc)
+		return sl_error_wrap("cannot take the pipeline's lock");
+	bool got = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!got) {
+		lock_holder(c, key, holder, size);
+		return SL_ELOCKED;
+	}
+	snprintf(name, sizeof(name), "sluice pid %ld", (long)getpid());
+	const char *set[] = {name};
+	if (run(&res, c, "SELECT set_config('application_name', $1, false)", 1, set) == 0)
+		PQclear(res);
+	sl_error_clear(); /* the name only helps messages */
+	return SL_OK;
+}
+
+static void pg_unlock(sl_dest_conn *conn, int64_t key)
+{
+	pg_conn *c = (pg_conn *)conn;
+	char k[24];
+	snprintf(k, sizeof(k), "%lld", (long long)key);
+	const char *params[] = {k};
+	PGresult *res;
+	/* on failure the lock goes with the session */
+	if (run(&res, c, "SELECT pg_advisory_unlock($1::bigint)", 1, params) == 0)
+		PQclear(res);
+}
+
 const sl_destination_driver sl_postgres_destination = {
 	.version = SL_DESTINATION_DRIVER_VERSION,
 	.name = "postgres",
@@ -2071,4 +2140,6 @@ const sl_destination_driver sl_postgres_destination = {
 	.exec = pg_exec,
 	.query = pg_query,
 	.library_version = pg_library_version,
+	.try_lock = pg_try_lock,
+	.unlock = pg_unlock,
 };

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ typedef struct my_params {
 	char *ssl_ca, *ssl_cert, *ssl_key;
 	enum my_ssl_mode ssl_mode;
 	unsigned connect_timeout, read_timeout; /* seconds, 0: library default */
+	double max_statement_time;		/* seconds per statement, 0: the server's */
 } my_params;
 
 typedef struct my_conn {
@@ -121,6 +123,20 @@ static int parse_seconds(unsigned *out, const char *key, const char *text)
 	return SL_OK;
 }
 
+static int parse_statement_time(double *out, const char *text)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || *end || !(v >= 0 && v <= 86400.0 * 365))
+		return sl_error_set(SL_EURL,
+				    "MySQL URL option max_statement_time=%s: expected seconds "
+				    "(0..31536000, fractions allowed)",
+				    text);
+	*out = v;
+	return SL_OK;
+}
+
 static int parse_ssl_mode(enum my_ssl_mode *out, const char *text)
 {
 	static const struct {
@@ -174,9 +190,12 @@ static int apply_option(my_params *p, const char *key, const char *value)
 		return parse_seconds(&p->connect_timeout, key, value);
 	if (strcmp(key, "read_timeout") == 0)
 		return parse_seconds(&p->read_timeout, key, value);
+	if (strcmp(key, "max_statement_time") == 0)
+		return parse_statement_time(&p->max_statement_time, value);
 	return sl_error_set(SL_EURL,
 			    "unknown MySQL URL option '%s' (known: unix_socket, charset, ssl_mode, "
-			    "ssl_ca, ssl_cert, ssl_key, connect_timeout, read_timeout)",
+			    "ssl_ca, ssl_cert, ssl_key, connect_timeout, read_timeout, "
+			    "max_statement_time)",
 			    key);
 }
 
@@ -332,6 +351,25 @@ static int connect_error(my_conn *c, MYSQL *db)
 			    no);
 }
 
+/* The server ends statements that run longer: MariaDB's max_statement_time (seconds, any
+   statement), MySQL's max_execution_time (milliseconds, SELECT only). */
+static int set_statement_time(my_conn *c)
+{
+	char sql[96];
+	if (c->p.max_statement_time <= 0)
+		return SL_OK;
+	if (c->is_mariadb)
+		snprintf(sql, sizeof(sql), "SET SESSION max_statement_time = %.6f",
+			 c->p.max_statement_time);
+	else
+		snprintf(sql, sizeof(sql), "SET SESSION max_execution_time = %.0f",
+			 ceil(c->p.max_statement_time * 1000));
+	if (mysql_query(c->db, sql) != 0)
+		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where, sql,
+				    mysql_error(c->db), mysql_errno(c->db));
+	return SL_OK;
+}
+
 static int session_setup(my_conn *c)
 {
 	char sql[128];
@@ -348,7 +386,7 @@ static int session_setup(my_conn *c)
 				    c->where, c->p.charset, mysql_error(c->db), mysql_errno(c->db));
 	const char *info = mysql_get_server_info(c->db);
 	c->is_mariadb = info && strstr(info, "MariaDB") != NULL;
-	return SL_OK;
+	return set_statement_time(c);
 }
 
 static int session_open(my_conn *c)

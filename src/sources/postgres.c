@@ -1886,9 +1886,12 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 			break;
 		}
 		if (n < 0) {
+			/* libpq adds lines of guesses ("This probably means..."): keep the first */
+			char line[400];
+			first_line(line, sizeof(line), PQerrorMessage(c->db));
 			rc = sl_error_set(SL_ESOURCE, "PostgreSQL at %s: reading %s.%s: %s",
 					  c->where, s->table->database ? s->table->database : "",
-					  s->table->name, PQerrorMessage(c->db));
+					  s->table->name, line);
 			break;
 		}
 		rc = decode_message(s, batch, (const unsigned char *)buf, (size_t)n);
