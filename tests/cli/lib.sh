@@ -9,6 +9,9 @@
 # trap kills what the script started in the background, drops the databases it created and
 # removes $T (kept when SLUICE_TEST_KEEP=1, for a post-mortem).
 #
+# PostgreSQL (SLUICE_TEST_PG_URL) is there for the scripts that call pg_setup; databases they make
+# with pg_new_db are dropped on exit too.
+#
 # Environment: SLUICE_TEST_MYSQL_URL (required), SLUICE_TEST_KEEP, SLUICE_TEST_CMD_TIMEOUT
 # (seconds any one sluice command may take, default 120).
 
@@ -23,6 +26,7 @@ PASSED=0
 FAILED=0
 BG_PIDS=()
 CREATED_DBS=()
+CREATED_PG_DBS=()
 T=""
 
 say() { printf '%s: %s\n' "$TEST_NAME" "$*"; }
@@ -258,6 +262,53 @@ mysql_new_db() {
 	printf -v "$1" '%s' "$name"
 }
 
+# ---------------------------------------------------------------- PostgreSQL
+
+# The test server's address comes from SLUICE_TEST_PG_URL, postgresql://USER:PW@HOST:PORT/DB;
+# scripts/test-server also exports its parts (SLUICE_TEST_PG_HOST, ...) and its socket directory.
+pg_setup() {
+	local url=${SLUICE_TEST_PG_URL:-}
+	[ -n "$url" ] || die "SLUICE_TEST_PG_URL is not set (run the tests with scripts/run-tests, which starts PostgreSQL)"
+	local re='^(postgresql|postgres)(\+[a-z0-9]+)?://([^:@/]+)(:([^@/]*))?@([^:/]+)(:([0-9]+))?/([^/?]+)'
+	[[ "$url" =~ $re ]] || die "SLUICE_TEST_PG_URL is not a postgresql://user:pw@host:port/db URL"
+	PG_USER=${BASH_REMATCH[3]}
+	PG_PW=${BASH_REMATCH[5]}
+	PG_HOST=${BASH_REMATCH[6]}
+	PG_PORT=${BASH_REMATCH[8]:-5432}
+	PG_DB=${BASH_REMATCH[9]}
+	case "$PG_HOST" in
+	127.0.0.1 | localhost) ;;
+	*) die "SLUICE_TEST_PG_URL must point at 127.0.0.1, not $PG_HOST" ;;
+	esac
+	PG_HOST=127.0.0.1
+	command -v psql >/dev/null || die "the psql program is not installed"
+	pq "$PG_DB" -c 'SELECT 1' >/dev/null || die "cannot reach PostgreSQL at $PG_HOST:$PG_PORT as $PG_USER"
+}
+
+# pq DB ARGS... — psql on the test server over TCP: unaligned, tuples only, ',' between fields,
+# stop on the first error, no ~/.psqlrc.
+pq() {
+	local db=$1
+	shift
+	PGPASSWORD=$PG_PW PGOPTIONS=${PGOPTIONS:-} psql -X -q -At -F , -v ON_ERROR_STOP=1 \
+		-h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$db" "$@"
+}
+
+# pg_url DB — the URL of database DB on the test server.
+pg_url() { printf 'postgresql://%s:%s@%s:%s/%s' "$PG_USER" "$PG_PW" "$PG_HOST" "$PG_PORT" "$1"; }
+
+# pg_new_db VAR SUFFIX — create a database of this script's own, dropped on exit, and put its
+# name in VAR.
+pg_new_db() {
+	local name="sl_${TEST_NAME}_$2_$$"
+	name=${name//[^A-Za-z0-9_]/_}
+	name=${name,,}
+	CREATED_PG_DBS+=("$name")
+	pq "$PG_DB" -c "DROP DATABASE IF EXISTS \"$name\"" -c "CREATE DATABASE \"$name\"" >/dev/null 2>&1 ||
+		die "cannot create PostgreSQL database $name"
+	printf -v "$1" '%s' "$name"
+}
+
 # ---------------------------------------------------------------- background processes
 
 # bg_track PID — kill PID on exit if it still runs.
@@ -281,6 +332,12 @@ cleanup() {
 		for db in "${CREATED_DBS[@]}"; do
 			mdb "" -e "DROP DATABASE IF EXISTS \`$db\`" >/dev/null 2>&1 ||
 				say "could not drop database $db"
+		done
+	fi
+	if [ -n "${PG_PORT:-}" ]; then
+		for db in "${CREATED_PG_DBS[@]}"; do
+			pq "$PG_DB" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 ||
+				say "could not drop PostgreSQL database $db"
 		done
 	fi
 	if [ -n "$T" ] && [ -d "$T" ]; then

@@ -1,27 +1,51 @@
 #!/usr/bin/env bash
 # test_cli_seed.sh — the seed example end to end through the `sluice` program, from MariaDB and
-# from SQLite: the Rfam `family` table (4178 rows, distinct `created` values) loaded 1000 rows per
+# from SQLite into DuckDB (test_cli_seed_pg.sh: from PostgreSQL, and into PostgreSQL): the Rfam `family` table (4178 rows, distinct `created` values) loaded 1000 rows per
 # run with a closed cursor range, so each later run re-reads the boundary row and drops it again
 # (1000, 1999, 2998, 3997, 4178). Then what the other commands say about it, --dev-mode --runs,
 # --until-done, reset (with and without --drop-data), and a run that finds its state in the
 # destination after the local pipelines directory was deleted.
 #
-#   bash tests/cli/test_cli_seed.sh PATH-TO-SLUICE      (SLUICE_TEST_MYSQL_URL must be set)
+# SEED_SUITES picks the source:destination pairs, default "mysql:duckdb sqlite:duckdb"; sources
+# mysql, sqlite, postgresql, destinations duckdb and postgresql (a database of its own per
+# pipeline, as a dataset name is shared by the pipelines of one suite).
+#
+#   bash tests/cli/test_cli_seed.sh PATH-TO-SLUICE      (SLUICE_TEST_MYSQL_URL must be set, and
+#                                                        SLUICE_TEST_PG_URL for postgresql)
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 
-command -v sqlite3 >/dev/null || die "the sqlite3 program is not installed"
 mysql_setup
 
 TOTAL=4178
 EXPECTED_COUNTS=(1000 1999 2998 3997 4178)
 SOURCE_MAX='2022-07-04 22:56:39'
 
-# The options of the seed's "backfill in chunks"; $1 pipeline, $2 destination file, rest extra.
+SUITES=${SEED_SUITES:-mysql:duckdb sqlite:duckdb}
+
+# dest_url PIPELINE — the destination of a pipeline of the current suite (DEST_KIND): a DuckDB
+# file, or a PostgreSQL database of its own, created on first use.
+declare -A PG_DEST_DBS=()
+dest_url() {
+	if [ "$DEST_KIND" = duckdb ]; then
+		printf 'duckdb:///%s/%s.duckdb' "$T" "$1"
+		return
+	fi
+	pg_url "${PG_DEST_DBS[$1]}"
+}
+dest_prepare() { # PIPELINE — in this shell, not in $(...), so the cleanup knows the database
+	if [ "$DEST_KIND" = postgresql ] && [ -z "${PG_DEST_DBS[$1]:-}" ]; then
+		local db
+		pg_new_db db "$1"
+		PG_DEST_DBS[$1]=$db
+	fi
+}
+
+# The options of the seed's "backfill in chunks"; $1 pipeline, $2 destination URL, rest extra.
 seed_opts() {
 	local p=$1 dest=$2
 	shift 2
-	printf '%s\n' --table family --pipeline "$p" --destination "duckdb:///$dest" \
+	printf '%s\n' --table family --pipeline "$p" --destination "$dest" \
 		--dataset rfam_data --primary-key rfam_id --cursor created --row-order asc \
 		--chunk-size 1000 --limit-chunks 1 --progress none "$@"
 }
@@ -44,7 +68,9 @@ last_value() {
 
 # suite KIND URL — everything, against one source.
 suite() {
-	local kind=$1 url=$2 p="seed_$1" dest="$T/seed_$1.duckdb" i first_last=""
+	local kind=$1 url=$2 p="seed_$1" dest i first_last=""
+	dest_prepare "$p"
+	dest=$(dest_url "$p")
 
 	section "$kind: five runs of 1000 rows"
 	for i in 0 1 2 3 4; do
@@ -121,7 +147,8 @@ suite() {
 	assert_eq "$kind show csv: same rows as json" "$FIRST3" "${v[3]}"
 
 	section "$kind: --dev-mode --runs 5"
-	sl run "$url" --table family --pipeline "dev_$kind" --destination "duckdb:///$T/dev_$kind.duckdb" \
+	dest_prepare "dev_$kind"
+	sl run "$url" --table family --pipeline "dev_$kind" --destination "$(dest_url "dev_$kind")" \
 		--dataset rfam_data --primary-key rfam_id --cursor created --chunk-size 1000 \
 		--limit-chunks 1 --dev-mode --runs 5 --progress none
 	assert_ok "$kind dev-mode run exits 0"
@@ -140,7 +167,8 @@ suite() {
 		"$(sl_csv "dev_$kind" "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'rfam_data'")"
 
 	section "$kind: --until-done, 500 rows a run"
-	sl run "$url" --table family --pipeline "ud_$kind" --destination "duckdb:///$T/ud_$kind.duckdb" \
+	dest_prepare "ud_$kind"
+	sl run "$url" --table family --pipeline "ud_$kind" --destination "$(dest_url "ud_$kind")" \
 		--dataset rfam_data --primary-key rfam_id --cursor created --chunk-size 500 \
 		--limit-chunks 1 --until-done --progress none
 	assert_ok "$kind until-done exits 0"
@@ -180,7 +208,9 @@ suite() {
 	section "$kind: state restored from the destination"
 	local keep=$SLUICE_PIPELINES_DIR
 	export SLUICE_PIPELINES_DIR=$T/pipelines-restore-$kind
-	local rp="restore_$kind" rdest="$T/restore_$kind.duckdb"
+	local rp="restore_$kind" rdest
+	dest_prepare "$rp"
+	rdest=$(dest_url "$rp")
 	run_seed "$url" "$rp" "$rdest"
 	run_seed "$url" "$rp" "$rdest"
 	assert_eq "$kind two runs loaded 1999" "1999,1999" "$(counts "$rp")"
@@ -203,23 +233,52 @@ mdb "$MYDB" <"$DATA_DIR/rfam_family_mysql.sql" || die "cannot load rfam_family_m
 assert_eq "MariaDB source has $TOTAL rows" "$TOTAL" "$(mdb "$MYDB" -e 'SELECT COUNT(*) FROM family')"
 assert_eq "MariaDB source max(created)" "$SOURCE_MAX" "$(mdb "$MYDB" -e 'SELECT MAX(created) FROM family')"
 FIRST3=$(mdb "$MYDB" -e 'SELECT rfam_acc FROM family ORDER BY created, rfam_id LIMIT 3' | paste -sd,)
-sqlite3 "$T/rfam.db" <"$DATA_DIR/rfam_family_sqlite.sql" || die "cannot load rfam_family_sqlite.sql"
-assert_eq "SQLite source has $TOTAL rows" "$TOTAL" "$(sqlite3 "$T/rfam.db" 'SELECT COUNT(*) FROM family')"
-assert_eq "SQLite source has the same first rows" "$FIRST3" \
-	"$(sqlite3 "$T/rfam.db" 'SELECT rfam_acc FROM family ORDER BY created, rfam_id LIMIT 3' | paste -sd,)"
+if [[ " $SUITES " == *" sqlite:"* ]]; then
+	command -v sqlite3 >/dev/null || die "the sqlite3 program is not installed"
+	sqlite3 "$T/rfam.db" <"$DATA_DIR/rfam_family_sqlite.sql" || die "cannot load rfam_family_sqlite.sql"
+	assert_eq "SQLite source has $TOTAL rows" "$TOTAL" "$(sqlite3 "$T/rfam.db" 'SELECT COUNT(*) FROM family')"
+	assert_eq "SQLite source has the same first rows" "$FIRST3" \
+		"$(sqlite3 "$T/rfam.db" 'SELECT rfam_acc FROM family ORDER BY created, rfam_id LIMIT 3' | paste -sd,)"
+fi
+if [[ " $SUITES " == *postgresql* ]]; then
+	pg_setup
+	if [[ " $SUITES " == *" postgresql:"* ]]; then
+		pg_new_db PGDB rfam
+		pq "$PGDB" -f "$DATA_DIR/rfam_family_postgres.sql" >/dev/null ||
+			die "cannot load rfam_family_postgres.sql into $PGDB"
+		assert_eq "PostgreSQL source has $TOTAL rows" "$TOTAL" "$(pq "$PGDB" -c 'SELECT COUNT(*) FROM family')"
+		assert_eq "PostgreSQL source has the same first rows" "$FIRST3" \
+			"$(pq "$PGDB" -c 'SELECT rfam_acc FROM family ORDER BY created, rfam_id LIMIT 3' | paste -sd,)"
+	fi
+fi
 
-suite mysql "$(mysql_url "$MYDB")"
-suite sqlite "sqlite:///$T/rfam.db"
+for pair in $SUITES; do
+	src_kind=${pair%%:*}
+	DEST_KIND=${pair#*:}
+	case "$src_kind" in
+	mysql) src_url=$(mysql_url "$MYDB") ;;
+	sqlite) src_url="sqlite:///$T/rfam.db" ;;
+	postgresql) src_url=$(pg_url "$PGDB") ;;
+	*) die "unknown source '$src_kind' in SEED_SUITES" ;;
+	esac
+	label=$src_kind
+	[ "$DEST_KIND" = duckdb ] || label="${src_kind}_to_pg"
+	suite "$label" "$src_url"
+done
 
 section "local record"
-pw=$MY_PW
-if [ -n "$pw" ] && grep -rqF --exclude=credentials -e "$pw" "$SLUICE_PIPELINES_DIR"; then
-	fail "the password is only in the credentials file" \
-		"$(grep -rlF --exclude=credentials -e "$pw" "$SLUICE_PIPELINES_DIR")"
-else
-	pass "the password is only in the credentials file"
-fi
-assert_eq "the credentials file is private (0600)" 600 \
-	"$(stat -c %a "$SLUICE_PIPELINES_DIR/seed_mysql/credentials" 2>&1)"
+# every password (source and destination) only in the credentials files
+for pw in "$MY_PW" "${PG_PW:-}"; do
+	[ -n "$pw" ] || continue
+	if grep -rqF --exclude=credentials -e "$pw" "$SLUICE_PIPELINES_DIR"; then
+		fail "the password is only in the credentials file" \
+			"$(grep -rlF --exclude=credentials -e "$pw" "$SLUICE_PIPELINES_DIR")"
+	else
+		pass "the password is only in the credentials file"
+	fi
+done
+for f in "$SLUICE_PIPELINES_DIR"/seed_*/credentials; do
+	assert_eq "$f is private (0600)" 600 "$(stat -c %a "$f" 2>&1)"
+done
 
 finish
