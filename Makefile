@@ -5,6 +5,7 @@
 #   make test       ... then run every test against real servers (scripts/run-tests)
 #   make asan       the whole test suite under AddressSanitizer + UBSan, in build-asan/
 #   make fuzz       build the libFuzzer targets with clang in build-fuzz/, fuzz each FUZZ_TIME s
+#   make valgrind   the main CLI paths under valgrind (tests/valgrind/test_valgrind.sh)
 #   make bench      build and run the benchmarks (scripts/bench; BENCH_ROWS, BENCH_RUNS)
 #   make bench-quick  the same with 1M rows, 3 runs each
 #   make install    install into PREFIX (default /usr/local; DESTDIR is honoured)
@@ -25,7 +26,7 @@ FUZZ_BUILD := build-fuzz
 FORMAT_FILES = $(wildcard include/*.h src/*.[ch] src/*/*.[ch] cli/*.[ch] tests/*/*.[ch] \
 	fuzz/*.c examples/*.c bench/*.c)
 
-.PHONY: all deps configure build demo test asan fuzz bench bench-quick install clean distclean \
+.PHONY: all deps configure build demo test asan valgrind fuzz bench bench-quick install clean distclean \
 	format format-check
 
 all: build
@@ -54,6 +55,12 @@ asan: export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 asan:
 	@$(MAKE) --no-print-directory test BUILD=$(ASAN_BUILD) \
 		CMAKE_FLAGS="-DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+# The test is registered when configure finds valgrind: install it, re-check, run just that test.
+valgrind: configure
+	@scripts/install-deps valgrind
+	@cmake -S . -B $(BUILD) >/dev/null
+	@$(MAKE) --no-print-directory test ARGS="-R '^valgrind_cli$$' $(ARGS)"
 
 fuzz: deps
 	@test -f $(FUZZ_BUILD)/CMakeCache.txt || \

@@ -16,6 +16,10 @@
 #define SL_LOADS_TABLE	  "_sluice_loads"
 #define SL_LOAD_ID_COLUMN "_sluice_load_id"
 
+/* Layout of the local pipeline.json ("version"; a file without it is version 1). A reader
+   refuses a newer one rather than guess at it. */
+#define SL_MIRROR_VERSION 1
+
 struct sl_pipeline {
 	char *name;
 	char *destination;	 /* destination URL, with its password if it has one */

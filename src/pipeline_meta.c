@@ -107,25 +107,6 @@ int sl_pipeline_connect(sl_pipeline *p)
 	return rc;
 }
 
-/* A stored state kept for another cursor column (or any cursor, when this run has none) does
- * not apply, and its last value may not even parse as this cursor's type: return a copy (caller
- * frees) without the position, so only its counters are read. NULL when the state applies. */
-static char *state_for_other_cursor(const char *json, const char *cursor)
-{
-	json_t *o = json_loads(json, 0, NULL);
-	const char *kept = json_string_value(json_object_get(o, "cursor"));
-	char *rest = NULL;
-	if (kept && (!cursor || strcmp(kept, cursor) != 0)) {
-		json_object_del(o, "cursor");
-		json_object_del(o, "last_value");
-		json_object_del(o, "last_pk");
-		json_object_del(o, "boundary_hashes");
-		rest = json_dumps(o, JSON_COMPACT);
-	}
-	json_decref(o);
-	return rest;
-}
-
 int sl_pipeline_drop_table(sl_pipeline *p, const char *table)
 {
 	sl_buf sql = SL_BUF_INIT;
@@ -136,12 +117,71 @@ int sl_pipeline_drop_table(sl_pipeline *p, const char *table)
 	return rc;
 }
 
+/* The state row's version column: what the writer's sluice was (the JSON repeats it). */
+static int check_row_version(sl_rows *rows, const char *dataset, const char *table)
+{
+	int64_t version = 0;
+	if (rows->ops->get_int64(&version, rows, 1))
+		return sl_error_wrap("%s.%s: version of table '%s'", dataset, SL_STATE_TABLE,
+				     table);
+	if (version > SL_STATE_VERSION)
+		return sl_error_set(SL_ESTATE,
+				    "%s.%s: state of table '%s' was written by a newer sluice "
+				    "(state version %lld, this sluice reads up to %d); upgrade "
+				    "sluice",
+				    dataset, SL_STATE_TABLE, table, (long long)version,
+				    SL_STATE_VERSION);
+	return SL_OK;
+}
+
+static int decode_row(sl_table_state *out, sl_pipeline *p, sl_rows *rows, const char *table,
+		      const char *cursor, sl_type cursor_type, int precision, int scale)
+{
+	int rc = check_row_version(rows, p->dataset, table);
+	if (rc)
+		return rc;
+	const char *json = rows->ops->get_text(rows, 0, NULL);
+	rc = sl_table_state_decode(out, json ? json : "", table, cursor, cursor_type, precision,
+				   scale);
+	if (rc)
+		return sl_error_wrap("%s.%s", p->dataset, SL_STATE_TABLE);
+	/* one row per table: two would mean the table was edited by hand, and either may be
+	   wrong (one of them could load rows again or skip some) */
+	int more = rows->ops->next(rows);
+	if (more == 1)
+		rc = sl_error_set(SL_ESTATE,
+				  "%s.%s holds more than one state of table '%s' for pipeline "
+				  "'%s'; delete the wrong one(s) or `sluice reset` the table",
+				  p->dataset, SL_STATE_TABLE, table, p->name);
+	else if (more < 0)
+		rc = more;
+	if (rc)
+		sl_table_state_clear(out);
+	return rc;
+}
+
+/* No state yet: the table's first run. */
+static int fresh_state(sl_table_state *out, const char *table, const char *cursor,
+		       sl_type cursor_type, int precision, int scale)
+{
+	out->table = sl_strdup(table);
+	out->cursor = cursor ? sl_strdup(cursor) : NULL;
+	out->last_value.type = cursor_type;
+	out->last_value.precision = precision;
+	out->last_value.scale = scale;
+	if (!out->table || (cursor && !out->cursor)) {
+		sl_table_state_clear(out);
+		return SL_ENOMEM;
+	}
+	return SL_OK;
+}
+
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
 			   const char *cursor, sl_type cursor_type, int precision, int scale)
 {
 	sl_table_state_init(out);
 	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT state FROM ");
+	sl_buf_puts(&sql, "SELECT state, version FROM ");
 	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
 	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2");
 	const char *params[] = {p->name, table};
@@ -152,29 +192,13 @@ int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *tabl
 	if (rc)
 		return rc;
 	int has = rows->ops->next(rows);
-	if (has == 1) {
-		const char *json = rows->ops->get_text(rows, 0, NULL);
-		char *other = json ? state_for_other_cursor(json, cursor) : NULL;
-		sl_table_state loaded;
-		rc = sl_table_state_from_json(&loaded,
-					      other  ? other
-					      : json ? json
-						     : "",
-					      table, cursor_type, precision, scale);
-		free(other);
-		if (!rc)
-			*out = loaded;
-	} else if (has < 0) {
+	if (has == 1)
+		rc = decode_row(out, p, rows, table, cursor, cursor_type, precision, scale);
+	else if (has < 0)
 		rc = has;
-	}
+	else
+		rc = fresh_state(out, table, cursor, cursor_type, precision, scale);
 	rows->ops->free(rows);
-	if (!rc && !out->table)
-		out->table = sl_strdup(table);
-	if (!rc && cursor && !out->cursor)
-		out->cursor = sl_strdup(cursor);
-	if (!rc && !out->has_last)
-		out->last_value.type = cursor_type, out->last_value.precision = precision,
-		out->last_value.scale = scale;
 	return rc;
 }
 
@@ -344,6 +368,7 @@ int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source)
 		redacted = sl_url_redacted(url);
 	sl_url_free(url);
 	json_t *o = json_object();
+	json_object_set_new(o, "version", json_integer(SL_MIRROR_VERSION));
 	json_object_set_new(o, "pipeline_name", json_string(p->name));
 	json_object_set_new(o, "destination", json_string(p->destination_shown));
 	json_object_set_new(o, "dataset_name", json_string(p->dataset));

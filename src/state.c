@@ -111,7 +111,7 @@ static int read_pk(sl_table_state *out, json_t *pk, const char *table)
 	if (!json_is_array(pk))
 		return bad_state(table, "last_pk is not an array");
 	size_t n = json_array_size(pk);
-	out->last_pk = sl_calloc(n, sizeof(char *));
+	out->last_pk = sl_calloc(n ? n : 1, sizeof(char *));
 	if (!out->last_pk)
 		return SL_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -132,38 +132,93 @@ static int read_hashes(sl_table_state *out, json_t *h, const char *table)
 		return bad_state(table, "boundary_hashes is not an array");
 	for (size_t i = 0; i < json_array_size(h); i++) {
 		const char *s = json_string_value(json_array_get(h, i));
-		char *end;
-		if (!s || strlen(s) != 16)
+		if (!s || strlen(s) != 16 || strspn(s, "0123456789abcdefABCDEF") != 16)
 			return bad_state(table, "boundary_hashes holds a malformed hash");
-		errno = 0;
-		unsigned long long v = strtoull(s, &end, 16);
-		if (errno || *end)
-			return bad_state(table, "boundary_hashes holds a malformed hash");
-		int rc = sl_table_state_add_hash(out, v);
+		int rc = sl_table_state_add_hash(out, strtoull(s, NULL, 16));
 		if (rc)
 			return rc;
 	}
 	return SL_OK;
 }
 
-static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type type,
-		      int precision, int scale)
+/* A counter: absent is 0, anything but a non-negative integer is refused. */
+static int read_count(uint64_t *out, json_t *o, const char *key, const char *table)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return SL_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return sl_error_set(SL_ESTATE,
+				    "state of table '%s' is invalid: %s is not a non-negative "
+				    "integer",
+				    table, key);
+	*out = (uint64_t)json_integer_value(v);
+	return SL_OK;
+}
+
+/*
+ * Version first: a newer sluice may have changed anything else. Then every key this version
+ * knows must have its type: a hand-edited or damaged state is refused rather than read as "no
+ * position", which would load the table again (duplicates in an append). Unknown keys are
+ * ignored.
+ */
+static int check_version(json_t *o, const char *table)
 {
 	json_t *v = json_object_get(o, "version");
 	if (!json_is_integer(v))
-		return bad_state(table, "no version");
-	if (json_integer_value(v) > SL_STATE_VERSION)
+		return bad_state(table, "no integer \"version\"");
+	json_int_t n = json_integer_value(v);
+	if (n > SL_STATE_VERSION)
 		return sl_error_set(
 			SL_ESTATE,
 			"state of table '%s' was written by a newer sluice (state version %lld, "
 			"this sluice reads up to %d); upgrade sluice",
-			table, (long long)json_integer_value(v), SL_STATE_VERSION);
-	out->table = sl_strdup(table);
+			table, (long long)n, SL_STATE_VERSION);
+	if (n < 1)
+		return sl_error_set(SL_ESTATE, "state of table '%s' is invalid: version %lld",
+				    table, (long long)n);
+	return SL_OK;
+}
+
+static int check_types(json_t *o, const char *table)
+{
+	static const struct {
+		const char *key;
+		json_type type;
+	} keys[] = {{"table", JSON_STRING},	  {"cursor", JSON_STRING},
+		    {"cursor_type", JSON_STRING}, {"last_value", JSON_STRING},
+		    {"last_pk", JSON_ARRAY},	  {"boundary_hashes", JSON_ARRAY}};
+	for (size_t i = 0; i < SL_ARRAY_LEN(keys); i++) {
+		json_t *v = json_object_get(o, keys[i].key);
+		if (v && json_typeof(v) != keys[i].type)
+			return sl_error_set(
+				SL_ESTATE, "state of table '%s' is invalid: %s is not %s", table,
+				keys[i].key, keys[i].type == JSON_STRING ? "a string" : "an array");
+	}
+	json_t *nulls = json_object_get(o, "nulls_loaded");
+	if (nulls && !json_is_boolean(nulls))
+		return bad_state(table, "nulls_loaded is not true or false");
+	return SL_OK;
+}
+
+static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type type,
+		      int precision, int scale)
+{
+	int rc = check_version(o, table);
+	if (!rc)
+		rc = check_types(o, table);
+	if (rc)
+		return rc;
+	if (!(out->table = sl_strdup(table)))
+		return SL_ENOMEM;
+	out->last_value.type = type;
+	out->last_value.precision = precision;
+	out->last_value.scale = scale;
 	const char *cursor = json_string_value(json_object_get(o, "cursor"));
 	if (cursor && !(out->cursor = sl_strdup(cursor)))
 		return SL_ENOMEM;
 	json_t *last = json_object_get(o, "last_value");
-	if (json_is_string(last)) {
+	if (last) {
 		if (sl_value_parse(&out->last_value, type, precision, scale,
 				   json_string_value(last)))
 			return sl_error_wrap("state of table '%s': last_value", table);
@@ -175,28 +230,74 @@ static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type
 	json_t *h = json_object_get(o, "boundary_hashes");
 	if (h && read_hashes(out, h, table))
 		return sl_error_last_code();
-	out->rows_loaded = (uint64_t)json_integer_value(json_object_get(o, "rows_loaded"));
-	out->runs = (uint64_t)json_integer_value(json_object_get(o, "runs"));
+	if ((out->npk || out->nhashes) && !out->has_last)
+		return bad_state(table,
+				 "a boundary (last_pk or boundary_hashes) without last_value");
+	rc = read_count(&out->rows_loaded, o, "rows_loaded", table);
+	if (!rc)
+		rc = read_count(&out->runs, o, "runs", table);
 	out->nulls_loaded = json_is_true(json_object_get(o, "nulls_loaded"));
-	return SL_OK;
+	return rc;
+}
+
+/* A state kept for another cursor column (or any cursor, when this run has none) does not
+   apply, and its last value may not even parse as this cursor's type: keep only its counters. */
+static void drop_other_cursor(json_t *o, const char *cursor)
+{
+	const char *kept = json_string_value(json_object_get(o, "cursor"));
+	if (!kept || (cursor && strcmp(kept, cursor) == 0))
+		return;
+	json_object_del(o, "cursor");
+	json_object_del(o, "last_value");
+	json_object_del(o, "last_pk");
+	json_object_del(o, "boundary_hashes");
+}
+
+static int decode(sl_table_state *out, const char *json, const char *table, const char *cursor,
+		  bool for_cursor, sl_type cursor_type, int precision, int scale)
+{
+	json_error_t jerr;
+	sl_table_state_init(out);
+	json_t *o = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o || !json_is_object(o)) {
+		json_decref(o);
+		return sl_error_set(SL_ESTATE, "state of table '%s' is not a JSON object%s%s",
+				    table, o ? "" : ": ", o ? "" : sl_one_line(jerr.text));
+	}
+	int rc = check_version(o, table);
+	if (!rc && for_cursor)
+		drop_other_cursor(o, cursor);
+	if (!rc)
+		rc = read_state(out, o, table, cursor_type, precision, scale);
+	json_decref(o);
+	if (rc)
+		sl_table_state_clear(out);
+	return rc;
 }
 
 int sl_table_state_from_json(sl_table_state *out, const char *json, const char *table,
 			     sl_type cursor_type, int precision, int scale)
 {
-	json_error_t jerr;
-	sl_table_state_init(out);
-	json_t *o = json_loads(json, 0, &jerr);
-	if (!o || !json_is_object(o)) {
-		json_decref(o);
-		return sl_error_set(SL_ESTATE, "state of table '%s' is not valid JSON: %s", table,
-				    jerr.text);
-	}
-	int rc = read_state(out, o, table, cursor_type, precision, scale);
-	json_decref(o);
-	if (rc)
+	return decode(out, json, table, NULL, false, cursor_type, precision, scale);
+}
+
+int sl_table_state_decode(sl_table_state *out, const char *json, const char *table,
+			  const char *cursor, sl_type cursor_type, int precision, int scale)
+{
+	int rc = decode(out, json, table, cursor, true, cursor_type, precision, scale);
+	if (!rc && cursor && !out->cursor && !(out->cursor = sl_strdup(cursor))) {
 		sl_table_state_clear(out);
+		return SL_ENOMEM;
+	}
 	return rc;
+}
+
+char *sl_one_line(char *text)
+{
+	for (char *c = text; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return text;
 }
 
 /* ---- files --------------------------------------------------------------------------------- */

@@ -38,14 +38,28 @@ char *sl_table_state_to_json(const sl_table_state *state);
 /*
  * Parse JSON written by sl_table_state_to_json. The cursor's type comes from the reflected
  * column (`cursor_type` etc.), so a value is always read as what the column now is. A state of
- * a newer version, or malformed, is SL_ESTATE naming the table.
+ * a newer version, or malformed (not JSON, a known key of the wrong type, a last_value that does
+ * not parse as the cursor's type), is SL_ESTATE naming the table and what is wrong.
  */
 int sl_table_state_from_json(sl_table_state *out, const char *json, const char *table,
 			     sl_type cursor_type, int precision, int scale);
 
+/*
+ * The same for the run of `table` with cursor column `cursor` (NULL: none): a state kept for
+ * another cursor keeps only its counters (the position of another column does not apply). The
+ * result names `cursor`, and an empty last_value has the cursor's type. What the pipeline reads
+ * from the destination, and what fuzz/fuzz_state.c drives.
+ */
+int sl_table_state_decode(sl_table_state *out, const char *json, const char *table,
+			  const char *cursor, sl_type cursor_type, int precision, int scale);
+
 /* Add a hash to the boundary set (hash mode). */
 int sl_table_state_add_hash(sl_table_state *state, uint64_t hash);
 bool sl_table_state_has_hash(const sl_table_state *state, uint64_t hash);
+
+/* Make a message quoting a damaged file (e.g. jansson's "near '...'") one line: control
+   characters in `text` become '?', in place. Returns `text`. */
+char *sl_one_line(char *text);
 
 /* Write `text` to `path` atomically (temp file + rename), creating parent directories;
    `mode` e.g. 0600 for credentials. */

@@ -6,12 +6,22 @@
 #include "pipeline.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static char *mirror_file(const sl_pipeline *p, const char *file)
 {
 	return sl_printf_alloc("%s/%s/%s", p->pipelines_dir, p->name, file);
+}
+
+/* A local file that is there but cannot be used: name it, say what is wrong and how out. */
+static int bad_mirror(const char *path, const char *what)
+{
+	return sl_error_set(SL_ESTATE,
+			    "%s: %s (the file was damaged or edited by hand; run the pipeline "
+			    "again to rewrite it)",
+			    path, what);
 }
 
 static int load_mirror_json(json_t **out, const sl_pipeline *p, const char *file)
@@ -22,39 +32,99 @@ static int load_mirror_json(json_t **out, const sl_pipeline *p, const char *file
 		return SL_ENOMEM;
 	char *text;
 	int rc = sl_read_file(&text, path);
-	if (rc == SL_ENOTFOUND)
+	if (rc == SL_ENOTFOUND && strcmp(file, "pipeline.json") == 0)
 		rc = sl_error_set(
 			SL_ENOTFOUND,
 			"pipeline '%s' has no local record in %s/%s (run it on this machine "
 			"first, or pass its destination and dataset)",
 			p->name, p->pipelines_dir, p->name);
+	else if (rc == SL_ENOTFOUND)
+		rc = sl_error_set(SL_ENOTFOUND,
+				  "pipeline '%s': %s is missing (run the pipeline again on this "
+				  "machine to rewrite it, or pass its source)",
+				  p->name, path);
 	if (!rc) {
 		json_error_t err;
-		*out = json_loads(text, 0, &err);
+		*out = json_loads(text, JSON_REJECT_DUPLICATES, &err);
 		if (!json_is_object(*out)) {
+			/* jansson quotes the text near the fault: never from the credentials */
+			bool secret = strcmp(file, "credentials") == 0;
+			char what[256];
+			if (*out)
+				snprintf(what, sizeof(what), "not a JSON object");
+			else
+				snprintf(what, sizeof(what),
+					 "not valid JSON at line %d column %d%s%s", err.line,
+					 err.column, secret ? "" : ": ",
+					 secret ? "" : sl_one_line(err.text));
 			json_decref(*out);
 			*out = NULL;
-			rc = sl_error_set(SL_ESTATE, "%s is not valid JSON: %s", path, err.text);
+			rc = bad_mirror(path, what);
 		}
 		free(text);
+	}
+	/* written by a newer sluice: its layout may differ in ways this one cannot see */
+	json_t *v = *out ? json_object_get(*out, "version") : NULL;
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+		rc = bad_mirror(path, "\"version\" is not a positive integer");
+	} else if (v && json_integer_value(v) > SL_MIRROR_VERSION) {
+		rc = sl_error_set(SL_ESTATE,
+				  "%s was written by a newer sluice (version %lld, this sluice "
+				  "reads up to %d); upgrade sluice",
+				  path, (long long)json_integer_value(v), SL_MIRROR_VERSION);
+	}
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
 	}
 	free(path);
 	return rc;
 }
 
+/* A string member that must be there (`need`) or may be absent; anything else is refused. */
+static int get_string(const char **out, json_t *o, const char *key, bool need, const sl_pipeline *p,
+		      const char *file)
+{
+	json_t *v = json_object_get(o, key); /* NULL when `o` is not an object */
+	*out = json_string_value(v);
+	if (*out ? strlen(*out) == json_string_length(v) : !v && !need && json_is_object(o))
+		return SL_OK;
+	char *path = mirror_file(p, file);
+	char what[160];
+	if (!json_is_object(o))
+		snprintf(what, sizeof(what), "an entry that should hold \"%s\" is not an object",
+			 key);
+	else
+		snprintf(what, sizeof(what), "\"%s\" is %s", key,
+			 !v		     ? "missing"
+			 : json_is_string(v) ? "not text (it holds a NUL character)"
+					     : "not a string");
+	int rc = path ? bad_mirror(path, what) : SL_ENOMEM;
+	free(path);
+	return rc;
+}
+
 /* pipeline.json shows the destination without its password; the credentials file has the
-   URL itself. Returns a copy (caller frees). */
-static char *full_destination(const sl_pipeline *p, const char *shown)
+   URL itself. A pipeline without the file (copied from elsewhere) uses what pipeline.json
+   shows; a damaged one is an error rather than a login with "***" as the password. */
+static int full_destination(char **out, const sl_pipeline *p, const char *shown)
 {
 	json_t *cred;
-	if (load_mirror_json(&cred, p, "credentials") != SL_OK) {
+	*out = NULL;
+	int rc = load_mirror_json(&cred, p, "credentials");
+	if (rc == SL_ENOTFOUND) {
 		sl_error_clear();
-		return sl_strdup(shown);
+		*out = sl_strdup(shown);
+		return *out ? SL_OK : SL_ENOMEM;
 	}
-	const char *full = json_string_value(json_object_get(cred, "destination_url"));
-	char *copy = sl_strdup(full ? full : shown);
+	if (rc)
+		return rc;
+	const char *full;
+	rc = get_string(&full, cred, "destination_url", false, p, "credentials");
+	if (!rc && !(*out = sl_strdup(full ? full : shown)))
+		rc = SL_ENOMEM;
 	json_decref(cred);
-	return copy;
+	return rc;
 }
 
 int sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *pipelines_dir)
@@ -69,18 +139,16 @@ int sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *p
 	json_t *meta;
 	rc = load_mirror_json(&meta, p, "pipeline.json");
 	if (!rc) {
-		const char *dest = json_string_value(json_object_get(meta, "destination"));
-		const char *ds = json_string_value(json_object_get(meta, "dataset_name"));
-		if (dest && ds) {
+		const char *dest, *ds;
+		char *full = NULL;
+		rc = get_string(&dest, meta, "destination", true, p, "pipeline.json");
+		rc = rc ? rc : get_string(&ds, meta, "dataset_name", true, p, "pipeline.json");
+		rc = rc ? rc : full_destination(&full, p, dest);
+		if (!rc) {
 			free(p->dataset);
 			p->dataset = sl_strdup(ds);
-			rc = sl_pipeline_set_destination(p, full_destination(p, dest));
+			rc = sl_pipeline_set_destination(p, full);
 			rc = rc ? rc : p->dataset ? SL_OK : SL_ENOMEM;
-		} else {
-			rc = sl_error_set(SL_ESTATE,
-					  "pipeline '%s': pipeline.json lacks destination or "
-					  "dataset_name",
-					  pipeline_name);
 		}
 		json_decref(meta);
 	}
@@ -92,44 +160,110 @@ int sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *p
 	return SL_OK;
 }
 
-static int apply_mirrored_hints(sl_source *src, json_t *t)
+/* An enum member: absent is its default (0), otherwise an integer in [0, max]. */
+static int get_enum(int *out, json_t *t, const char *key, int max, const char *path)
 {
-	sl_table_hints h = SL_TABLE_HINTS_INIT;
-	sl_incremental *inc = &h.incremental;
-	h.primary_key = json_string_value(json_object_get(t, "primary_key"));
-	inc->cursor_path = json_string_value(json_object_get(t, "cursor"));
-	inc->initial_value = json_string_value(json_object_get(t, "initial_value"));
-	inc->end_value = json_string_value(json_object_get(t, "end_value"));
-	inc->lag = json_string_value(json_object_get(t, "lag"));
-	inc->row_order = (sl_row_order)json_integer_value(json_object_get(t, "row_order"));
-	inc->last_value_func =
-		(sl_last_value_func)json_integer_value(json_object_get(t, "last_value_func"));
-	inc->range_start = (sl_range)json_integer_value(json_object_get(t, "range_start"));
-	inc->range_end = (sl_range)json_integer_value(json_object_get(t, "range_end"));
-	inc->on_cursor_value_missing = (sl_on_missing_cursor)json_integer_value(
-		json_object_get(t, "on_cursor_value_missing"));
-	h.write_disposition =
-		(sl_write_disposition)json_integer_value(json_object_get(t, "write_disposition"));
-	return sl_source_apply_hints(src, json_string_value(json_object_get(t, "name")), &h);
+	json_t *v = json_object_get(t, key);
+	*out = 0;
+	if (!v)
+		return SL_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max) {
+		char what[160];
+		snprintf(what, sizeof(what), "\"%s\" of a table is not an integer from 0 to %d",
+			 key, max);
+		return bad_mirror(path, what);
+	}
+	*out = (int)json_integer_value(v);
+	return SL_OK;
 }
 
-static int source_from_mirror(sl_source **out, json_t *meta, const char *url)
+static int apply_mirrored_hints(sl_source *src, json_t *t, const sl_pipeline *p)
 {
-	json_t *tables = json_object_get(meta, "tables");
+	static const char file[] = "pipeline.json";
+	sl_table_hints h = SL_TABLE_HINTS_INIT;
+	sl_incremental *inc = &h.incremental;
+	const char *name;
+	int row_order, func, start, end, missing, wd;
+	char *path = mirror_file(p, file);
+	if (!path)
+		return SL_ENOMEM;
+	int rc = get_string(&name, t, "name", true, p, file);
+	rc = rc ? rc : get_string(&h.primary_key, t, "primary_key", false, p, file);
+	rc = rc ? rc : get_string(&inc->cursor_path, t, "cursor", false, p, file);
+	rc = rc ? rc : get_string(&inc->initial_value, t, "initial_value", false, p, file);
+	rc = rc ? rc : get_string(&inc->end_value, t, "end_value", false, p, file);
+	rc = rc ? rc : get_string(&inc->lag, t, "lag", false, p, file);
+	rc = rc ? rc : get_enum(&row_order, t, "row_order", SL_ROW_ORDER_NONE, path);
+	rc = rc ? rc : get_enum(&func, t, "last_value_func", SL_LAST_VALUE_MIN, path);
+	rc = rc ? rc : get_enum(&start, t, "range_start", SL_RANGE_OPEN, path);
+	rc = rc ? rc : get_enum(&end, t, "range_end", SL_RANGE_OPEN, path);
+	rc = rc ? rc
+		: get_enum(&missing, t, "on_cursor_value_missing", SL_MISSING_CURSOR_EXCLUDE, path);
+	rc = rc ? rc : get_enum(&wd, t, "write_disposition", SL_WRITE_REPLACE, path);
+	free(path);
+	if (rc)
+		return rc;
+	inc->row_order = (sl_row_order)row_order;
+	inc->last_value_func = (sl_last_value_func)func;
+	inc->range_start = (sl_range)start;
+	inc->range_end = (sl_range)end;
+	inc->on_cursor_value_missing = (sl_on_missing_cursor)missing;
+	h.write_disposition = (sl_write_disposition)wd;
+	return sl_source_apply_hints(src, name, &h);
+}
+
+/* The table names of pipeline.json (NULL-terminated; the strings belong to `tables`). */
+static int mirrored_names(const char ***out, json_t *tables, const sl_pipeline *p)
+{
+	*out = NULL;
 	size_t n = json_array_size(tables);
+	if (!json_is_array(tables) || n == 0) {
+		char *path = mirror_file(p, "pipeline.json");
+		int rc = path ? bad_mirror(path, "\"tables\" is not a list of tables") : SL_ENOMEM;
+		free(path);
+		return rc;
+	}
 	const char **names = sl_calloc(n + 1, sizeof(char *));
 	if (!names)
 		return SL_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		names[i] = json_string_value(json_object_get(json_array_get(tables, i), "name"));
-	size_t chunk = (size_t)json_integer_value(json_object_get(meta, "chunk_size"));
-	int rc = sl_source_sql_database(out, url, names, chunk);
+	for (size_t i = 0; i < n; i++) {
+		json_t *t = json_array_get(tables, i);
+		int rc = get_string(&names[i], t, "name", true, p, "pipeline.json");
+		if (rc) {
+			free(names);
+			return rc;
+		}
+	}
+	*out = names;
+	return SL_OK;
+}
+
+static int source_from_mirror(sl_source **out, json_t *meta, const char *url, const sl_pipeline *p)
+{
+	*out = NULL;
+	json_t *tables = json_object_get(meta, "tables");
+	json_t *chunk = json_object_get(meta, "chunk_size");
+	if (chunk && (!json_is_integer(chunk) || json_integer_value(chunk) < 0)) {
+		char *path = mirror_file(p, "pipeline.json");
+		int rc = path ? bad_mirror(path, "\"chunk_size\" is not a non-negative integer")
+			      : SL_ENOMEM;
+		free(path);
+		return rc;
+	}
+	const char **names;
+	int rc = mirrored_names(&names, tables, p);
+	if (rc)
+		return rc;
+	rc = sl_source_sql_database(out, url, names, (size_t)json_integer_value(chunk));
 	free(names);
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = apply_mirrored_hints(*out, json_array_get(tables, i));
+	for (size_t i = 0; i < json_array_size(tables) && !rc; i++)
+		rc = apply_mirrored_hints(*out, json_array_get(tables, i), p);
 	if (rc) {
 		sl_source_free(*out);
 		*out = NULL;
+		if (rc != SL_ESTATE && rc != SL_ENOMEM)
+			sl_error_wrap("pipeline '%s' as recorded in %s/%s", p->name,
+				      p->pipelines_dir, p->name);
 	}
 	return rc;
 }
@@ -143,10 +277,9 @@ int sl_pipeline_last_source(sl_source **out, sl_pipeline *p)
 		return rc;
 	rc = load_mirror_json(&cred, p, "credentials");
 	if (!rc) {
-		const char *url = json_string_value(json_object_get(cred, "source_url"));
-		rc = url ? source_from_mirror(out, meta, url)
-			 : sl_error_set(SL_ESTATE, "pipeline '%s': credentials hold no source_url",
-					p->name);
+		const char *url;
+		rc = get_string(&url, cred, "source_url", true, p, "credentials");
+		rc = rc ? rc : source_from_mirror(out, meta, url, p);
 		json_decref(cred);
 	}
 	json_decref(meta);

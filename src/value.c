@@ -128,10 +128,26 @@ static bool take_date(cursor_text *c, int32_t *out)
 	return true;
 }
 
+/* The first 80 bytes of a refused text for a message, control characters as \xNN so the
+   message stays one line (a value may come from a hand-edited state file). */
+static const char *shown_text(char out[static 4 * 80 + 1], const char *text, size_t len)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < len && i < 80; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c < 0x20 || c == 0x7f)
+			k += (size_t)sprintf(out + k, "\\x%02x", c);
+		else
+			out[k++] = (char)c;
+	}
+	out[k] = '\0';
+	return out;
+}
+
 static int type_error(const char *what, const char *text, size_t len)
 {
-	return sl_error_set(SL_ETYPE, "'%.*s' is not a valid %s", (int)(len > 80 ? 80 : len), text,
-			    what);
+	char shown[4 * 80 + 1];
+	return sl_error_set(SL_ETYPE, "'%s' is not a valid %s", shown_text(shown, text, len), what);
 }
 
 int sl_parse_date(int32_t *out, const char *text, size_t len)
@@ -752,8 +768,9 @@ static int parse_uuid(sl_value *out, const char *text)
 }
 
 /* |v| < 10^precision; precision outside 1..38 (unknown) only needs 64 bits when <= 18. */
-static bool decimal_fits(i128 v, int precision)
+bool sl_decimal_fits(sl_int128 value, int precision)
 {
+	i128 v = to_i128(value);
 	if (precision < 1 || precision > 38)
 		return precision > 38 || (v >= INT64_MIN && v <= INT64_MAX);
 	i128 limit = 1;
@@ -789,13 +806,15 @@ static int parse_scalar(sl_value *out, const char *text)
 	case SL_TYPE_DOUBLE:
 		return parse_double(out, text);
 	case SL_TYPE_DECIMAL: {
+		char shown[4 * 80 + 1];
 		sl_int128 d;
 		int rc = sl_parse_decimal(&d, text, len, out->scale);
 		if (rc)
 			return rc;
-		if (!decimal_fits(to_i128(d), out->precision))
-			return sl_error_set(SL_ETYPE, "'%.80s' does not fit DECIMAL(%d,%d)", text,
-					    out->precision, out->scale);
+		if (!sl_decimal_fits(d, out->precision))
+			return sl_error_set(SL_ETYPE, "'%s' does not fit DECIMAL(%d,%d)",
+					    shown_text(shown, text, len), out->precision,
+					    out->scale);
 		if (out->precision <= 18)
 			out->as.i64 = (int64_t)to_i128(d);
 		else

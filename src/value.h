@@ -74,5 +74,7 @@ int sl_parse_time(int64_t *out, const char *text, size_t len);
    Extra fractional digits round half away from zero. SL_ETYPE if malformed or over 38 digits. */
 int sl_parse_decimal(sl_int128 *out, const char *text, size_t len, int scale);
 void sl_value_clear(sl_value *v); /* frees bytes, back to NULL */
+/* A scaled DECIMAL value has at most `precision` digits (1..38). */
+bool sl_decimal_fits(sl_int128 value, int precision);
 
 #endif
