@@ -389,7 +389,7 @@ typedef struct col_spec {
 	double d[MAX_ROWS];
 	double tol;	     /* relative tolerance of d[] (0: exact) */
 	bool interval;	     /* i[] holds the INTERVAL's micros; months and days must be 0 */
-	bool same_as_source; /* MySQL: the value's text on the server equals text[] */
+	bool same_as_source; /* the source server's own text of the value equals text[] */
 	/* where DuckDB's own CAST prints another text than the value's (a DuckDB bug, said at
 	   the entry), that text; NULL: text[r] */
 	const char *duck_cast[MAX_ROWS];
@@ -1206,16 +1206,20 @@ static void test_mysql_extra_values(void **state)
 	finish(&rep, "mysql alltypes_extra");
 }
 
+/* The source server's own text of column `col` of `table`, per row in id order (NULL for
+   NULL); the caller frees each and the array. */
+typedef char **column_text_fn(const char *table, const char *col, size_t *n);
+
 /* Where the server's own text is the value (numbers, text, ENUM, SET, JSON...), DuckDB's text
    of the loaded value is that same text, byte for byte. */
-static void check_same_as_source(report *rep, sl_dataset *ds, const char *table,
-				 const col_spec *specs, size_t n)
+static void check_same_as_source(report *rep, sl_dataset *ds, column_text_fn *column_text,
+				 const char *table, const col_spec *specs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!specs[i].same_as_source)
 			continue;
 		size_t nsrc;
-		char **src = my_column_text(table, specs[i].name, &nsrc);
+		char **src = column_text(table, specs[i].name, &nsrc);
 		char *sql = xprintf("SELECT CAST(\"%s\" AS VARCHAR) FROM \"%s\" ORDER BY id",
 				    specs[i].name, table);
 		sl_rows *rows = query(ds, sql);
@@ -1248,8 +1252,10 @@ static void test_mysql_same_as_server(void **state)
 {
 	e2e *e = my_run(state);
 	report rep = {0};
-	check_same_as_source(&rep, e->ds, "alltypes", my_alltypes, ARRAY_LEN(my_alltypes));
-	check_same_as_source(&rep, e->ds, "alltypes_extra", my_extra, ARRAY_LEN(my_extra));
+	check_same_as_source(&rep, e->ds, my_column_text, "alltypes", my_alltypes,
+			     ARRAY_LEN(my_alltypes));
+	check_same_as_source(&rep, e->ds, my_column_text, "alltypes_extra", my_extra,
+			     ARRAY_LEN(my_extra));
 	finish(&rep, "mysql against the server");
 }
 
@@ -1792,26 +1798,27 @@ static e2e *pg_run(void **state, bool duckdb)
 static const col_spec pg_alltypes[] = {
 	{.name = "id", .duck_type = "INTEGER", .type = SL_TYPE_INT32,
 	 .text = {"1", "2", "3", "4", "5", "6"}, .ints = true, .i = {1, 2, 3, 4, 5, 6},
-	 .pg_type = "integer"},
+	 .pg_type = "integer", .same_as_source = true},
 	{.name = "c_bool", .duck_type = "BOOLEAN", .type = SL_TYPE_BOOL,
 	 .text = {NA, "false", "true", NA, "true", NA}, .ints = true, .i = {0, 0, 1, 0, 1},
 	 .pg_type = "boolean"},
 	{.name = "c_int2", .duck_type = "SMALLINT", .type = SL_TYPE_INT16,
 	 .text = {NA, "-32768", "32767", NA, NA, NA}, .ints = true, .i = {0, -32768, 32767},
-	 .pg_type = "smallint"},
+	 .pg_type = "smallint", .same_as_source = true},
 	{.name = "c_int4", .duck_type = "INTEGER", .type = SL_TYPE_INT32,
 	 .text = {NA, "-2147483648", "2147483647", NA, "-1", "0"}, .ints = true,
-	 .i = {0, INT32_MIN, INT32_MAX, 0, -1, 0}, .pg_type = "integer"},
+	 .i = {0, INT32_MIN, INT32_MAX, 0, -1, 0}, .pg_type = "integer", .same_as_source = true},
 	{.name = "c_int8", .duck_type = "BIGINT", .type = SL_TYPE_INT64,
 	 .text = {NA, "-9223372036854775808", "9223372036854775807", NA, NA, NA}, .ints = true,
-	 .i = {0, INT64_MIN, INT64_MAX}, .pg_type = "bigint"},
+	 .i = {0, INT64_MIN, INT64_MAX}, .pg_type = "bigint", .same_as_source = true},
 	/* an unsigned 32-bit number: the next wider signed type in PostgreSQL */
 	{.name = "c_oid", .duck_type = "UINTEGER", .type = SL_TYPE_UINT32,
-	 .text = {NA, "0", "4294967295", NA, NA, NA}, .ints = true, .i = {0, 0, INT64_C(4294967295)},
-	 .pg_type = "bigint"},
+	 .text = {NA, "0", "4294967295", NA, NA, NA}, .ints = true,
+	 .i = {0, 0, INT64_C(4294967295)}, .pg_type = "bigint", .same_as_source = true},
 	{.name = "c_num4", .duck_type = "DECIMAL(4,2)", .type = SL_TYPE_DECIMAL,
 	 .text = {NA, "-99.99", "99.99", NA, "0.01", NA}, .ints = true, .i = {0, -99, 99, 0, 0},
-	 .dbls = true, .d = {0, -99.99, 99.99, 0, 0.01}, .pg_type = "numeric(4,2)"},
+	 .dbls = true, .d = {0, -99.99, 99.99, 0, 0.01},
+	 .pg_type = "numeric(4,2)", .same_as_source = true},
 	/* NaN has no DECIMAL: NULL, counted in a warning, in both destinations */
 	{.name = "c_num9", .duck_type = "DECIMAL(9,3)", .type = SL_TYPE_DECIMAL,
 	 .text = {NA, "-999999.999", "999999.999", NA, "0.001", "1.000"}, .ints = true,
@@ -1822,21 +1829,23 @@ static const col_spec pg_alltypes[] = {
 	 .text = {NA, "-999999999999.999999", "999999999999.999999", NA, NA, NA}, .ints = true,
 	 .i = {0, -999999999999, 999999999999}, .dbls = true,
 	 .d = {0, -999999999999.999999, 999999999999.999999}, .tol = 1e-15,
-	 .pg_type = "numeric(18,6)"},
+	 .pg_type = "numeric(18,6)", .same_as_source = true},
 	{.name = "c_num38", .duck_type = "DECIMAL(38,10)", .type = SL_TYPE_DECIMAL,
 	 .text = {NA, "-" NUM38_MAX, NUM38_MAX, NA, "-0.0000000001", "0.0000000000"},
 	 .ints = true, .i = {0, 0, 0, 0, 0, 0}, .int_fails = BIT(1) | BIT(2), .dbls = true,
-	 .d = {0, -1e28, 1e28, 0, -1e-10, 0}, .tol = 1e-15, .pg_type = "numeric(38,10)"},
+	 .d = {0, -1e28, 1e28, 0, -1e-10, 0}, .tol = 1e-15,
+	 .pg_type = "numeric(38,10)", .same_as_source = true},
 	/* numeric(5,-2): 5 significant digits, rounded to hundreds: 7 integer digits */
 	{.name = "c_num_neg", .duck_type = "DECIMAL(7,0)", .type = SL_TYPE_DECIMAL,
 	 .text = {NA, "-9999900", "9999900", NA, "100", NA}, .ints = true,
-	 .i = {0, -9999900, 9999900, 0, 100}, .pg_type = "numeric(7,0)"},
+	 .i = {0, -9999900, 9999900, 0, 100}, .pg_type = "numeric(7,0)", .same_as_source = true},
 	/* numeric without precision, and with more than 38 digits: the exact digits as text */
 	{.name = "c_num_free", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
 	 .text = {NA, "-0.5", "123456789012345678901234567890.123456789012345678901234567890",
-		  "Infinity", "-Infinity", NA}, .pg_type = "text"},
+		  "Infinity", "-Infinity", NA}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_num50", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "-" NUM50_MAX, NUM50_MAX, "NaN", NA, NA}, .pg_type = "text"},
+	 .text = {NA, "-" NUM50_MAX, NUM50_MAX, "NaN", NA, NA},
+	 .pg_type = "text", .same_as_source = true},
 	{.name = "c_real", .duck_type = "FLOAT", .type = SL_TYPE_FLOAT,
 	 .text = {NA, "-3.4e+38", "3.4e+38", "nan", "0.1", NA}, .dbls = true,
 	 .d = {0, (double)-3.4e38f, (double)3.4e38f, NAN, (double)0.1f}, .pg_type = "real"},
@@ -1845,21 +1854,22 @@ static const col_spec pg_alltypes[] = {
 	 .dbls = true, .d = {0, -1.7976931348623157e308, 1.7976931348623157e308, -INFINITY,
 			     INFINITY}, .pg_type = "double precision"},
 	{.name = "c_text", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "", "emoji " EMOJI " na\xC3\xAFve \xE2\x9C\x93 \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E",
+	 .text = {NA, "", "emoji " EMOJI " na\xC3\xAFve \xE2\x9C\x93 "
+		  "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", /* naïve ✓ 日本語 */
 		  "line1\nline2\ttab", "with 'quotes', \"double\", a backslash \\ and a tab\t.",
-		  "emoji"}, .pg_type = "text"},
+		  "emoji"}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_varchar", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "", "x'y\"z\\w", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "", "x'y\"z\\w", NA, NA, NA}, .pg_type = "text", .same_as_source = true},
 	/* char(n) keeps its padding (PostgreSQL's ::text would drop it: compare its own text) */
 	{.name = "c_char", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "     ", "abcde", "a    ", NA, NA}, .pg_type = "text",
+	 .text = {NA, "     ", "abcde", "a    ", NA, NA}, .pg_type = "text", .same_as_source = true,
 	 .pg_src = "textin(bpcharout(s.c_char))"},
 	{.name = "c_name", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "", "pg_name", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "", "pg_name", NA, NA, NA}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_qchar", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "", "z", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "", "z", NA, NA, NA}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_citext", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "", "MiXeD Case", NA, "abc", NA}, .pg_type = "text"},
+	 .text = {NA, "", "MiXeD Case", NA, "abc", NA}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_bytea", .duck_type = "BLOB", .type = SL_TYPE_BLOB, .bytes = true,
 	 .text = {NA, "", "00FF000100", NA, NA, NA}, .pg_type = "bytea"},
 	{.name = "c_date", .duck_type = "DATE", .type = SL_TYPE_DATE,
@@ -1876,7 +1886,8 @@ static const col_spec pg_alltypes[] = {
 	 .pg_type = "time without time zone"},
 	/* text: normalising to UTC would move values across midnight */
 	{.name = "c_timetz", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "00:00:00+15:59", "23:59:59.999999-15:59", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "00:00:00+15:59", "23:59:59.999999-15:59", NA, NA, NA},
+	 .pg_type = "text", .same_as_source = true},
 	{.name = "c_ts", .duck_type = "TIMESTAMP", .type = SL_TYPE_TIMESTAMP,
 	 .text = {NA, TS_MIN, TS_MAX, "-infinity", "12345-06-07 08:09:10.111213",
 		  "2024-02-29 12:34:56.5"}, .ints = true, .no_int = BIT(3),
@@ -1907,42 +1918,45 @@ static const col_spec pg_alltypes[] = {
 	 .text = {NA, "00000000-0000-0000-0000-000000000000",
 		  "ffffffff-ffff-ffff-ffff-ffffffffffff", NA,
 		  "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "00000000-0000-0000-0000-000000000001"},
-	 .pg_type = "uuid"},
+	 .pg_type = "uuid", .same_as_source = true},
 	/* json: the document as written; jsonb: the server's text of it (keys sorted) */
 	{.name = "c_json", .duck_type = "JSON", .type = SL_TYPE_JSON,
 	 .text = {NA, "[]", "{\"a\": [1, 2.5, \"x\"], \"b\": null, \"s\": \"\xC3\xA9" EMOJI "\"}",
-		  NA, NA, NA}, .pg_type = "json"},
+		  NA, NA, NA}, .pg_type = "json", .same_as_source = true},
 	{.name = "c_jsonb", .duck_type = "JSON", .type = SL_TYPE_JSON,
 	 .text = {NA, "{}", "{\"a\": [1, 2.50, \"x\"], \"b\": 1, \"c\": {\"d\": \"\xC3\xA9\"}}", NA,
-		  "\"just a string\"", NA}, .pg_type = "json"},
+		  "\"just a string\"", NA}, .pg_type = "json", .same_as_source = true},
 	{.name = "c_enum", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "sad", "happy", NA, "ok", "sad"}, .pg_type = "text"},
+	 .text = {NA, "sad", "happy", NA, "ok", "sad"}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_posint", .duck_type = "INTEGER", .type = SL_TYPE_INT32,
 	 .text = {NA, "1", "2147483647", NA, NA, NA}, .ints = true, .i = {0, 1, INT32_MAX},
-	 .pg_type = "integer"},
+	 .pg_type = "integer", .same_as_source = true},
 	{.name = "c_amount", .duck_type = "DECIMAL(10,2)", .type = SL_TYPE_DECIMAL,
 	 .text = {NA, "-99999999.99", "99999999.99", NA, NA, NA}, .ints = true,
 	 .i = {0, -99999999, 99999999}, .dbls = true, .d = {0, -99999999.99, 99999999.99},
-	 .pg_type = "numeric(10,2)"},
+	 .pg_type = "numeric(10,2)", .same_as_source = true},
 	/* inet in its output form (abbrev): no /32 for a single address */
 	{.name = "c_inet", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "0.0.0.0", "2001:db8::1/64", NA, NA, NA}, .pg_type = "text",
+	 .text = {NA, "0.0.0.0", "2001:db8::1/64", NA, NA, NA},
+	 .pg_type = "text", .same_as_source = true,
 	 .pg_src = "abbrev(s.c_inet)"},
 	{.name = "c_cidr", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "10.0.0.0/8", "2001:db8::/32", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "10.0.0.0/8", "2001:db8::/32", NA, NA, NA},
+	 .pg_type = "text", .same_as_source = true},
 	{.name = "c_macaddr", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "00:00:00:00:00:00", "08:00:2b:01:02:03", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "00:00:00:00:00:00", "08:00:2b:01:02:03", NA, NA, NA},
+	 .pg_type = "text", .same_as_source = true},
 	/* as the server formats it (lc_monetary C) */
 	{.name = "c_money", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
 	 .text = {NA, "-$92,233,720,368,547,758.08", "$92,233,720,368,547,758.07", NA, "$12.50",
-		  NA}, .pg_type = "text"},
+		  NA}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_xml", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
 	 .text = {NA, "<a/>", "<doc><p lang=\"fr\">caf\xC3\xA9</p></doc>", NA, NA, NA},
-	 .pg_type = "text"},
+	 .pg_type = "text", .same_as_source = true},
 	{.name = "c_bit", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "0000", "1111", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "0000", "1111", NA, NA, NA}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_varbit", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "", "10101010", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "", "10101010", NA, NA, NA}, .pg_type = "text", .same_as_source = true},
 	/* the lower bound of [0:1]={-1,2147483647} is not kept */
 	{.name = "c_int_arr", .duck_type = "INTEGER[]", .type = SL_TYPE_TEXT,
 	 .text = {NA, "[]", "[1, NULL, 3]", NA, "[-1, 2147483647]", NA},
@@ -1955,9 +1969,9 @@ static const col_spec pg_alltypes[] = {
 	 .pg_src = "to_json(s.c_int_arr2)::text"},
 	/* no portable type: the text form, with a warning */
 	{.name = "c_point", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "(0,0)", "(1.5,-2)", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "(0,0)", "(1.5,-2)", NA, NA, NA}, .pg_type = "text", .same_as_source = true},
 	{.name = "c_range", .duck_type = "VARCHAR", .type = SL_TYPE_TEXT,
-	 .text = {NA, "empty", "[1,10)", NA, NA, NA}, .pg_type = "text"},
+	 .text = {NA, "empty", "[1,10)", NA, NA, NA}, .pg_type = "text", .same_as_source = true},
 };
 
 /* tests/data/pg_alltypes.sql's composites and arrays, rows id 1..2. */
@@ -2106,20 +2120,36 @@ static const struct pg_table {
 	 ARRAY_LEN(pg_arrays_warnings)},
 };
 
-static long long pg_count(const char *table)
+/* The server's own text (its output functions, in UTC) of a column of a source table. */
+static char **pg_column_text(const char *table, const char *col, size_t *n)
 {
 	char *url = url_with_database(pg_url(), PG_DATABASE);
 	PGconn *db = pg_connect(url);
-	char *sql = xprintf("SELECT count(*) FROM public.\"%s\"", table);
+	char *sql = xprintf("SELECT \"%s\" FROM public.\"%s\" ORDER BY id", col, table);
 	PGresult *r = PQexec(db, sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		fail_msg("%s: %s", sql, PQerrorMessage(db));
-	long long n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	*n = (size_t)PQntuples(r);
+	char **out = calloc(*n + 1, sizeof(*out));
+	assert_non_null(out);
+	for (size_t i = 0; i < *n; i++)
+		if (!PQgetisnull(r, (int)i, 0))
+			out[i] = strdup(PQgetvalue(r, (int)i, 0));
 	PQclear(r);
 	PQfinish(db);
 	free(sql);
 	free(url);
-	return n;
+	return out;
+}
+
+static long long pg_count(const char *table)
+{
+	size_t n;
+	char **v = pg_column_text(table, "id", &n);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return (long long)n;
 }
 
 /* Rows, chunks and warnings of one run, per table. */
@@ -2239,6 +2269,16 @@ static void test_pg_arrays_values(void **state)
 	finish(&rep, "postgresql arrays");
 }
 
+static void test_pg_same_as_server(void **state)
+{
+	e2e *e = pg_run(state, true);
+	report rep = {0};
+	for (size_t i = 0; i < ARRAY_LEN(pg_table_specs); i++)
+		check_same_as_source(&rep, e->ds, pg_column_text, pg_table_specs[i].name,
+				     pg_table_specs[i].specs, pg_table_specs[i].ncols);
+	finish(&rep, "postgresql against the server");
+}
+
 /* The destination's column types, in order, then _sluice_load_id. */
 static void check_pg_column_types(report *rep, sl_dataset *ds, const char *table,
 				  const col_spec *specs, size_t n)
@@ -2350,6 +2390,7 @@ int main(void)
 		cmocka_unit_test(test_pg_run_counts_and_warnings),
 		cmocka_unit_test(test_pg_alltypes_values),
 		cmocka_unit_test(test_pg_arrays_values),
+		cmocka_unit_test(test_pg_same_as_server),
 		cmocka_unit_test(test_pg_destination_values),
 	};
 	int failed = cmocka_run_group_tests_name("types_e2e_mysql", mysql_tests, my_group_setup,
