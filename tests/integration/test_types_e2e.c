@@ -1995,8 +1995,9 @@ static const col_spec pg_shapes[] = {
 /*
  * tests/data/pg_arrays.sql, rows id 1..4: one-dimensional arrays of every type are lists of
  * that type's mapping (docs/types.md, "Arrays"). Row 1 is all NULL, 2 empty, 3 edge values,
- * 4 lists of NULLs, a lower bound of -2 and NaN elements. DuckDB's text of a list quotes an
- * element in '' when it holds a quote, comma, bracket or brace, or is empty or spaced at an end.
+ * 4 lists of NULLs, a lower bound of -2 and NaN elements. DuckDB's text of a list puts an
+ * element in '' when it is empty, the word NULL, has spaces at an end or holds a quote, comma,
+ * colon, bracket, brace or parenthesis; tabs and newlines stay bare (see the element checks).
  */
 static const col_spec pg_arrays[] = {
 	{.name = "id", .duck_type = "INTEGER", .type = SL_TYPE_INT32, .text = {"1", "2", "3", "4"},
