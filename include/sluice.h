@@ -403,7 +403,8 @@ SL_EXTERN(size_t) sl_rows_column_count(const sl_rows *rows);
 SL_EXTERN(const char *) sl_rows_column_name(const sl_rows *rows, size_t column);
 SL_EXTERN(sl_type) sl_rows_column_type(const sl_rows *rows, size_t column);
 SL_EXTERN(bool) sl_rows_is_null(const sl_rows *rows, size_t column);
-/* Integers, booleans, decimals (truncated), dates (days) and timestamps (microseconds). */
+/* Integers, booleans, decimals (truncated), dates (days) and timestamps (microseconds); SL_ETYPE
+   for a value that has none (text that is no integer, an infinite date or timestamp). */
 SL_EXTERN(int) sl_rows_int64(int64_t *out, const sl_rows *rows, size_t column);
 SL_EXTERN(int) sl_rows_double(double *out, const sl_rows *rows, size_t column);
 /* Any value as text (NULL for SQL NULL); `len` (may be NULL) gets its length in bytes. */

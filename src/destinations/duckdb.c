@@ -605,9 +605,13 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 		*out = CELL(r, c, int16_t);
 		return 0;
 	case DUCKDB_TYPE_INTEGER:
-	case DUCKDB_TYPE_DATE:
 		*out = CELL(r, c, int32_t);
 		return 0;
+	case DUCKDB_TYPE_DATE:
+		*out = CELL(r, c, int32_t);
+		return *out == INT32_MAX || *out == -INT32_MAX
+			       ? not_integer(r, col, "an infinite date has no day number")
+			       : 0;
 	case DUCKDB_TYPE_BIGINT:
 	case DUCKDB_TYPE_TIME:
 		*out = CELL(r, c, int64_t);
@@ -658,6 +662,9 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	case DUCKDB_TYPE_TIMESTAMP_MS:
 	case DUCKDB_TYPE_TIMESTAMP_NS:
 	case DUCKDB_TYPE_TIMESTAMP_TZ: {
+		int64_t raw = CELL(r, c, int64_t);
+		if (raw == INT64_MAX || raw == -INT64_MAX)
+			return not_integer(r, col, "an infinite timestamp has no microsecond count");
 		bool ok;
 		*out = timestamp_micros(r, c, &ok);
 		return ok ? 0 : not_integer(r, col, "timestamp out of the microsecond range");
