@@ -52,6 +52,8 @@ static const char usage[] =
 	"how much to load:\n"
 	"      --limit-chunks N        at most N chunks per table per run\n"
 	"      --max-time DURATION     stop a table's run after DURATION (90s, 10m, 1h30m, 2.5h)\n"
+	"      --retries N             retry connecting to an unreachable source N times\n"
+	"                              (1 s, 2 s, 4 s... apart) at the start of each run\n"
 	"      --runs N                run the same pipeline N times in this process\n"
 	"      --until-done            run again until every table is exhausted\n"
 	"      --progress auto|bar|log|none   on stderr (default auto: bar on a terminal)\n"
@@ -83,6 +85,7 @@ enum {
 	OPT_ON_CURSOR_MISSING,
 	OPT_LIMIT_CHUNKS,
 	OPT_MAX_TIME,
+	OPT_RETRIES,
 	OPT_RUNS,
 	OPT_UNTIL_DONE,
 	OPT_PROGRESS,
@@ -112,6 +115,7 @@ static const struct option long_options[] = {
 	{"on-cursor-missing", required_argument, NULL, OPT_ON_CURSOR_MISSING},
 	{"limit-chunks", required_argument, NULL, OPT_LIMIT_CHUNKS},
 	{"max-time", required_argument, NULL, OPT_MAX_TIME},
+	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"runs", required_argument, NULL, OPT_RUNS},
 	{"until-done", no_argument, NULL, OPT_UNTIL_DONE},
 	{"progress", required_argument, NULL, OPT_PROGRESS},
@@ -152,6 +156,7 @@ typedef struct run_opts {
 	const char *needs_cursor; /* the first option given that only makes sense with --cursor */
 	uint64_t limit_chunks;	  /* 0: none */
 	double max_time;	  /* 0: none */
+	uint64_t retries;
 	uint64_t runs;
 	bool until_done;
 	cli_progress_mode progress;
@@ -282,6 +287,8 @@ static int run_option(run_opts *o, int c, const char *arg, cli_err *err)
 		return cli_parse_uint(&o->limit_chunks, "--limit-chunks", arg, 1, SIZE_MAX, err);
 	case OPT_MAX_TIME:
 		return cli_parse_duration(&o->max_time, "--max-time", arg, err);
+	case OPT_RETRIES:
+		return cli_parse_uint(&o->retries, "--retries", arg, 0, 100, err);
 	case OPT_RUNS:
 		return cli_parse_uint(&o->runs, "--runs", arg, 1, UINT64_MAX, err);
 	case OPT_UNTIL_DONE:
@@ -371,6 +378,8 @@ static int make_source(sl_source **out, const run_opts *o)
 		rc = sl_source_add_limit(*out, (size_t)o->limit_chunks);
 	if (rc == 0 && o->max_time > 0)
 		rc = sl_source_set_max_time(*out, o->max_time);
+	if (rc == 0 && o->retries > 0)
+		rc = sl_source_set_retries(*out, (unsigned)o->retries);
 	return rc;
 }
 

@@ -236,6 +236,16 @@ SL_EXTERN(int) sl_source_add_limit(sl_source *source, size_t max_chunks);
 /* Stop a table's run after `seconds` (checked after each chunk; 0: no limit). */
 SL_EXTERN(int) sl_source_set_max_time(sl_source *source, double seconds);
 
+/*
+ * Retry connecting to the source up to `retries` times (0: never, the default) when the server
+ * refuses or cannot be reached (SL_ECONNECT), waiting 1 s, 2 s, 4 s... up to 30 s between tries;
+ * sl_pipeline_interrupt stops the waiting. Only the connection at the start of a run is retried:
+ * nothing has been read or written then, so a retry cannot lose or duplicate a row. A wrong
+ * password or an unknown database is not retried, nor is a connection lost mid-run (the run
+ * fails, its open chunk rolls back, and the next run continues from the last commit).
+ */
+SL_EXTERN(int) sl_source_set_retries(sl_source *source, unsigned retries);
+
 SL_EXTERN(void) sl_source_free(sl_source *source);
 
 /* ---------------------------------------------------------------- pipelines */

@@ -718,7 +718,7 @@ static int plan_schema(sl_schema_diff *out, sl_pipeline *p, const sl_source_tabl
 static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
 {
 	sl_source_conn *conn;
-	int rc = sl_source_connect(&conn, source);
+	int rc = sl_source_connect_retrying(&conn, source, &p->interrupted);
 	if (rc)
 		return rc;
 	sl_table_schema **schemas = sl_calloc(source->ntables, sizeof(*schemas));

@@ -12,10 +12,6 @@
  *    needs none: DuckDB lets one process write it, and opening it reports the holder.
  * Waiting (sl_pipeline_options.wait_lock) polls with a backoff from 50 ms to 1 s.
  */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE /* flock */
-#endif
-
 #include "pipeline.h"
 
 #include <errno.h>

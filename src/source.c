@@ -6,8 +6,10 @@
 #include "source_spec.h"
 #include "url.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 sl_source_table *sl_source_find_table(const sl_source *source, const char *name)
 {
@@ -144,6 +146,14 @@ int sl_source_set_max_time(sl_source *source, double seconds)
 	return SL_OK;
 }
 
+int sl_source_set_retries(sl_source *source, unsigned retries)
+{
+	if (!source)
+		return sl_error_set(SL_EINVAL, "sl_source_set_retries: NULL source");
+	source->retries = retries;
+	return SL_OK;
+}
+
 int sl_source_connect(sl_source_conn **out, const sl_source *source)
 {
 	sl_url *url;
@@ -153,5 +163,46 @@ int sl_source_connect(sl_source_conn **out, const sl_source *source)
 	const sl_source_driver *sd = sl_source_driver_for(url);
 	rc = sd ? sd->connect(out, url) : sl_error_last_code();
 	sl_url_free(url);
+	return rc;
+}
+
+#define RETRY_FIRST 1.0	 /* seconds before the first retry */
+#define RETRY_MAX   30.0 /* ... doubling up to this */
+
+/* Sleep `seconds`, in steps of 100 ms so that *stop is seen soon; true when it is set. */
+static bool nap(double seconds, const atomic_int *stop)
+{
+	for (double left = seconds; left > 0; left -= 0.1) {
+		if (stop && atomic_load(stop))
+			return true;
+		double step = left < 0.1 ? left : 0.1;
+		struct timespec ts = {0, (long)(step * 1e9)};
+		nanosleep(&ts, NULL);
+	}
+	return stop && atomic_load(stop);
+}
+
+/*
+ * Only connecting is retried: nothing has been read or written yet, so a retry cannot lose or
+ * duplicate a row. A lost connection in the middle of a run fails the run instead (its open
+ * chunk rolls back); the next run continues from the last commit.
+ */
+int sl_source_connect_retrying(sl_source_conn **out, const sl_source *source,
+			       const atomic_int *stop)
+{
+	double pause = RETRY_FIRST;
+	int rc = sl_source_connect(out, source);
+	unsigned tries = 1;
+	for (; rc == SL_ECONNECT && tries <= source->retries; tries++) {
+		if (nap(pause, stop))
+			return sl_error_wrap("interrupted while retrying to connect to the source");
+		pause = pause * 2 < RETRY_MAX ? pause * 2 : RETRY_MAX;
+		rc = sl_source_connect(out, source);
+	}
+	if (rc == SL_ECONNECT && source->retries) {
+		char message[1024];
+		snprintf(message, sizeof(message), "%s", sl_error_last()->message);
+		return sl_error_set(SL_ECONNECT, "%s (tried %u times)", message, tries);
+	}
 	return rc;
 }

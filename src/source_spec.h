@@ -7,6 +7,8 @@
 
 #include "common.h"
 
+#include <stdatomic.h>
+
 #define SL_DEFAULT_CHUNK_SIZE 50000
 #define SL_MAX_CHUNK_SIZE     100000000
 
@@ -24,6 +26,7 @@ struct sl_source {
 	size_t chunk_size;
 	size_t max_chunks;  /* 0: none */
 	double max_seconds; /* 0: none */
+	unsigned retries;   /* connection retries at the start of a run */
 };
 
 /* The table spec called `name`, or NULL. */
@@ -32,5 +35,10 @@ sl_source_table *sl_source_find_table(const sl_source *source, const char *name)
 /* Connect to the source's database with the driver its URL names. */
 struct sl_source_conn;
 int sl_source_connect(struct sl_source_conn **out, const sl_source *source);
+
+/* The same, retrying a refused or unreachable server (SL_ECONNECT) source->retries times with a
+   backoff; SL_EINTERRUPTED when *stop is set while it waits. */
+int sl_source_connect_retrying(struct sl_source_conn **out, const sl_source *source,
+			       const atomic_int *stop);
 
 #endif
