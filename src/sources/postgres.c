@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "drivers.h"
+#include "postgres_value.h"
 #include "pg_oid.h"
 #include "warnings.h"
 
@@ -1483,6 +1484,8 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 	if (len != 8 + 2 * ndigits)
 		return SL_ETYPE;
 	*special = sign == 0xC000 || sign == 0xD000 || sign == 0xF000 ? sign : 0;
+	if (!*special && sign != 0 && sign != 0x4000)
+		return SL_ETYPE; /* not a sign numeric_send writes */
 	*neg = sign == 0x4000;
 	*mag = 0;
 	if (*special)
@@ -1494,7 +1497,8 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 		if (d > 9999)
 			return SL_ETYPE;
 		int e = 4 * (weight - (int)i) + scale; /* this digit's power of ten, scaled */
-		if (e > 38) {
+		/* d * 10^e must stay below 10^38: checked before multiplying, which could wrap */
+		if (e > 38 || (e > 34 && d >= pow10_u128(38 - e))) {
 			if (d)
 				return SL_ETYPE;
 			continue;
@@ -1502,9 +1506,12 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 		if (e >= 0) {
 			*mag += (u128)d * pow10_u128(e);
 		} else if (!rounded) {
-			/* the first digit below the scale decides the rounding; later ones cannot */
+			/* the first digit below the scale decides the rounding; later ones cannot.
+			   A group wholly below it (e < -4) follows an implicit zero there */
 			rounded = true;
-			unsigned cut = e > -4 ? (unsigned)pow10_u128(-e) : 10000;
+			if (e < -4)
+				continue;
+			unsigned cut = (unsigned)pow10_u128(-e);
 			*mag += d / cut;
 			if (d % cut >= cut / 2)
 				*mag += 1;
@@ -1773,6 +1780,22 @@ static int decode_tuple(pg_scan *s, sl_batch *b, size_t row, const unsigned char
 		pos += (size_t)flen;
 	}
 	return SL_OK;
+}
+
+int sl_pg_decode_row(sl_batch *b, size_t row, const sl_table_schema *shape, int cursor,
+		     const unsigned char *msg, size_t len, bool *end)
+{
+	pg_scan s = {0};
+	s.base.driver = &sl_postgres_source;
+	s.table = shape;
+	*end = false;
+	int rc = setup_columns(&s, shape, 0);
+	if (!rc && cursor >= 0 && (size_t)cursor < s.ncols)
+		s.cols[cursor].infinite_as_null = true;
+	if (!rc)
+		rc = decode_tuple(&s, b, row, msg, len, end);
+	free(s.cols);
+	return rc;
 }
 
 /* The 19+ byte header that precedes the first tuple; returns its length or a negative error. */
