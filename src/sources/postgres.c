@@ -1308,7 +1308,7 @@ typedef struct pg_col {
 	bool null_is_false;    /* the seen flag: NULL means "not seen" */
 	bool infinite_as_null; /* the cursor: ±infinity is no position a state can record */
 	uint64_t infinite;     /* ±infinity dates/timestamps loaded as NULL */
-	uint64_t beyond;       /* timestamps past DuckDB's range loaded as NULL */
+	uint64_t beyond;       /* dates/timestamps past DuckDB's range loaded as NULL */
 	uint64_t nans;	       /* NaN in a DECIMAL column loaded as NULL */
 } pg_col;
 
@@ -1598,7 +1598,13 @@ static int put_date(pg_col *pc, void *data, size_t row, const unsigned char *p)
 		((int32_t *)data)[row] = v == INT32_MAX ? INT32_MAX : -INT32_MAX;
 		return 0;
 	}
-	((int32_t *)data)[row] = v + PG_EPOCH_DAYS; /* PostgreSQL's range keeps this in int32 */
+	/* PostgreSQL's range (to 5874897 AD) keeps this below DuckDB's infinity; a value past it is
+	   no date PostgreSQL sends, and is counted like a timestamp beyond DuckDB's range */
+	if ((int64_t)v + PG_EPOCH_DAYS >= INT32_MAX) {
+		pc->beyond++;
+		return 1;
+	}
+	((int32_t *)data)[row] = v + PG_EPOCH_DAYS;
 	return 0;
 }
 
