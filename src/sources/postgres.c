@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "drivers.h"
+#include "postgres_value.h"
 #include "pg_oid.h"
 #include "warnings.h"
 
@@ -1307,7 +1308,7 @@ typedef struct pg_col {
 	bool null_is_false;    /* the seen flag: NULL means "not seen" */
 	bool infinite_as_null; /* the cursor: ±infinity is no position a state can record */
 	uint64_t infinite;     /* ±infinity dates/timestamps loaded as NULL */
-	uint64_t beyond;       /* timestamps past DuckDB's range loaded as NULL */
+	uint64_t beyond;       /* dates/timestamps past DuckDB's range loaded as NULL */
 	uint64_t nans;	       /* NaN in a DECIMAL column loaded as NULL */
 } pg_col;
 
@@ -1483,6 +1484,8 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 	if (len != 8 + 2 * ndigits)
 		return SL_ETYPE;
 	*special = sign == 0xC000 || sign == 0xD000 || sign == 0xF000 ? sign : 0;
+	if (!*special && sign != 0 && sign != 0x4000)
+		return SL_ETYPE; /* not a sign numeric_send writes */
 	*neg = sign == 0x4000;
 	*mag = 0;
 	if (*special)
@@ -1494,7 +1497,8 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 		if (d > 9999)
 			return SL_ETYPE;
 		int e = 4 * (weight - (int)i) + scale; /* this digit's power of ten, scaled */
-		if (e > 38) {
+		/* d * 10^e must stay below 10^38: checked before multiplying, which could wrap */
+		if (e > 38 || (e > 34 && d >= pow10_u128(38 - e))) {
 			if (d)
 				return SL_ETYPE;
 			continue;
@@ -1502,9 +1506,12 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 		if (e >= 0) {
 			*mag += (u128)d * pow10_u128(e);
 		} else if (!rounded) {
-			/* the first digit below the scale decides the rounding; later ones cannot */
+			/* the first digit below the scale decides the rounding; later ones cannot.
+			   A group wholly below it (e < -4) follows an implicit zero there */
 			rounded = true;
-			unsigned cut = e > -4 ? (unsigned)pow10_u128(-e) : 10000;
+			if (e < -4)
+				continue;
+			unsigned cut = (unsigned)pow10_u128(-e);
 			*mag += d / cut;
 			if (d % cut >= cut / 2)
 				*mag += 1;
@@ -1591,7 +1598,13 @@ static int put_date(pg_col *pc, void *data, size_t row, const unsigned char *p)
 		((int32_t *)data)[row] = v == INT32_MAX ? INT32_MAX : -INT32_MAX;
 		return 0;
 	}
-	((int32_t *)data)[row] = v + PG_EPOCH_DAYS; /* PostgreSQL's range keeps this in int32 */
+	/* PostgreSQL's range (to 5874897 AD) keeps this below DuckDB's infinity; a value past it is
+	   no date PostgreSQL sends, and is counted like a timestamp beyond DuckDB's range */
+	if ((int64_t)v + PG_EPOCH_DAYS >= INT32_MAX) {
+		pc->beyond++;
+		return 1;
+	}
+	((int32_t *)data)[row] = v + PG_EPOCH_DAYS;
 	return 0;
 }
 
@@ -1773,6 +1786,22 @@ static int decode_tuple(pg_scan *s, sl_batch *b, size_t row, const unsigned char
 		pos += (size_t)flen;
 	}
 	return SL_OK;
+}
+
+int sl_pg_decode_row(sl_batch *b, size_t row, const sl_table_schema *shape, int cursor,
+		     const unsigned char *msg, size_t len, bool *end)
+{
+	pg_scan s = {0};
+	s.base.driver = &sl_postgres_source;
+	s.table = shape;
+	*end = false;
+	int rc = setup_columns(&s, shape, 0);
+	if (!rc && cursor >= 0 && (size_t)cursor < s.ncols)
+		s.cols[cursor].infinite_as_null = true;
+	if (!rc)
+		rc = decode_tuple(&s, b, row, msg, len, end);
+	free(s.cols);
+	return rc;
 }
 
 /* The 19+ byte header that precedes the first tuple; returns its length or a negative error. */

@@ -26,7 +26,7 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ROWS)
 INSERT INTO items SELECT i, 'item ' || i FROM n;" || die "cannot create the source"
 
 RUN=(run "sqlite:///$T/src.db" --table items --pipeline dmg --destination "duckdb:///$T/dmg.duckdb"
-	--cursor id --chunk-size 100 --limit-chunks 2 --progress none)
+	--cursor id --range-start open --chunk-size 100 --limit-chunks 2 --progress none)
 
 # loaded — "ROWS DISTINCT-IDS" in the destination.
 loaded() { sl_csv dmg "SELECT COUNT(*) || ' ' || COUNT(DISTINCT id) FROM items"; }
@@ -40,8 +40,12 @@ state_sql() {
 	[ "$RC" -eq 0 ] || fail "could not run: $1" "$ERR"
 }
 
-# local_json FILE EXPR — a Python expression over the parsed local FILE.
-local_json() { json_get "$(cat "$DIR/$1" 2>/dev/null)" "$2"; }
+# local_json FILE EXPR... — Python expressions over the parsed local FILE, one line each.
+local_json() {
+	local file=$1
+	shift
+	json_get "$(cat "$DIR/$file" 2>/dev/null)" "$@"
+}
 
 section "a first run"
 sl "${RUN[@]}"
@@ -83,8 +87,9 @@ assert_eq "another table's entry is kept" "99" "${v[1]}"
 section "pipeline.json damaged: commands by name fail naming the file"
 cp "$DIR/pipeline.json" "$T/pipeline.json.good"
 head -c 40 "$T/pipeline.json.good" >"$DIR/pipeline.json"
-for cmd in status show state; do
-	sl "$cmd" dmg
+for cmd in "status dmg" "show dmg items" "state dmg"; do
+	read -ra words <<<"$cmd"
+	sl "${words[@]}"
 	assert_one_line_error "sluice $cmd with a truncated pipeline.json" \
 		"$DIR/pipeline.json: not valid JSON at line [0-9]+ column [0-9]+"
 done
@@ -100,11 +105,11 @@ sed 's/"version": 1/"version": 2/' "$T/pipeline.json.good" >"$DIR/pipeline.json"
 sl status dmg
 assert_one_line_error "status with a pipeline.json of a newer sluice" \
 	"$DIR/pipeline.json was written by a newer sluice \(version 2, this sluice reads up to 1\); upgrade sluice"
+cp "$T/pipeline.json.good" "$DIR/pipeline.json"
 expect_loaded "nothing changed" 800
 
 section "credentials damaged: an error naming the file, never the password"
 cp "$DIR/credentials" "$T/credentials.good"
-cp "$T/pipeline.json.good" "$DIR/pipeline.json"
 printf '{"source_url" "mysql://u:Pa55-Wr0ng@127.0.0.1:1/x", "destination_url": "duckdb:///%s/dmg.duckdb"}' \
 	"$T" >"$DIR/credentials"
 sl status dmg
@@ -162,7 +167,8 @@ damaged "UPDATE _sluice_state SET state = replace('$esc', '\"last_value\":\"1200
 damaged "UPDATE _sluice_state SET state = replace('$esc', '\"last_value\":\"1200\"', '\"last_value\":\"twelve\"')" \
 	"state of table 'items': last_value: .*'twelve' is not a valid" \
 	"last_value that is not of the cursor's type"
-damaged "UPDATE _sluice_state SET state = '$esc'; INSERT INTO _sluice_state SELECT * FROM _sluice_state" \
+state_sql "UPDATE _sluice_state SET state = '$esc'"
+damaged "INSERT INTO _sluice_state SELECT * FROM _sluice_state" \
 	"holds more than one state of table 'items' for pipeline 'dmg'" \
 	"two states of one table"
 

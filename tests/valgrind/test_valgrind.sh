@@ -19,7 +19,9 @@ command -v valgrind >/dev/null || die "valgrind is not installed (scripts/instal
 command -v sqlite3 >/dev/null || die "the sqlite3 program is not installed"
 mysql_setup
 
-SUPP=$TEST_DIR/../valgrind/sluice.supp
+# memcheck makes each command 20-50 times slower
+export SLUICE_TEST_CMD_TIMEOUT=${SLUICE_TEST_CMD_TIMEOUT:-1200}
+SUPP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/sluice.supp
 LOGS=${SLUICE_VALGRIND_LOGS:-$T/vg}
 mkdir -p "$LOGS"
 REAL=$SLUICE
@@ -56,7 +58,7 @@ vg "sqlite run 1" 0 run "sqlite:///$T/rfam.db" --pipeline vg_sqlite \
 vg "sqlite run 2 (resumes)" 0 run "sqlite:///$T/rfam.db" --pipeline vg_sqlite \
 	--destination "duckdb:///$T/sqlite.duckdb" "${SEED[@]}"
 assert_eq "sqlite: two chunks loaded" "1999" "$(sl_csv vg_sqlite 'SELECT COUNT(*) FROM family')"
-vg "show" 0 show vg_sqlite
+vg "show" 0 show vg_sqlite family
 vg "status" 0 status vg_sqlite
 vg "state" 0 state vg_sqlite
 
