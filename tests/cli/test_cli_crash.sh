@@ -7,8 +7,8 @@
 # at any point may only lose the open chunk, which the next run reads again.
 #
 # A round waits for a random number (0..3) of committed chunks (`--progress log` prints a line
-# for each), then a random 0..400 ms more, and kills: so kills land while connecting and
-# reflecting, inside a chunk, and right after a commit. When a run finishes before its kill, more
+# for each; but not much over 2 s), then a random 0..400 ms more, and kills: so kills land while
+# connecting and reflecting, inside a chunk, and right after a commit. When a run finishes before its kill, more
 # rows are appended to the source so the next round has work again. The random numbers come
 # from $RANDOM, seeded by SLUICE_TEST_SEED (default: the pid, printed) so a failing sequence can
 # be replayed.
@@ -148,15 +148,18 @@ while [ "$kills" -lt "$KILLS_WANTED" ] && [ "$rounds" -lt "$MAX_ROUNDS" ]; do
 	bg_track "$pid"
 	chunks=$((RANDOM % 4))
 	ms=$((RANDOM % 401))
-	while kill -0 "$pid" 2>/dev/null && [ "$(chunks_logged "$err")" -lt "$chunks" ]; do
+	# at most 100 polls (2 s or more): a slow build (sanitizers) commits slowly, and the kill
+	# must not wait for it round after round
+	for ((poll = 0; poll < 100; poll++)); do
+		kill -0 "$pid" 2>/dev/null && [ "$(chunks_logged "$err")" -lt "$chunks" ] || break
 		sleep 0.02
 	done
 	sleep "0.$(printf '%03d' "$ms")"
 	if kill -KILL "$pid" 2>/dev/null; then
 		wait "$pid" 2>/dev/null
 		kills=$((kills + 1))
-		printf '     round %d: killed %d ms after commit %d (%d logged)\n' "$rounds" "$ms" \
-			"$chunks" "$(chunks_logged "$err")"
+		printf '     round %d: killed %d ms after waiting for commit %d (%d logged)\n' \
+			"$rounds" "$ms" "$chunks" "$(chunks_logged "$err")"
 	else
 		wait "$pid"
 		rc=$?
