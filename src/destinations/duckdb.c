@@ -678,7 +678,8 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	case DUCKDB_TYPE_TIMESTAMP_TZ: {
 		int64_t raw = CELL(r, c, int64_t);
 		if (raw == INT64_MAX || raw == -INT64_MAX)
-			return not_integer(r, col, "an infinite timestamp has no microsecond count");
+			return not_integer(r, col,
+					   "an infinite timestamp has no microsecond count");
 		bool ok;
 		*out = timestamp_micros(r, c, &ok);
 		return ok ? 0 : not_integer(r, col, "timestamp out of the microsecond range");

@@ -556,45 +556,14 @@ static const char *rows_column_name(const sl_rows *rows, size_t col)
 	return col < r->ncols ? PQfname(r->meta, (int)col) : NULL;
 }
 
+static sl_type describe_type(Oid oid, int typmod, int *precision, int *scale);
+
+/* A result column's portable type: text, and anything sluice has no type for, is TEXT. */
 static sl_type oid_type(Oid oid)
 {
-	switch (oid) {
-	case OID_BOOL:
-		return SL_TYPE_BOOL;
-	case OID_INT2:
-		return SL_TYPE_INT16;
-	case OID_INT4:
-		return SL_TYPE_INT32;
-	case OID_INT8:
-		return SL_TYPE_INT64;
-	case OID_OID:
-		return SL_TYPE_UINT32;
-	case OID_FLOAT4:
-		return SL_TYPE_FLOAT;
-	case OID_FLOAT8:
-		return SL_TYPE_DOUBLE;
-	case OID_NUMERIC:
-		return SL_TYPE_DECIMAL;
-	case OID_BYTEA:
-		return SL_TYPE_BLOB;
-	case OID_JSON:
-	case OID_JSONB:
-		return SL_TYPE_JSON;
-	case OID_DATE:
-		return SL_TYPE_DATE;
-	case OID_TIME:
-		return SL_TYPE_TIME;
-	case OID_TIMESTAMP:
-		return SL_TYPE_TIMESTAMP;
-	case OID_TIMESTAMPTZ:
-		return SL_TYPE_TIMESTAMPTZ;
-	case OID_INTERVAL:
-		return SL_TYPE_INTERVAL;
-	case OID_UUID:
-		return SL_TYPE_UUID;
-	default:
-		return SL_TYPE_TEXT; /* text, varchar, char, name, unknown, and anything else */
-	}
+	int precision, scale;
+	sl_type type = describe_type(oid, -1, &precision, &scale);
+	return type == SL_TYPE__COUNT ? SL_TYPE_TEXT : type;
 }
 
 static sl_type rows_column_type(const sl_rows *rows, size_t col)
@@ -1217,6 +1186,8 @@ static sl_type describe_type(Oid oid, int typmod, int *precision, int *scale)
 		return SL_TYPE_INT32;
 	case OID_INT8:
 		return SL_TYPE_INT64;
+	case OID_OID:
+		return SL_TYPE_UINT32;
 	case OID_FLOAT4:
 		return SL_TYPE_FLOAT;
 	case OID_FLOAT8:
