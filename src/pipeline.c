@@ -308,10 +308,12 @@ static int end_chunk(table_run *r)
 		int rc = dd->appender_flush(r->appender);
 		if (!rc && !r->replace)
 			rc = sl_pipeline_write_state(r->p, &r->state);
-		/* A replace commits its staging copy once, at the end: a failed replace keeps
-		   nothing of it anyway, and DuckDB pays a checkpoint of the partly filled row
-		   group for every commit smaller than a row group (122,880 rows). */
-		if (!rc && !r->replace) {
+		/* A replace commits per chunk too, though a failed replace keeps nothing of its
+		   staging copy: one transaction over the whole copy would spare DuckDB a
+		   checkpoint per chunk (a third of the CPU at 100k-row chunks), but its storage
+		   grows with the rows (peak RSS 164 MB for 1M rows, 186 MB for 2M, against a
+		   flat 131-137 MB this way). */
+		if (!rc) {
 			rc = dd->commit(r->p->dest);
 			r->in_txn = rc != 0;
 		}

@@ -30,13 +30,16 @@
  * a checkpoint writes in its buffer pool until memory_limit forces it out, so the pool grows with
  * the table (about 30 MB a million rows of `events`) up to the limit. A load never reads those
  * blocks back, so a small limit costs it nothing and makes its memory independent of the table.
+ * Queries (sluice sql, show, a checksum over a big table) do need memory, so the load settings
+ * hold only while an appender is open; otherwise DuckDB's defaults apply, unless the user gave a
+ * memory limit, which then holds for both.
  */
-#define DEFAULT_MEMORY_LIMIT "64MB"
-/* One thread: sluice appends and commits from a single thread, so DuckDB's worker threads only
-   checkpoint row groups in parallel, each with its own compression buffers (+20-25 MB peak RSS
-   on 2 cores, more on more cores) and no faster on a machine the source also needs. */
-#define DUCKDB_THREADS	     "1"
-#define LOAD_ID_COLUMN	     "_sluice_load_id"
+#define LOAD_MEMORY_LIMIT "64MB"
+/* One thread while loading: sluice appends and commits from a single thread, so DuckDB's worker
+   threads only checkpoint row groups in parallel, each with its own compression buffers (+20-25
+   MB peak RSS on 2 cores, more on more cores) and no faster on a machine the source also needs. */
+#define LOAD_THREADS	  "1"
+#define LOAD_ID_COLUMN	  "_sluice_load_id"
 
 /* 128-bit arithmetic for HUGEINT and wide DECIMAL values (GCC and Clang both provide it). */
 __extension__ typedef __int128 i128;
@@ -49,6 +52,8 @@ typedef struct duck_conn {
 	char *path;	  /* the database file (or ":memory:"), for messages */
 	bool in_txn;	  /* between begin() and commit()/rollback() */
 	uint64_t txn_seq; /* counts begin() calls: which transaction an appender's rows belong to */
+	bool user_limit; /* a memory_limit was given: it holds throughout (see LOAD_MEMORY_LIMIT) */
+	unsigned appenders; /* open appenders: the load settings hold while there are any */
 } duck_conn;
 
 /* ---- errors ---------------------------------------------------------------------------------- */
@@ -151,14 +156,10 @@ static int open_database(duck_conn *c, const char *memory_limit)
 	duckdb_config cfg = NULL;
 	if (duckdb_create_config(&cfg) == DuckDBError)
 		return nomem();
-	if (duckdb_set_config(cfg, "memory_limit", memory_limit) == DuckDBError) {
+	if (memory_limit && duckdb_set_config(cfg, "memory_limit", memory_limit) == DuckDBError) {
 		duckdb_destroy_config(&cfg);
 		return sl_error_set(SL_EINVAL, "DuckDB '%s': memory_limit '%s' is not accepted",
 				    c->path, memory_limit);
-	}
-	if (duckdb_set_config(cfg, "threads", DUCKDB_THREADS) == DuckDBError) {
-		duckdb_destroy_config(&cfg);
-		return sl_error_set(SL_EDEST, "DuckDB '%s': cannot set threads", c->path);
 	}
 	char *err = NULL;
 	duckdb_state st = duckdb_open_ext(":memory:", &c->db, cfg, &err);
@@ -175,6 +176,24 @@ static int open_database(duck_conn *c, const char *memory_limit)
 				    c->path);
 	}
 	return strcmp(c->path, ":memory:") == 0 ? 0 : attach_file(c);
+}
+
+/* Enter (load) or leave the load settings; best effort: a setting DuckDB refuses (memory in use
+   above a new limit) leaves the old one. A memory limit the user gave holds throughout. */
+static void load_settings(duck_conn *c, bool load)
+{
+	sl_buf sql = SL_BUF_INIT;
+	if (!c->user_limit && load)
+		sl_buf_puts(&sql, "SET memory_limit = '" LOAD_MEMORY_LIMIT "'; ");
+	else if (!c->user_limit)
+		sl_buf_puts(&sql, "RESET memory_limit; ");
+	sl_buf_puts(&sql, load ? "SET threads = " LOAD_THREADS : "RESET threads");
+	if (!sql.failed) {
+		duckdb_result res;
+		duckdb_query(c->con, sl_buf_cstr(&sql), &res);
+		duckdb_destroy_result(&res);
+	}
+	sl_buf_free(&sql);
 }
 
 static int duck_open(sl_dest_conn **out, const sl_url *url, const sl_dest_options *options)
@@ -194,7 +213,8 @@ static int duck_open(sl_dest_conn **out, const sl_url *url, const sl_dest_option
 	}
 	const char *limit = options && options->memory_limit && options->memory_limit[0]
 				    ? options->memory_limit
-				    : DEFAULT_MEMORY_LIMIT;
+				    : NULL;
+	c->user_limit = limit != NULL;
 	int rc = open_database(c, limit);
 	if (rc) {
 		duck_close(&c->base);
@@ -1514,6 +1534,7 @@ typedef struct duck_appender {
 	size_t pending;	      /* rows appended since the last flush */
 	uint64_t pending_txn; /* txn_seq those rows belong to, 0 outside a transaction */
 	bool failed;	      /* DuckDB invalidated the appender */
+	bool counted;	      /* in conn->appenders: the load settings hold while it is open */
 } duck_appender;
 
 static int appender_error(duck_appender *a, const char *what)
@@ -1674,6 +1695,9 @@ static int duck_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const 
 		duck_appender_close(&a->base);
 		return rc;
 	}
+	if (c->appenders++ == 0)
+		load_settings(c, true);
+	a->counted = true;
 	*out = &a->base;
 	return 0;
 }
@@ -1878,6 +1902,8 @@ static void duck_appender_close(sl_dest_appender *appender)
 	}
 	if (a->chunk)
 		duckdb_destroy_data_chunk(&a->chunk);
+	if (a->counted && --a->conn->appenders == 0)
+		load_settings(a->conn, false);
 	free(a->cols);
 	free(a->load_id);
 	free(a->name);

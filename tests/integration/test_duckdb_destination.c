@@ -1005,22 +1005,57 @@ static void test_exec_and_query_with_params(void **state)
 
 /* ---- open: settings, errors, locks ----------------------------------------------------------- */
 
+/* A schema of one INTEGER column, for an appender. */
+static sl_table_schema *one_int_schema(void)
+{
+	sl_table_schema *s = sl_schema_new("main", "m");
+	assert_non_null(s);
+	assert_int_equal(sl_schema_add_column(s, "i", SL_TYPE_INT32, 0, 0, true, NULL), 0);
+	return s;
+}
+
 static void test_memory_limit(void **state)
 {
 	(void)state;
 	sl_dest_conn *conn = open_file(tmp_path("mem.duckdb"), NULL);
+	char *query_limit = query_text(conn, "SELECT current_setting('memory_limit')");
+	char *query_threads = query_text(conn, "SELECT current_setting('threads')");
+	/* while loading: 64MB (DuckDB's units are 1000-based) and one thread, no parallel
+	   checkpoints whose buffers would add to the peak RSS */
+	sl_table_schema *s = one_int_schema();
+	assert_int_equal(D->ensure_dataset(conn, "main"), 0);
+	assert_int_equal(D->ensure_table(conn, "main", "m", s, false), 0);
+	sl_dest_appender *app = NULL;
+	assert_int_equal(D->appender_open(&app, conn, "main", "m", s, NULL), 0);
 	char *t = query_text(conn, "SELECT current_setting('memory_limit')");
-	assert_string_equal(t, "61.0 MiB"); /* 64MB, DuckDB's units are 1000-based */
+	assert_string_equal(t, "61.0 MiB");
 	free(t);
-	/* One thread: no parallel checkpoints, whose buffers would add to the peak RSS. */
 	t = query_text(conn, "SELECT current_setting('threads')");
 	assert_string_equal(t, "1");
 	free(t);
+	D->appender_close(app);
+	/* then queries get DuckDB's own settings back */
+	t = query_text(conn, "SELECT current_setting('memory_limit')");
+	assert_string_equal(t, query_limit);
+	assert_string_not_equal(t, "61.0 MiB");
+	free(t);
+	t = query_text(conn, "SELECT current_setting('threads')");
+	assert_string_equal(t, query_threads);
+	free(t);
+	free(query_limit);
+	free(query_threads);
 	D->close(conn);
+	/* a limit given holds for both */
 	conn = open_file(tmp_path("mem.duckdb"), "1GB");
 	t = query_text(conn, "SELECT current_setting('memory_limit')");
 	assert_string_equal(t, "953.6 MiB");
 	free(t);
+	assert_int_equal(D->appender_open(&app, conn, "main", "m", s, NULL), 0);
+	t = query_text(conn, "SELECT current_setting('memory_limit')");
+	assert_string_equal(t, "953.6 MiB");
+	free(t);
+	D->appender_close(app);
+	sl_schema_free(s);
 	D->close(conn);
 
 	sl_url url = {.kind = SL_URL_DUCKDB, .database = (char *)tmp_path("mem.duckdb")};
