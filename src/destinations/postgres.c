@@ -916,7 +916,9 @@ typedef struct table_col {
 	char *name;
 	Oid oid;	 /* the column's type, or a domain's base type */
 	Oid element_oid; /* an array's element type, else 0 */
-	char *type;	 /* format_type(): "numeric(20,0)", for messages */
+	int typmod;	 /* the modifier (an array's is its element's) */
+	bool nullable;
+	char *type; /* format_type(): "numeric(20,0)", for messages */
 } table_col;
 
 typedef struct col_list {
@@ -952,7 +954,8 @@ static int table_columns(col_list *out, pg_conn *c, const char *dataset, const c
 {
 	static const char sql[] =
 		"SELECT a.attname, b.oid, format_type(a.atttypid, a.atttypmod), "
-		"CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE 0 END "
+		"CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE 0 END, "
+		"CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, a.attnotnull "
 		"FROM pg_catalog.pg_attribute a "
 		"JOIN pg_catalog.pg_class r ON r.oid = a.attrelid "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
@@ -977,6 +980,8 @@ static int table_columns(col_list *out, pg_conn *c, const char *dataset, const c
 		col->oid = (Oid)strtoul(PQgetvalue(res, i, 1), NULL, 10);
 		col->type = sl_strdup(PQgetvalue(res, i, 2));
 		col->element_oid = (Oid)strtoul(PQgetvalue(res, i, 3), NULL, 10);
+		col->typmod = (int)strtol(PQgetvalue(res, i, 4), NULL, 10);
+		col->nullable = PQgetvalue(res, i, 5)[0] != 't';
 		if (!col->name || !col->type)
 			rc = SL_ENOMEM;
 	}
@@ -1224,49 +1229,35 @@ static sl_type describe_type(Oid oid, int typmod, int *precision, int *scale)
 	}
 }
 
+/* A table column in the portable type system: types sluice has none for are SL_TYPE__COUNT. */
+static int describe_column(sl_table_schema *schema, const table_col *tc)
+{
+	int precision, scale;
+	Oid oid = tc->element_oid ? tc->element_oid : tc->oid;
+	sl_type type = describe_type(oid, tc->typmod, &precision, &scale);
+	if (tc->element_oid && type != SL_TYPE__COUNT)
+		return sl_schema_add_list_column(schema, tc->name, type, precision, scale,
+						 tc->nullable, tc->type);
+	return sl_schema_add_column(schema, tc->name, tc->element_oid ? SL_TYPE__COUNT : type,
+				    precision, scale, tc->nullable, tc->type);
+}
+
 static int pg_describe_table(sl_table_schema **out, sl_dest_conn *conn, const char *dataset,
 			     const char *table)
 {
-	static const char sql[] =
-		"SELECT a.attname, b.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod "
-		"ELSE a.atttypmod END, a.attnotnull, format_type(a.atttypid, a.atttypmod), "
-		"CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE 0 END "
-		"FROM pg_catalog.pg_attribute a "
-		"JOIN pg_catalog.pg_class r ON r.oid = a.attrelid "
-		"JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
-		"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-		"JOIN pg_catalog.pg_type b "
-		"ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END "
-		"WHERE n.nspname = $1 AND r.relname = $2 AND r.relkind IN ('r', 'p') "
-		"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
-	const char *params[2] = {dataset, table};
 	*out = NULL;
-	PGresult *res;
-	int rc = run(&res, (pg_conn *)conn, sql, 2, params);
+	col_list have;
+	int rc = table_columns(&have, (pg_conn *)conn, dataset, table);
 	if (rc)
 		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
-	int n = PQntuples(res);
-	sl_table_schema *schema = n > 0 ? sl_schema_new(dataset, table) : NULL;
-	if (n > 0 && !schema)
+	sl_table_schema *schema = have.n > 0 ? sl_schema_new(dataset, table) : NULL;
+	if (have.n > 0 && !schema)
 		rc = SL_ENOMEM;
-	for (int i = 0; !rc && i < n; i++) {
-		int precision, scale, typmod = (int)strtol(PQgetvalue(res, i, 2), NULL, 10);
-		Oid element = (Oid)strtoul(PQgetvalue(res, i, 5), NULL, 10);
-		/* an array's typmod is its element's */
-		sl_type type = describe_type(
-			element ? element : (Oid)strtoul(PQgetvalue(res, i, 1), NULL, 10), typmod,
-			&precision, &scale);
-		const char *name = PQgetvalue(res, i, 0), *decl = PQgetvalue(res, i, 4);
-		bool nullable = PQgetvalue(res, i, 3)[0] != 't';
-		int col = element && type != SL_TYPE__COUNT
-				  ? sl_schema_add_list_column(schema, name, type, precision, scale,
-							      nullable, decl)
-				  : sl_schema_add_column(schema, name,
-							 element ? SL_TYPE__COUNT : type, precision,
-							 scale, nullable, decl);
+	for (size_t i = 0; !rc && i < have.n; i++) {
+		int col = describe_column(schema, &have.cols[i]);
 		rc = col < 0 ? col : 0;
 	}
-	PQclear(res);
+	cols_free(&have);
 	if (rc)
 		sl_schema_free(schema);
 	else
