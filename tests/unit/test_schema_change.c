@@ -90,6 +90,59 @@ static void test_type_rules(void **state)
 	}
 }
 
+/* Lists join as their elements; a list and a scalar do not. */
+static void test_list_rules(void **state)
+{
+	(void)state;
+	static const struct {
+		sl_type dest_elem;
+		int dp, ds;
+		sl_type src_elem;
+		int sp, ss;
+		const char *expect;
+	} lists[] = {
+		{SL_TYPE_INT32, 0, 0, SL_TYPE_INT32, 0, 0, ""},
+		{SL_TYPE_INT32, 0, 0, SL_TYPE_INT64, 0, 0, "LIST(BIGINT)"},
+		{SL_TYPE_DECIMAL, 10, 2, SL_TYPE_DECIMAL, 12, 2, "LIST(DECIMAL(12,2))"},
+		{SL_TYPE_TEXT, 0, 0, SL_TYPE_TEXT, 10, 0, ""},
+		{SL_TYPE_INT64, 0, 0, SL_TYPE_TEXT, 0, 0, "ERROR"},
+	};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		sl_table_schema *dest = sl_schema_new("db", "t");
+		sl_table_schema *src = sl_schema_new("db", "t");
+		assert_int_equal(sl_schema_add_list_column(dest, "c", lists[i].dest_elem,
+							   lists[i].dp, lists[i].ds, true, NULL),
+				 0);
+		assert_int_equal(sl_schema_add_list_column(src, "c", lists[i].src_elem, lists[i].sp,
+							   lists[i].ss, true, NULL),
+				 0);
+		sl_schema_diff d;
+		int rc = sl_schema_diff_compute(&d, dest, src, NULL, false);
+		char got[64] = "";
+		if (rc == SL_ETYPE)
+			snprintf(got, sizeof(got), "ERROR");
+		else if (rc == 0 && d.n == 1 && d.changes[0].kind == SL_CHANGE_WIDENED)
+			sl_column_type_text(got, sizeof(got), &d.changes[0].column);
+		else
+			assert_int_equal(d.n, 0);
+		if (strcmp(got, lists[i].expect) != 0)
+			fail_msg("list case %zu: expected [%s], got [%s]", i, lists[i].expect, got);
+		sl_schema_diff_free(&d);
+		sl_schema_free(dest);
+		sl_schema_free(src);
+	}
+	/* a list where the destination has a scalar column: incompatible, never silently cast */
+	sl_table_schema *dest = one_column("t", SL_TYPE_TEXT, 0, 0, true);
+	sl_table_schema *src = sl_schema_new("db", "t");
+	sl_schema_add_list_column(src, "c", SL_TYPE_INT32, 0, 0, true, "integer[]");
+	sl_schema_diff d;
+	assert_int_equal(sl_schema_diff_compute(&d, dest, src, NULL, false), SL_ETYPE);
+	assert_non_null(strstr(sl_error_last()->message, "LIST(INTEGER)"));
+	sl_schema_diff_free(&d);
+	sl_schema_free(dest);
+	sl_schema_free(src);
+}
+
 static void test_incompatible_message(void **state)
 {
 	(void)state;
@@ -181,6 +234,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_type_rules),
+		cmocka_unit_test(test_list_rules),
 		cmocka_unit_test(test_incompatible_message),
 		cmocka_unit_test(test_table_diff),
 	};
