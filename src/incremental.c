@@ -183,6 +183,32 @@ static int choose_mode(sl_incremental_run *run, bool limited)
 	return SL_OK;
 }
 
+/*
+ * The state's boundary must be one this run can honour. A key that appeared since (the state kept
+ * row hashes) finishes the boundary with those hashes; a key that changed its columns, or went
+ * away, leaves the rows at the boundary value impossible to tell apart: refused, as loading them
+ * again would duplicate them and skipping them could lose some.
+ */
+static int check_state_boundary(sl_incremental_run *run)
+{
+	const sl_table_state *st = run->state;
+	if (!st->has_last || run->hint.range_start == SL_RANGE_OPEN)
+		return SL_OK;
+	if (run->mode == SL_BOUNDARY_KEYSET && st->npk == 0 && st->nhashes > 0) {
+		run->mode = SL_BOUNDARY_HASH;
+		run->hash_whole_rows = true;
+	}
+	size_t want = run->mode == SL_BOUNDARY_KEYSET ? run->npk : 0;
+	if (st->npk == want)
+		return SL_OK;
+	return sl_error_set(
+		SL_ESTATE,
+		"state of table '%s' ends inside the rows at its last cursor value, "
+		"told apart by a key of %zu column(s), but the table's key now has %zu: "
+		"give the old key with the primary_key hint, or reset the table's state",
+		run->table, st->npk, want);
+}
+
 static int build_order(sl_incremental_run *run)
 {
 	if (run->hint.row_order == SL_ROW_ORDER_NONE)
@@ -231,6 +257,8 @@ static int prepare_cursor(sl_incremental_run *run, bool limited, uint64_t max_ro
 	run->plan.cursor = idx;
 	run->forward = run->hint.last_value_func != SL_LAST_VALUE_MIN;
 	int rc = choose_mode(run, limited);
+	if (!rc)
+		rc = check_state_boundary(run);
 	if (!rc)
 		rc = build_bounds(run);
 	if (!rc)
@@ -319,8 +347,9 @@ uint64_t sl_row_hash(const sl_batch *batch, size_t row, const size_t *cols, size
 
 static uint64_t boundary_hash(const sl_incremental_run *run, const sl_batch *batch, size_t row)
 {
-	return run->npk ? sl_row_hash(batch, row, run->pk, run->npk)
-			: sl_row_hash(batch, row, NULL, run->schema->ncolumns);
+	return run->npk && !run->hash_whole_rows
+		       ? sl_row_hash(batch, row, run->pk, run->npk)
+		       : sl_row_hash(batch, row, NULL, run->schema->ncolumns);
 }
 
 static int null_cursor_error(const sl_incremental_run *run, const sl_batch *batch, size_t row)

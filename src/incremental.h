@@ -45,6 +45,7 @@ typedef struct sl_incremental_run {
 	size_t seen_col; /* batch column of the server-computed seen flag */
 
 	/* hash mode: the boundary set as it was when the run started */
+	bool hash_whole_rows; /* hash all columns even with a key: the state's hashes were */
 	size_t nstart_hashes;
 	uint64_t *start_hashes;
 	sl_value start_last;

@@ -277,6 +277,34 @@ assert_ok "then without a cursor (replace)"
 assert_eq "replace reloaded everything" "4178,4178" \
 	"$(sl_csv sw "SELECT COUNT(*), COUNT(DISTINCT rfam_id) FROM family")"
 
+section "state kept for another primary key"
+PK=(--table family --pipeline pk --destination "duckdb:///$T/pk.duckdb" --dataset pk_data
+	--cursor created --chunk-size 1000 --limit-chunks 1 --progress none)
+sl run "$URL" "${PK[@]}" --primary-key rfam_acc
+assert_ok "load 1000 rows keyed by rfam_acc"
+sl run "$URL" "${PK[@]}" --primary-key rfam_acc,rfam_id
+assert_rc "a key of other columns: exit 1" 1
+assert_match "a key of other columns: one line naming the table and both keys" \
+	"^sluice: error: .*state of table 'family'.*key of 1 column.*now has 2" "$ERR"
+assert_eq "nothing was loaded" "1000" "$(sl_csv pk "SELECT COUNT(*) FROM family")"
+sl run "$URL" "${PK[@]}" --primary-key rfam_acc --until-done
+assert_ok "the old key goes on"
+assert_eq "every row once" "4178,4178" \
+	"$(sl_csv pk "SELECT COUNT(*), COUNT(DISTINCT rfam_acc) FROM family")"
+
+section "a key given after a state kept with row hashes"
+sqlite3 "$T/hk.db" "CREATE TABLE t (id INTEGER, ts INTEGER);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+INSERT INTO t SELECT i, i / 10 FROM n;" || die "cannot create hk.db"
+HK=(run "sqlite:///$T/hk.db" --table t --cursor ts --pipeline hk --destination "duckdb:///$T/hk.duckdb"
+	--chunk-size 15 --progress none)
+sl "${HK[@]}" --limit-chunks 1
+assert_ok "no key: 15 rows, the state keeps the hashes of the rows at ts = 1"
+sl "${HK[@]}" --primary-key id --until-done
+assert_ok "then with a key, to the end"
+assert_eq "every row once: the boundary finished with the hashes" "100,100" \
+	"$(sl_csv hk "SELECT COUNT(*), COUNT(DISTINCT id) FROM t")"
+
 section "a dataset named like the destination file"
 sl run "$URL" --table family --pipeline same --destination "duckdb:///$T/same.duckdb" --dataset same \
 	--progress none
