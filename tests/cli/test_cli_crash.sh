@@ -7,7 +7,7 @@
 # at any point may only lose the open chunk, which the next run reads again.
 #
 # A round waits for a random number (0..3) of committed chunks (`--progress log` prints a line
-# for each; but not much over 2 s), then a random 0..400 ms more, and kills: so kills land while
+# for each; but not much over 2 s), then a random 0..200 ms more, and kills: so kills land while
 # connecting and reflecting, inside a chunk, and right after a commit. When a run finishes before its kill, more
 # rows are appended to the source so the next round has work again. The random numbers come
 # from $RANDOM, seeded by SLUICE_TEST_SEED (default: the pid, printed) so a failing sequence can
@@ -38,8 +38,9 @@ say "from $SOURCE_KIND into $DEST_KIND"
 
 ROWS=200000
 KILLS_WANTED=${CRASH_KILLS:-20}
-MAX_ROUNDS=$((KILLS_WANTED * 3))
-ADD_ROWS=50000
+MAX_ROUNDS=$((KILLS_WANTED * 5))
+# enough new rows that the next round is still running when its kill comes, even on a fast machine
+ADD_ROWS=150000
 
 SEED=${SLUICE_TEST_SEED:-$$}
 RANDOM=$SEED
@@ -147,7 +148,7 @@ while [ "$kills" -lt "$KILLS_WANTED" ] && [ "$rounds" -lt "$MAX_ROUNDS" ]; do
 	pid=$!
 	bg_track "$pid"
 	chunks=$((RANDOM % 4))
-	ms=$((RANDOM % 401))
+	ms=$((RANDOM % 201))
 	# at most 100 polls (2 s or more): a slow build (sanitizers) commits slowly, and the kill
 	# must not wait for it round after round
 	for ((poll = 0; poll < 100; poll++)); do
