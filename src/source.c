@@ -206,3 +206,24 @@ int sl_source_connect_retrying(sl_source_conn **out, const sl_source *source,
 	}
 	return rc;
 }
+
+int sl_source_stats_shape(sl_table_schema **out, const sl_table_schema *t, int cursor)
+{
+	sl_table_schema *s = sl_schema_new(t->database, t->name);
+	int rc = s ? SL_OK : SL_ENOMEM;
+	if (!rc && cursor >= 0) {
+		const sl_column *col = &t->columns[cursor];
+		rc = sl_schema_add_column(s, col->name, col->type, col->precision, col->scale, true,
+					  col->source_type);
+	}
+	if (rc >= 0)
+		rc = sl_schema_add_column(s, "rows_total", SL_TYPE_INT64, 0, 0, false, "bigint");
+	if (rc >= 0)
+		rc = sl_schema_add_column(s, "rows_after", SL_TYPE_INT64, 0, 0, true, "bigint");
+	if (rc < 0) {
+		sl_schema_free(s);
+		return rc;
+	}
+	*out = s;
+	return SL_OK;
+}

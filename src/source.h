@@ -114,4 +114,8 @@ struct sl_source_driver {
 
 void sl_source_stats_clear(sl_source_stats *stats);
 
+/* The shape of a stats query's one row, for drivers that decode it as a batch: the cursor column
+   (when cursor >= 0, nullable), then rows_total and rows_after (BIGINT). Caller frees. */
+int sl_source_stats_shape(sl_table_schema **out, const sl_table_schema *table, int cursor);
+
 #endif

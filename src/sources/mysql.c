@@ -1943,27 +1943,6 @@ static void my_scan_close(sl_scan *scan)
 
 /* ---- stats ---------------------------------------------------------------------------------- */
 
-static int stats_shape(sl_table_schema **out, const sl_table_schema *t, int cursor)
-{
-	sl_table_schema *s = sl_schema_new(t->database, t->name);
-	int rc = s ? SL_OK : SL_ENOMEM;
-	if (!rc && cursor >= 0) {
-		const sl_column *col = &t->columns[cursor];
-		rc = sl_schema_add_column(s, col->name, col->type, col->precision, col->scale, true,
-					  col->source_type);
-	}
-	if (rc >= 0)
-		rc = sl_schema_add_column(s, "rows_total", SL_TYPE_INT64, 0, 0, false, "bigint");
-	if (rc >= 0)
-		rc = sl_schema_add_column(s, "rows_after", SL_TYPE_INT64, 0, 0, true, "bigint");
-	if (rc < 0) {
-		sl_schema_free(s);
-		return rc;
-	}
-	*out = s;
-	return SL_OK;
-}
-
 static int render_stats(sl_buf *sql, my_params_list *l, const sl_table_schema *t, int cursor,
 			bool descending, const sl_value *after)
 {
@@ -2029,7 +2008,7 @@ static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 	sl_buf sql = SL_BUF_INIT;
 	my_params_list l = {0};
 	my_scan *s = NULL;
-	rc = stats_shape(&shape, table, cursor);
+	rc = sl_source_stats_shape(&shape, table, cursor);
 	if (!rc)
 		rc = render_stats(&sql, &l, table, cursor, descending, after);
 	if (!rc)
