@@ -145,6 +145,13 @@ void sl_batch_reset(sl_batch *batch)
 	sl_arena_reset(&batch->arena);
 }
 
+void sl_batch_reset_in_chunk(sl_batch *b, uint64_t chunk_size, uint64_t chunk_read)
+{
+	sl_batch_reset(b);
+	uint64_t room = chunk_size - chunk_read;
+	b->capacity = room < SL_BATCH_CAPACITY ? (size_t)room : SL_BATCH_CAPACITY;
+}
+
 /* Grow a LIST column's child vector to hold at least `need` elements. */
 static int grow_child(sl_vector *v, size_t need)
 {

@@ -108,6 +108,11 @@ void sl_batch_free(sl_batch *batch);
 /* Empty the batch for refilling: nrows = 0, all validity cleared, arena reset. */
 void sl_batch_reset(sl_batch *batch);
 
+/* Empty the batch for the next rows of a chunk of `chunk_size` rows of which `chunk_read` are
+   read: its capacity is cut to the rows left, so that a batch never straddles a chunk boundary
+   and a chunk's last batch ends exactly where its state is taken. */
+void sl_batch_reset_in_chunk(sl_batch *batch, uint64_t chunk_size, uint64_t chunk_read);
+
 static inline void sl_batch_set_null(sl_batch *b, size_t col, size_t row)
 {
 	sl_vector_set_null(&b->columns[col], row);

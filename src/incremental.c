@@ -269,11 +269,13 @@ static int prepare_cursor(sl_incremental_run *run, bool limited, uint64_t max_ro
 		rc = snapshot_hashes(run);
 	if (rc)
 		return rc;
-	/* NULL cursors: raise must see them, include loads them once (while there is no state) */
+	/* NULL cursors: raise must see them, include loads them once (while there is no state). A
+	   NOT NULL column has none to see, and without "OR cursor IS NULL" the bound is an index
+	   condition: with it PostgreSQL walked the cursor's index from the start every run. */
 	sl_on_missing_cursor m = run->hint.on_cursor_value_missing;
 	run->plan.include_null_cursor =
-		m == SL_MISSING_CURSOR_RAISE ||
-		(m == SL_MISSING_CURSOR_INCLUDE && !run->state->nulls_loaded);
+		c->nullable && (m == SL_MISSING_CURSOR_RAISE ||
+				(m == SL_MISSING_CURSOR_INCLUDE && !run->state->nulls_loaded));
 	if (run->mode == SL_BOUNDARY_KEYSET && max_rows)
 		run->plan.limit = max_rows;
 	return SL_OK;

@@ -7,13 +7,16 @@
  *
  * Rows stream from the source in batches sized so that a batch never straddles a chunk boundary
  * (batch capacity = min(vector size, rows left in the chunk)): a chunk's last batch ends exactly
- * where its state is taken. Chunks count rows read, boundary overlap included (as dlt counts);
+ * where its state is taken. An embedded source's batches are read ahead in those sizes on a
+ * second thread (prefetch.h) while this one appends and commits the ones before. Chunks count
+ * rows read, boundary overlap included (as dlt counts);
  * a chunk that holds no new row does not count against the run's chunk limit, so a run with rows
  * left always makes progress.
  */
 #include "pipeline.h"
 #include "drivers.h"
 #include "incremental.h"
+#include "prefetch.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -243,7 +246,9 @@ typedef struct table_run {
 	char *target; /* destination table written to (staging when replacing) */
 
 	sl_scan *scan;
-	sl_batch *batch;
+	sl_prefetch *prefetch; /* reads `scan` ahead when its driver asks for it */
+	sl_batch *own_batch;   /* read into without a prefetcher */
+	sl_batch *batch;       /* the batch being appended: own_batch or the prefetcher's */
 	bool *keep;
 	sl_dest_appender *appender;
 	bool in_txn;
@@ -335,29 +340,53 @@ static int end_chunk(table_run *r)
 	return SL_OK;
 }
 
+static void close_scan(table_run *r)
+{
+	sl_prefetch_stop(r->prefetch); /* first: its thread uses the scan */
+	r->prefetch = NULL;
+	r->batch = NULL;
+	if (r->scan)
+		r->conn->driver->scan_close(r->scan);
+	r->scan = NULL;
+}
+
+/* The batch to read into without a prefetcher, with `flags` extra BOOL columns. */
+static int own_batch(table_run *r, size_t flags)
+{
+	if (r->own_batch && r->own_batch->ncolumns == r->schema->ncolumns + flags)
+		return SL_OK;
+	sl_batch_free(r->own_batch);
+	r->own_batch = sl_batch_new(r->schema, flags);
+	return r->own_batch ? SL_OK : SL_ENOMEM;
+}
+
 static int open_scan(table_run *r)
 {
 	const sl_source_driver *sd = r->conn->driver;
 	r->query_read = 0;
-	/* the batch carries the seen flag column only while the plan asks for it */
-	size_t want = r->schema->ncolumns + (r->inc.plan.seen_pk ? 1 : 0);
-	if (!r->batch || r->batch->ncolumns != want) {
-		sl_batch_free(r->batch);
-		r->batch = sl_batch_new(r->schema, want - r->schema->ncolumns);
-		if (!r->batch)
-			return SL_ENOMEM;
-	}
 	int rc = sd->scan_open(&r->scan, r->conn, &r->inc.plan);
-	if (rc)
+	if (rc) {
 		r->scan = NULL;
+		return rc;
+	}
+	/* the batches carry the seen flag column only while the plan asks for it */
+	size_t flags = r->inc.plan.seen_pk ? 1 : 0;
+	rc = sd->read_ahead ? sl_prefetch_start(&r->prefetch, r->scan, r->schema, flags,
+						r->source->chunk_size, r->chunk_read)
+			    : own_batch(r, flags);
+	if (rc)
+		close_scan(r);
 	return rc;
 }
 
-static void close_scan(table_run *r)
+/* The scan's next batch into r->batch: its row count, 0 at the end, or an error. */
+static int next_batch(table_run *r)
 {
-	if (r->scan)
-		r->conn->driver->scan_close(r->scan);
-	r->scan = NULL;
+	if (r->prefetch)
+		return sl_prefetch_next(r->prefetch, &r->batch);
+	r->batch = r->own_batch;
+	sl_batch_reset_in_chunk(r->batch, r->source->chunk_size, r->chunk_read);
+	return r->conn->driver->scan_next(r->scan, r->batch);
 }
 
 /* The query ended: continue after its LIMIT if the run still wants rows, else the source is
@@ -418,10 +447,7 @@ static int stream_rows(table_run *r)
 {
 	int rc = open_scan(r);
 	while (!rc && !r->stop) {
-		sl_batch_reset(r->batch);
-		uint64_t room = r->source->chunk_size - r->chunk_read;
-		r->batch->capacity = room < SL_BATCH_CAPACITY ? (size_t)room : SL_BATCH_CAPACITY;
-		int n = r->conn->driver->scan_next(r->scan, r->batch);
+		int n = next_batch(r);
 		if (n < 0)
 			return n;
 		/* checked once per batch read, before it is written: a chunk may be one batch */
@@ -586,7 +612,7 @@ static void finish_table(table_run *r, int rc)
 	r->info->warnings = table_warnings(source_warnings(r->conn), r->schema->name);
 	sl_incremental_free(&r->inc);
 	sl_table_state_clear(&r->state);
-	sl_batch_free(r->batch);
+	sl_batch_free(r->own_batch);
 	free(r->keep);
 	free(r->target);
 	sl_schema_free(r->schema);

@@ -80,6 +80,10 @@ struct sl_source_driver {
 	unsigned version; /* SL_SOURCE_DRIVER_VERSION */
 	const char *name; /* "mysql", "sqlite", "postgresql" */
 	sl_url_kind kind; /* which URLs it serves */
+	/* Read scans ahead on a thread of their own (prefetch.h): for an embedded database, whose
+	   scans are this process's own work. A server does most of a scan's work itself; with it on
+	   the same 2 cores, a reader thread only took CPU from it (bench/README.md, "Threads"). */
+	bool read_ahead;
 
 	/* Connect; errors name the host/database (never the password). */
 	int (*connect)(sl_source_conn **out, const sl_url *url);

@@ -1826,6 +1826,7 @@ const sl_source_driver sl_sqlite_source = {
 	.version = SL_SOURCE_DRIVER_VERSION,
 	.name = "sqlite",
 	.kind = SL_URL_SQLITE,
+	.read_ahead = true,
 	.connect = sqlite_connect,
 	.disconnect = sqlite_disconnect,
 	.reflect = sqlite_reflect,

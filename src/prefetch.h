@@ -1,0 +1,41 @@
+/*
+ * prefetch.h — a source scan read ahead on its own thread.
+ *
+ * The time of a load is the source's time (reading and decoding rows) plus the destination's
+ * (DuckDB appending, compressing, committing) when they run one after the other, and the larger
+ * of the two when they overlap on two cores. A prefetcher runs the driver's scan_next on a reader
+ * thread into a small ring of batches while the pipeline's thread appends and commits the batches
+ * read before. Drivers ask for it (read_ahead in source.h) when their scans are this process's
+ * work: an embedded database, not a server that spends its own CPU shipping the rows.
+ *
+ * The batches come in the sizes the pipeline would have asked for itself: never straddling a
+ * chunk boundary (see pipeline.c), so a chunk's last batch still ends where its state is taken.
+ * While a prefetcher runs, its thread alone uses the source connection.
+ */
+#ifndef SL_PREFETCH_H
+#define SL_PREFETCH_H
+
+#include "batch.h"
+#include "source.h"
+
+typedef struct sl_prefetch sl_prefetch;
+
+/*
+ * Start reading `scan` ahead. Batches have the columns of `schema` plus `extra_bools` flag
+ * columns; `chunk_size` rows make a chunk, of which `chunk_read` were read before this scan.
+ * The scan stays the caller's: close it after sl_prefetch_stop.
+ */
+int sl_prefetch_start(sl_prefetch **out, sl_scan *scan, const sl_table_schema *schema,
+		      size_t extra_bools, uint64_t chunk_size, uint64_t chunk_read);
+
+/*
+ * The next batch read: returns its row count with *batch pointing to it (the caller may filter
+ * it; it is the caller's until the next call), 0 when the scan is exhausted, or the scan's error
+ * code with its message set on the calling thread.
+ */
+int sl_prefetch_next(sl_prefetch *pf, sl_batch **batch);
+
+/* Stop reading (waiting for the batch being read, if any) and free everything. NULL is a no-op. */
+void sl_prefetch_stop(sl_prefetch *pf);
+
+#endif
