@@ -78,6 +78,8 @@ static int run_query(sl_rows **out, sl_dataset *d, sl_buf *sql, size_t n, const 
 	if (sql->failed)
 		return sl_error_set(SL_ENOMEM, "out of memory building SQL");
 	sl_pipeline *p = d->pipeline;
+	if (p->dest_driver->end_load) /* a query may need more than a load */
+		p->dest_driver->end_load(p->dest);
 	return p->dest_driver->query(out, p->dest, sl_buf_cstr(sql), n, params);
 }
 

@@ -105,6 +105,11 @@ struct sl_destination_driver {
 	int (*appender_flush)(sl_dest_appender *appender);
 	void (*appender_close)(sl_dest_appender *appender);
 
+	/* Leave the settings loads run under (DuckDB: a small memory limit, one thread), which hold
+	   from a load's first appender on, so that the next queries get the database's defaults.
+	   No-op while an appender is open. May be NULL. */
+	void (*end_load)(sl_dest_conn *conn);
+
 	/* Run a statement with text parameters ($1..; NULL entries are SQL NULL). */
 	int (*exec)(sl_dest_conn *conn, const char *sql, size_t nparams, const char *const *params);
 

@@ -1117,7 +1117,66 @@ static int put_bounds(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan, 
 	return rc;
 }
 
-static int render_plan(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan)
+/* Do the columns of one index (names in key order, `n` of them) give the plan's ORDER BY? They
+   must be a prefix of the order columns: InnoDB appends the primary key to every secondary index,
+   so an index on the cursor alone gives ORDER BY cursor, pk. */
+static bool index_orders(const sl_scan_plan *plan, char **cols, size_t n)
+{
+	if (n == 0 || n > plan->norder)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (strcasecmp(cols[k], plan->table->columns[plan->order[k]].name) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * An index that delivers the plan's ORDER BY, or NULL. The scan names it with FORCE INDEX FOR
+ * ORDER BY: left to itself, MariaDB answers `ORDER BY cursor LIMIT n` with no bound (the first
+ * chunk of a backfill) by sorting the whole table (1M rows of the benchmark: 0.81 s against 0.40
+ * s through the index; a 500M-row table would be sorted whole for its first 100k rows). Indexes
+ * on a prefix of a column (SUB_PART) cannot order by it.
+ */
+static int ordering_index(char **out, my_conn *c, const sl_scan_plan *plan)
+{
+	*out = NULL;
+	const sl_table_schema *t = plan->table;
+	if (plan->norder == 0 || !t->database)
+		return SL_OK;
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql,
+		    "SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS");
+	where_table(&sql, c->db, "TABLE_SCHEMA", t->database, t->name);
+	sl_buf_puts(&sql, " ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX");
+	MYSQL_RES *res;
+	int rc = meta_query(&res, c, &sql, "reading the indexes");
+	sl_buf_free(&sql);
+	if (rc)
+		return rc;
+	char *cols[16];
+	size_t n = 0;
+	bool usable = true;
+	MYSQL_ROW r = mysql_fetch_row(res);
+	while (r && !*out) {
+		MYSQL_ROW next = mysql_fetch_row(res);
+		const char *index = r[0] ? r[0] : "";
+		usable = usable && r[1] && !r[2] && n < 16;
+		if (usable)
+			cols[n++] = r[1];
+		bool last = !next || !next[0] || strcmp(next[0], index) != 0;
+		if (last && usable && index_orders(plan, cols, n) && !(*out = sl_strdup(index)))
+			rc = SL_ENOMEM;
+		if (last) {
+			n = 0;
+			usable = true;
+		}
+		r = next;
+	}
+	mysql_free_result(res);
+	return rc;
+}
+
+static int render_plan(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan, const char *index)
 {
 	const sl_table_schema *t = plan->table;
 	sl_buf_puts(sql, "SELECT ");
@@ -1128,6 +1187,11 @@ static int render_plan(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan)
 	int rc = plan->seen_pk ? put_seen_flag(sql, l, plan) : SL_OK;
 	sl_buf_puts(sql, " FROM ");
 	put_table(sql, t);
+	if (index) {
+		sl_buf_puts(sql, " FORCE INDEX FOR ORDER BY (");
+		put_ident(sql, index);
+		sl_buf_putc(sql, ')');
+	}
 	bool where = false;
 	if (!rc)
 		rc = put_bounds(sql, l, plan, &where);
@@ -1542,9 +1606,14 @@ static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 	int rc = session_ready(c);
 	if (rc)
 		return rc;
+	char *index;
+	rc = ordering_index(&index, c, plan);
+	if (rc)
+		return rc;
 	sl_buf sql = SL_BUF_INIT;
 	my_params_list l = {0};
-	rc = render_plan(&sql, &l, plan);
+	rc = render_plan(&sql, &l, plan, index);
+	free(index);
 	my_scan *s = NULL;
 	if (!rc)
 		rc = stmt_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &sql, &l);

@@ -1034,7 +1034,18 @@ static void test_memory_limit(void **state)
 	assert_string_equal(t, "1");
 	free(t);
 	D->appender_close(app);
-	/* then queries get DuckDB's own settings back */
+	/* they hold from one load to the next (leaving them would flush DuckDB's allocator)... */
+	t = query_text(conn, "SELECT current_setting('threads')");
+	assert_string_equal(t, "1");
+	free(t);
+	assert_int_equal(D->appender_open(&app, conn, "main", "m", s, NULL), 0);
+	D->end_load(conn); /* ...and stay while an appender is open */
+	t = query_text(conn, "SELECT current_setting('memory_limit')");
+	assert_string_equal(t, "61.0 MiB");
+	free(t);
+	D->appender_close(app);
+	/* until the dataset accessor queries: then queries get DuckDB's own settings back */
+	D->end_load(conn);
 	t = query_text(conn, "SELECT current_setting('memory_limit')");
 	assert_string_equal(t, query_limit);
 	assert_string_not_equal(t, "61.0 MiB");

@@ -621,6 +621,76 @@ static void check_ids(id_list l, const int32_t *want, size_t n, int line)
 
 #define assert_ids(l, n, ...) check_ids(l, (const int32_t[]){__VA_ARGS__}, n, __LINE__)
 
+/* ---- the index that gives ORDER BY ----------------------------------------------------------- */
+
+static long long priority_queue_sorts(void)
+{
+	return raw_count("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+			 "WHERE VARIABLE_NAME = 'SORT_PRIORITY_QUEUE_SORTS'");
+}
+
+/* The first 16 ids of `ordered` by (column, id), as the scan reads them; *sorted set when the
+   server sorted for it (a LIMIT sort counts in Sort_priority_queue_sorts, which is global: a
+   concurrent client's sort could add one, so a sort-free read is retried). */
+static id_list first_ids_by(sl_source_conn *c, sl_table_schema *t, const char *column, bool *sorted)
+{
+	size_t order[] = {(size_t)col(t, column), (size_t)col(t, "id")};
+	sl_scan_plan plan = {
+		.table = t, .cursor = (int)order[0], .norder = 2, .order = order, .limit = 16};
+	id_list l;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		long long before = priority_queue_sorts();
+		l = (id_list){{0}, 0};
+		scan_all(c, &plan, collect_ids, &l);
+		*sorted = priority_queue_sorts() != before;
+		if (!*sorted)
+			break;
+	}
+	return l;
+}
+
+static void assert_first_ids(id_list l, const char *column)
+{
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT id FROM ordered ORDER BY %s, id LIMIT 16", column);
+	size_t n;
+	char **want = raw_column(sql, &n);
+	assert_int_equal(l.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(l.ids[i], atoi(want[i]));
+	free_column(want, n);
+}
+
+/*
+ * An index on the cursor gives ORDER BY cursor, id even to the first, unbounded chunk of a
+ * backfill, so the server reads it in order instead of sorting the table (MariaDB sorts when left
+ * to itself). Indexes that cannot give the order (on a prefix of the column, or led by another
+ * column) are not named, and their scans still come in order.
+ */
+static void test_ordering_index(void **state)
+{
+	(void)state;
+	MYSQL *db = raw_connect(0);
+	raw_exec(db, "DROP TABLE IF EXISTS ordered");
+	raw_exec(db, "CREATE TABLE ordered (id INT PRIMARY KEY, c INT NOT NULL, x INT NOT NULL, "
+		     "s VARCHAR(20) NOT NULL, KEY `odd ``name` (c), KEY s3 (s(3)), KEY xc (x, c))");
+	raw_exec(db, "INSERT INTO ordered SELECT seq, (seq * 7919) % 1000, seq % 7, "
+		     "CONCAT('s', (seq * 31) % 977) FROM seq_1_to_2000");
+	mysql_close(db);
+	sl_source_conn *c = open_conn();
+	sl_table_schema *t = reflect(c, "ordered");
+	bool sorted;
+	id_list l = first_ids_by(c, t, "c", &sorted);
+	assert_first_ids(l, "c");
+	assert_false(sorted);
+	l = first_ids_by(c, t, "s", &sorted);
+	assert_first_ids(l, "s");
+	l = first_ids_by(c, t, "x", &sorted);
+	assert_first_ids(l, "x");
+	sl_schema_free(t);
+	drv->disconnect(c);
+}
+
 static void test_alltypes_bounds(void **state)
 {
 	(void)state;
@@ -1157,6 +1227,7 @@ int main(void)
 		cmocka_unit_test(test_alltypes_reflect),
 		cmocka_unit_test(test_alltypes_values),
 		cmocka_unit_test(test_alltypes_bounds),
+		cmocka_unit_test(test_ordering_index),
 		cmocka_unit_test(test_rfam_reflect),
 		cmocka_unit_test(test_rfam_full_scan),
 		cmocka_unit_test(test_rfam_plan_and_keyset),
