@@ -159,6 +159,47 @@ static void test_interrupt_after_a_commit(void **state)
 	sl_pipeline_free(p);
 }
 
+static void source_exec(const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+	assert_int_equal(sqlite3_open("faults.db", &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+	sqlite3_close(db);
+}
+
+/*
+ * A value the source cannot decode, met on the thread that reads SQLite ahead: the run fails with
+ * that thread's error and message, the open chunk is rolled back and the chunks before it stay.
+ * SQLite sorts TEXT after numbers, so the bad row is the last one read.
+ */
+static void test_reader_thread_error(void **state)
+{
+	(void)state;
+	make_source();
+	source_exec("UPDATE events SET created = 'oops' WHERE id = 5500");
+	sl_pipeline *p = new_pipeline("reader.duckdb", "ds", "pipelines", NULL, 0);
+	sl_source *src = new_source();
+	sl_load_info *info = NULL;
+	assert_int_equal(sl_pipeline_run(&info, p, src), SL_ETYPE);
+	assert_null(info);
+	const char *m = sl_error_last()->message;
+	if (!strstr(m, "column 'created'") || !strstr(m, "rowid 5500") || !strstr(m, "'oops'"))
+		fail_msg("unexpected message: %s", m);
+	assert_query(p, "SELECT COUNT(*) || ',' || MAX(created) FROM events", "9000,90010");
+
+	/* mended, with a cursor after the ones loaded: the next run goes on to the end */
+	source_exec("UPDATE events SET created = 100005 WHERE id = 5500");
+	assert_int_equal(sl_pipeline_run(&info, p, src), 0);
+	sl_load_info_free(info);
+	assert_query(p,
+		     "SELECT COUNT(*) || ',' || COUNT(DISTINCT id) || ',' || SUM(id) FROM events",
+		     "10000,10000,50005000");
+	sl_source_free(src);
+	sl_pipeline_free(p);
+}
+
 /* An interrupt made between runs stops the next one before it writes a row, once. */
 static void test_interrupt_before_a_run(void **state)
 {
@@ -268,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interrupt_after_a_commit),
 		cmocka_unit_test(test_interrupt_before_a_run),
+		cmocka_unit_test(test_reader_thread_error),
 		cmocka_unit_test(test_second_run_refused),
 		cmocka_unit_test(test_postgres_advisory_lock),
 	};
