@@ -128,6 +128,14 @@ static void assert_query(sl_pipeline *p, const char *sql, const char *expected)
 	free(got);
 }
 
+/* The destination holds each of the source's ROWS rows exactly once. */
+static void assert_every_row_once(sl_pipeline *p)
+{
+	assert_query(p,
+		     "SELECT COUNT(*) || ',' || COUNT(DISTINCT id) || ',' || SUM(id) FROM events",
+		     "10000,10000,50005000");
+}
+
 /* The run ends after one more batch: chunk 2 (one batch of 1000 rows) is read, rolled back. */
 static void test_interrupt_after_a_commit(void **state)
 {
@@ -152,9 +160,7 @@ static void test_interrupt_after_a_commit(void **state)
 	assert_int_equal(sl_load_info_table(info, 0)->rows_loaded, ROWS - 1000);
 	assert_true(sl_load_info_table(info, 0)->exhausted);
 	sl_load_info_free(info);
-	assert_query(p,
-		     "SELECT COUNT(*) || ',' || COUNT(DISTINCT id) || ',' || SUM(id) FROM events",
-		     "10000,10000,50005000");
+	assert_every_row_once(p);
 	sl_source_free(src);
 	sl_pipeline_free(p);
 }
@@ -193,9 +199,7 @@ static void test_reader_thread_error(void **state)
 	source_exec("UPDATE events SET created = 100005 WHERE id = 5500");
 	assert_int_equal(sl_pipeline_run(&info, p, src), 0);
 	sl_load_info_free(info);
-	assert_query(p,
-		     "SELECT COUNT(*) || ',' || COUNT(DISTINCT id) || ',' || SUM(id) FROM events",
-		     "10000,10000,50005000");
+	assert_every_row_once(p);
 	sl_source_free(src);
 	sl_pipeline_free(p);
 }
