@@ -678,17 +678,29 @@ static void where_table(sl_buf *sql, MYSQL *db, const char *schema_col, const ch
 	put_literal(sql, db, table);
 }
 
+/* `select` (an information_schema query without WHERE) for one table, then `tail` (ORDER BY ...,
+   or ""), as a stored result. */
+static int table_meta_query(MYSQL_RES **out, my_conn *c, const char *select, const char *schema_col,
+			    const char *dbname, const char *table, const char *tail,
+			    const char *what)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, select);
+	where_table(&sql, c->db, schema_col, dbname, table);
+	sl_buf_puts(&sql, tail);
+	int rc = meta_query(out, c, &sql, what);
+	sl_buf_free(&sql);
+	return rc;
+}
+
 static int load_checks(MYSQL_RES **out, my_conn *c, const char *dbname, const char *table)
 {
 	*out = NULL;
 	if (!c->is_mariadb)
 		return SL_OK;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS");
-	where_table(&sql, c->db, "CONSTRAINT_SCHEMA", dbname, table);
-	int rc = meta_query(out, c, &sql, "reading check constraints");
-	sl_buf_free(&sql);
-	return rc;
+	return table_meta_query(
+		out, c, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS",
+		"CONSTRAINT_SCHEMA", dbname, table, "", "reading check constraints");
 }
 
 static int add_columns(my_conn *c, sl_table_schema *s, MYSQL_RES *cols, MYSQL_RES *checks)
@@ -726,13 +738,11 @@ static int add_columns(my_conn *c, sl_table_schema *s, MYSQL_RES *cols, MYSQL_RE
 
 static int load_pk(my_conn *c, sl_table_schema *s)
 {
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT COLUMN_NAME FROM information_schema.STATISTICS");
-	where_table(&sql, c->db, "TABLE_SCHEMA", s->database, s->name);
-	sl_buf_puts(&sql, " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
 	MYSQL_RES *res;
-	int rc = meta_query(&res, c, &sql, "reading the primary key");
-	sl_buf_free(&sql);
+	int rc = table_meta_query(&res, c, "SELECT COLUMN_NAME FROM information_schema.STATISTICS",
+				  "TABLE_SCHEMA", s->database, s->name,
+				  " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
+				  "reading the primary key");
 	if (rc)
 		return rc;
 	MYSQL_ROW r;
@@ -788,15 +798,14 @@ static int split_table(char **dbname, char **table, my_conn *c, const char *name
 
 static int reflect_columns(my_conn *c, sl_table_schema *s)
 {
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, NUMERIC_PRECISION, "
-			  "NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, "
-			  "CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS");
-	where_table(&sql, c->db, "TABLE_SCHEMA", s->database, s->name);
-	sl_buf_puts(&sql, " ORDER BY ORDINAL_POSITION");
 	MYSQL_RES *cols = NULL, *checks = NULL;
-	int rc = meta_query(&cols, c, &sql, "reading columns");
-	sl_buf_free(&sql);
+	int rc = table_meta_query(
+		&cols, c,
+		"SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, NUMERIC_PRECISION, "
+		"NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, "
+		"CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS",
+		"TABLE_SCHEMA", s->database, s->name, " ORDER BY ORDINAL_POSITION",
+		"reading columns");
 	if (!rc && mysql_num_rows(cols) == 0)
 		rc = sl_error_set(SL_ENOTFOUND, "table '%s' not found in database '%s'", s->name,
 				  s->database);
@@ -1143,14 +1152,13 @@ static int ordering_index(char **out, my_conn *c, const sl_scan_plan *plan)
 	const sl_table_schema *t = plan->table;
 	if (plan->norder == 0 || !t->database)
 		return SL_OK;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql,
-		    "SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS");
-	where_table(&sql, c->db, "TABLE_SCHEMA", t->database, t->name);
-	sl_buf_puts(&sql, " ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX");
 	MYSQL_RES *res;
-	int rc = meta_query(&res, c, &sql, "reading the indexes");
-	sl_buf_free(&sql);
+	int rc = table_meta_query(
+		&res, c,
+		"SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS",
+		"TABLE_SCHEMA", t->database, t->name,
+		" ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX",
+		"reading the indexes");
 	if (rc)
 		return rc;
 	char *cols[16];
