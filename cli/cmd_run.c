@@ -21,9 +21,11 @@ static const char usage[] =
 	"postgresql://...) into the pipeline's destination, committing chunk by chunk.\n"
 	"\n"
 	"pipeline:\n"
-	"  -t, --table T               table to load (repeat for more; \"schema.table\" allowed)\n"
+	"  -t, --table T[:DEST]        table to load (repeat for more; \"schema.table\" allowed),\n"
+	"                              into destination table DEST (default: T without schema)\n"
 	"      --pipeline NAME         pipeline name (default: the database name, e.g. \"rfam\")\n"
-	"      --destination URL       \"duckdb\", duckdb:///path/file.duckdb or\n"
+	"      --destination URL       \"duckdb\", duckdb:///relative/file.duckdb,\n"
+	"                              duckdb:////absolute/file.duckdb or\n"
 	"                              postgresql://user:pw@host:port/db\n"
 	"                              (default: NAME.duckdb in the working directory)\n"
 	"      --dataset NAME          dataset (schema) to write to (default: NAME_dataset)\n"
@@ -41,12 +43,13 @@ static const char usage[] =
 	"      --primary-key COLS      comma separated (default: the table's primary key)\n"
 	"      --cursor COL            incremental cursor column; the options below need it:\n"
 	"      --initial-value V       first lower bound\n"
-	"      --end-value V           upper bound (state does not advance)\n"
+	"      --end-value V           upper bound of every run (the state still advances)\n"
 	"      --row-order asc|desc|none             (default asc)\n"
 	"      --last-value-func max|min             (default max)\n"
 	"      --range-start closed|open             (default closed: cursor >= last value)\n"
 	"      --range-end open|closed               (default open: cursor < end value)\n"
-	"      --lag N                 seconds (temporal cursor) or units (numeric cursor)\n"
+	"      --lag N                 seconds (temporal cursor) or units (numeric cursor); needs\n"
+	"                              a merge write disposition, which sluice has not yet\n"
 	"      --on-cursor-missing raise|include|exclude   rows whose cursor is NULL\n"
 	"\n"
 	"how much to load:\n"
@@ -146,6 +149,8 @@ static const cli_enum missing_cursor_actions[] = {{"raise", SL_MISSING_CURSOR_RA
 typedef struct run_opts {
 	const char *url;
 	const char **tables; /* NULL-terminated; the array is owned, the strings are argv's */
+	char **renamed;	     /* per table: the source part of T:DEST (owned) or NULL */
+	const char **dests;  /* per table: DEST of T:DEST (argv's) or NULL */
 	size_t ntables;
 	const char *pipeline_name;
 	char default_name[64];
@@ -162,19 +167,40 @@ typedef struct run_opts {
 	cli_progress_mode progress;
 } run_opts;
 
-static int add_table(run_opts *o, const char *table, cli_err *err)
+/* "T" or "T:DEST": a destination table of its own for T (the last ':' splits). */
+static int add_table(run_opts *o, const char *arg, cli_err *err)
 {
 	char quoted[128];
+	const char *colon = strrchr(arg, ':');
+	size_t n = o->ntables;
+	const char *table = arg;
 
-	for (size_t i = 0; i < o->ntables; i++) {
+	if (colon) {
+		if (colon == arg || !colon[1]) {
+			cli_redact_url(quoted, sizeof(quoted), arg);
+			snprintf(err->msg, sizeof(err->msg),
+				 "--table: '%s' is not T or T:DEST (a name on each side of ':')",
+				 quoted);
+			return -1;
+		}
+		o->renamed[n] = strndup(arg, (size_t)(colon - arg));
+		if (!o->renamed[n]) {
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+			return -1;
+		}
+		table = o->renamed[n];
+		o->dests[n] = colon + 1;
+	}
+	for (size_t i = 0; i < n; i++) {
 		if (strcmp(o->tables[i], table) == 0) {
 			cli_redact_url(quoted, sizeof(quoted), table);
 			snprintf(err->msg, sizeof(err->msg), "--table: '%s' given twice", quoted);
 			return -1;
 		}
 	}
-	o->tables[o->ntables++] = table;
-	o->tables[o->ntables] = NULL;
+	o->tables[n] = table;
+	o->tables[n + 1] = NULL;
+	o->ntables = n + 1;
 	return 0;
 }
 
@@ -334,6 +360,10 @@ static int check_opts(run_opts *o)
 		return cli_usage(CMD, "missing --table (the tables to load)");
 	if (o->needs_cursor && !o->hints.incremental.cursor_path)
 		return cli_usage(CMD, "option '--%s' needs --cursor", o->needs_cursor);
+	/* lag re-reads loaded rows: appended, they would load twice */
+	if (o->hints.incremental.lag)
+		return cli_usage(CMD, "option '--lag' re-reads loaded rows and needs a merge write "
+				      "disposition, which sluice does not have yet");
 	if (o->until_done && o->runs > 1)
 		return cli_usage(CMD, "options '--runs' and '--until-done' cannot be combined");
 	if (!o->pipeline_name) {
@@ -370,10 +400,14 @@ static int parse_args(run_opts *o, int argc, char **argv)
 
 static int make_source(sl_source **out, const run_opts *o)
 {
+	sl_table_hints hints = o->hints;
 	int rc = sl_source_sql_database(out, o->url, o->tables, (size_t)o->chunk_size);
 
-	for (size_t i = 0; rc == 0 && o->hints_given && i < o->ntables; i++)
-		rc = sl_source_apply_hints(*out, o->tables[i], &o->hints);
+	for (size_t i = 0; rc == 0 && i < o->ntables; i++) {
+		hints.table_name = o->dests[i];
+		if (o->hints_given || hints.table_name)
+			rc = sl_source_apply_hints(*out, o->tables[i], &hints);
+	}
 	if (rc == 0 && o->limit_chunks > 0)
 		rc = sl_source_add_limit(*out, (size_t)o->limit_chunks);
 	if (rc == 0 && o->max_time > 0)
@@ -631,13 +665,20 @@ int cmd_run(int argc, char **argv)
 	o.progress = CLI_PROGRESS_AUTO;
 	/* every argument could be a --table: enough room without counting */
 	o.tables = calloc((size_t)argc + 1, sizeof(*o.tables));
-	if (!o.tables) {
+	o.renamed = calloc((size_t)argc + 1, sizeof(*o.renamed));
+	o.dests = calloc((size_t)argc + 1, sizeof(*o.dests));
+	if (!o.tables || !o.renamed || !o.dests) {
 		fputs("sluice: error: out of memory\n", stderr);
-		return CLI_EXIT_FAILURE;
+		code = CLI_EXIT_FAILURE;
+	} else {
+		code = parse_args(&o, argc, argv);
 	}
-	code = parse_args(&o, argc, argv);
 	if (code == CLI_EXIT_OK)
 		code = run_pipeline(&o);
+	for (int i = 0; o.renamed && i <= argc; i++)
+		free(o.renamed[i]);
 	free(o.tables);
+	free(o.renamed);
+	free(o.dests);
 	return code < 0 ? CLI_EXIT_OK : code;
 }

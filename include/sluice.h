@@ -202,17 +202,22 @@ typedef struct sl_table_hints {
 	const char *primary_key;    /* comma separated columns; NULL: the reflected primary key */
 	sl_incremental incremental; /* cursor_path NULL: none */
 	sl_write_disposition write_disposition;
+	/* Version 2. The destination table, which also names the table's incremental state (dlt's
+	   `table_name` hint); NULL: the source table's own name without its schema ("s1.t" loads
+	   into "t"). Two tables of one source that would load into one destination table fail the
+	   run before anything is written, naming both: give one of them a table_name. */
+	const char *table_name;
 } sl_table_hints;
 
-#define SL_TABLE_HINTS_VERSION 1
+#define SL_TABLE_HINTS_VERSION 2
 #define SL_INCREMENTAL_INIT                                                              \
 	{                                                                                \
 		NULL, NULL, NULL, SL_ROW_ORDER_ASC, SL_LAST_VALUE_MAX, SL_RANGE_DEFAULT, \
 			SL_RANGE_DEFAULT, NULL, SL_MISSING_CURSOR_RAISE                  \
 	}
-#define SL_TABLE_HINTS_INIT                                                         \
-	{                                                                           \
-		SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT \
+#define SL_TABLE_HINTS_INIT                                                               \
+	{                                                                                 \
+		SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT, NULL \
 	}
 
 /*
@@ -225,7 +230,8 @@ SL_EXTERN(int)
 sl_source_sql_database(sl_source **out, const char *url, const char *const *table_names,
 		       size_t chunk_size);
 
-/* Set the hints of one of the source's tables. Returns SL_ENOTFOUND for a table not selected. */
+/* Set the hints of one of the source's tables, named as selected. Returns SL_ENOTFOUND for a
+   table not selected. Hints of version 1 (without table_name) are accepted. */
 SL_EXTERN(int)
 sl_source_apply_hints(sl_source *source, const char *table, const sl_table_hints *hints);
 

@@ -1,8 +1,10 @@
 /*
  * drivers.c — the one table of compiled-in drivers. A new driver adds a line here and its own
- * file under sources/ or destinations/; nothing else changes.
+ * file under sources/ or destinations/; a URL finds its driver by the schemes the driver lists.
  */
 #include "drivers.h"
+
+#include <string.h>
 
 static const sl_source_driver *const source_drivers[] = {
 	&sl_mysql_source,
@@ -15,41 +17,50 @@ static const sl_destination_driver *const destination_drivers[] = {
 	&sl_postgres_destination,
 };
 
-static const char *kind_name(sl_url_kind kind)
+static bool serves(const char *const *schemes, const char *scheme)
 {
-	switch (kind) {
-	case SL_URL_MYSQL:
-		return "MySQL/MariaDB";
-	case SL_URL_POSTGRES:
-		return "PostgreSQL";
-	case SL_URL_SQLITE:
-		return "SQLite";
-	case SL_URL_DUCKDB:
-		return "DuckDB";
-	}
-	return "unknown";
+	for (; *schemes; schemes++)
+		if (strcmp(*schemes, scheme) == 0)
+			return true;
+	return false;
+}
+
+/* "mysql://, mariadb://, ..." for a driver's schemes, after what `list` holds. */
+static void put_schemes(sl_buf *list, const char *const *schemes)
+{
+	for (; *schemes; schemes++)
+		sl_buf_printf(list, "%s%s://", list->len ? ", " : "", *schemes);
+}
+
+static int unsupported(const sl_url *url, const char *role, sl_buf *supported)
+{
+	int rc = sl_error_set(SL_EUNSUPPORTED, "%s:// is not a supported %s (supported: %s)",
+			      url->scheme, role, supported->failed ? "?" : sl_buf_cstr(supported));
+	sl_buf_free(supported);
+	return rc;
 }
 
 const sl_source_driver *sl_source_driver_for(const sl_url *url)
 {
-	for (size_t i = 0; i < SL_ARRAY_LEN(source_drivers); i++)
-		if (source_drivers[i]->kind == url->kind)
+	sl_buf supported = SL_BUF_INIT;
+	for (size_t i = 0; i < SL_ARRAY_LEN(source_drivers); i++) {
+		if (serves(source_drivers[i]->schemes, url->scheme))
 			return source_drivers[i];
-	sl_error_set(
-		SL_EUNSUPPORTED,
-		"%s is not supported as a source (supported: MySQL/MariaDB, PostgreSQL, SQLite)",
-		kind_name(url->kind));
+		put_schemes(&supported, source_drivers[i]->schemes);
+	}
+	unsupported(url, "source", &supported);
 	return NULL;
 }
 
 const sl_destination_driver *sl_destination_driver_for(const sl_url *url)
 {
-	for (size_t i = 0; i < SL_ARRAY_LEN(destination_drivers); i++)
-		if (destination_drivers[i]->kind == url->kind)
+	sl_buf supported = SL_BUF_INIT;
+	for (size_t i = 0; i < SL_ARRAY_LEN(destination_drivers); i++) {
+		if (serves(destination_drivers[i]->schemes, url->scheme))
 			return destination_drivers[i];
-	sl_error_set(SL_EUNSUPPORTED,
-		     "%s is not supported as a destination (supported: DuckDB, PostgreSQL)",
-		     kind_name(url->kind));
+		put_schemes(&supported, destination_drivers[i]->schemes);
+	}
+	unsupported(url, "destination", &supported);
 	return NULL;
 }
 

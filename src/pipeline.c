@@ -62,7 +62,8 @@ static char *absolute_duckdb_url(const char *path)
 	return sl_printf_alloc("duckdb:///%s/%s", cwd, path);
 }
 
-/* "duckdb" -> <cwd>/<name>.duckdb; a bare path -> that DuckDB file; other URLs as they are. */
+/* "duckdb" -> <cwd>/<name>.duckdb; a bare path -> that DuckDB file; other URLs as they are. A
+   URL that does not parse is kept as given, for check_destination to report. */
 static char *resolve_destination(const char *dest, const char *name)
 {
 	if (!dest || !*dest || strcmp(dest, "duckdb") == 0) {
@@ -73,12 +74,25 @@ static char *resolve_destination(const char *dest, const char *name)
 	if (!strstr(dest, "://"))
 		return absolute_duckdb_url(dest);
 	sl_url *url;
-	if (sl_url_parse(&url, dest) != SL_OK)
-		return sl_strdup(dest); /* reported when the destination is opened */
+	if (sl_url_parse(&url, dest) != SL_OK) {
+		sl_error_clear();
+		return sl_strdup(dest);
+	}
 	char *out = url->kind == SL_URL_DUCKDB && url->database ? absolute_duckdb_url(url->database)
 								: sl_strdup(dest);
 	sl_url_free(url);
 	return out;
+}
+
+/* A destination URL that no driver can open fails the pipeline's creation, before any run. */
+static int check_destination(const char *dest)
+{
+	sl_url *url;
+	int rc = sl_url_parse(&url, dest);
+	if (!rc && !sl_destination_driver_for(url))
+		rc = SL_EUNSUPPORTED;
+	sl_url_free(url);
+	return rc ? sl_error_wrap("destination") : SL_OK;
 }
 
 static char *dev_mode_dataset(const char *base)
@@ -135,9 +149,10 @@ int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 	p->on_progress = o->on_progress;
 	p->progress_ctx = o->progress_ctx;
 	p->wait_lock = o->wait_lock;
-	if (!p->dataset || !p->destination) {
+	rc = p->dataset && p->destination ? check_destination(p->destination) : SL_ENOMEM;
+	if (rc) {
 		sl_pipeline_free(p);
-		return SL_ENOMEM;
+		return rc;
 	}
 	*out = p;
 	return SL_OK;
@@ -239,7 +254,8 @@ typedef struct table_run {
 	const char *load_id;
 	sl_table_load *info;
 
-	sl_table_schema *schema;
+	sl_table_schema *schema; /* the source table, as reflected */
+	const char *table;	 /* its destination table, which names its state too */
 	sl_table_state state;
 	sl_incremental_run inc;
 	bool replace; /* load into a staging table, swap it in at the end */
@@ -471,7 +487,7 @@ static int stream_rows(table_run *r)
 /* Replace: the staging copy is committed, then becomes the table in one short transaction. */
 static int swap_in_staging(table_run *r)
 {
-	const char *table = r->schema->name;
+	const char *table = r->table;
 	sl_buf sql = SL_BUF_INIT;
 	int rc = r->in_txn ? r->p->dest_driver->commit(r->p->dest) : SL_OK;
 	if (!rc)
@@ -500,7 +516,7 @@ static int swap_in_staging(table_run *r)
 
 static int prepare_target(table_run *r)
 {
-	const char *table = r->schema->name;
+	const char *table = r->table;
 	r->replace = is_replace(r->spec);
 	r->target = r->replace ? sl_printf_alloc("%s__sluice_staging", table) : sl_strdup(table);
 	if (!r->target)
@@ -527,7 +543,7 @@ static int prepare_table(table_run *r)
 		return sl_error_set(SL_ENOTFOUND, "cursor column '%s' not found in table '%s'",
 				    hint->cursor_path, r->spec->name);
 	const sl_column *cc = cursor >= 0 ? &r->schema->columns[cursor] : NULL;
-	rc = sl_pipeline_read_state(&r->state, r->p, r->schema->name, hint->cursor_path,
+	rc = sl_pipeline_read_state(&r->state, r->p, r->table, hint->cursor_path,
 				    cc ? cc->type : SL_TYPE_INT64, cc ? cc->precision : 0,
 				    cc ? cc->scale : 0);
 	if (rc)
@@ -627,7 +643,7 @@ static int apply_schema_changes(table_run *r, const char *started)
 {
 	const sl_destination_driver *dd = r->p->dest_driver;
 	sl_dest_conn *dest = r->p->dest;
-	const char *ds = r->p->dataset, *table = r->schema->name;
+	const char *ds = r->p->dataset, *table = r->table;
 	r->info->schema_changes = sl_schema_diff_json(r->diff);
 	int rc = r->info->schema_changes ? dd->begin(dest) : SL_ENOMEM;
 	if (rc)
@@ -727,20 +743,62 @@ static int reflect_and_check(sl_table_schema **out, sl_source_conn *conn,
  * anything is written: a change the destination cannot follow fails the run here.
  */
 static int plan_schema(sl_schema_diff *out, sl_pipeline *p, const sl_source_table *spec,
-		       const sl_table_schema *schema)
+		       const sl_table_schema *schema, const char *table)
 {
 	sl_table_schema *dest;
 	memset(out, 0, sizeof(*out));
-	int rc = p->dest_driver->describe_table(&dest, p->dest, p->dataset, schema->name);
+	int rc = p->dest_driver->describe_table(&dest, p->dest, p->dataset, table);
 	if (rc || !dest)
 		return rc;
 	sl_name_set dropped;
-	rc = sl_pipeline_dropped_columns(&dropped, p, schema->name);
+	rc = sl_pipeline_dropped_columns(&dropped, p, table);
 	if (!rc)
 		rc = sl_schema_diff_compute(out, dest, schema, &dropped, is_replace(spec));
 	sl_name_set_clear(&dropped);
 	sl_schema_free(dest);
 	return rc;
+}
+
+/* What run_tables knows of one table before it loads it. */
+typedef struct table_plan {
+	sl_table_schema *schema; /* reflected; handed to run_table */
+	const char *table;	 /* destination table: a hint's, or the reflected name */
+	sl_schema_diff diff;
+} table_plan;
+
+/*
+ * Reflect every table and check its hints, then make sure no two tables share a destination
+ * table (and with it a state): `s1.t` and `s2.t` would both load into `t`. All before the
+ * destination is touched.
+ */
+static int reflect_tables(table_plan *plans, sl_source_conn *conn, const sl_source *source)
+{
+	int rc = SL_OK;
+	for (size_t i = 0; i < source->ntables && !rc; i++) {
+		rc = reflect_and_check(&plans[i].schema, conn, &source->tables[i]);
+		/* the reflected name: "Odd Schema"."MixedCase" loads into MixedCase */
+		if (!rc)
+			plans[i].table = sl_source_table_destination(&source->tables[i],
+								     plans[i].schema->name);
+	}
+	const char **names = rc ? NULL : sl_calloc(source->ntables, sizeof(*names));
+	if (!rc && !names)
+		rc = SL_ENOMEM;
+	for (size_t i = 0; !rc && i < source->ntables; i++)
+		names[i] = plans[i].table;
+	if (!rc)
+		rc = sl_source_check_destinations(source, names);
+	free(names);
+	return rc;
+}
+
+static void free_plans(table_plan *plans, size_t n)
+{
+	for (size_t i = 0; plans && i < n; i++) {
+		sl_schema_free(plans[i].schema);
+		sl_schema_diff_free(&plans[i].diff);
+	}
+	free(plans);
 }
 
 static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
@@ -749,11 +807,8 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 	int rc = sl_source_connect_retrying(&conn, source, &p->interrupted);
 	if (rc)
 		return rc;
-	sl_table_schema **schemas = sl_calloc(source->ntables, sizeof(*schemas));
-	sl_schema_diff *diffs = sl_calloc(source->ntables, sizeof(*diffs));
-	rc = schemas && diffs ? SL_OK : SL_ENOMEM;
-	for (size_t i = 0; i < source->ntables && !rc; i++)
-		rc = reflect_and_check(&schemas[i], conn, &source->tables[i]);
+	table_plan *plans = sl_calloc(source->ntables, sizeof(*plans));
+	rc = plans ? reflect_tables(plans, conn, source) : SL_ENOMEM;
 	if (!rc)
 		rc = sl_pipeline_lock(p, p->wait_lock); /* and connect the destination */
 	if (!rc) {
@@ -761,35 +816,29 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 		sl_error_clear();
 	}
 	for (size_t i = 0; i < source->ntables && !rc; i++)
-		rc = plan_schema(&diffs[i], p, &source->tables[i], schemas[i]);
+		rc = plan_schema(&plans[i].diff, p, &source->tables[i], plans[i].schema,
+				 plans[i].table);
 	for (size_t i = 0; i < source->ntables && !rc; i++) {
 		sl_table_load *t = &info->tables[i];
+		t->table = sl_strdup(plans[i].table);
+		info->ntables = i + 1;
+		if (!t->table) {
+			rc = SL_ENOMEM;
+			break;
+		}
 		table_run r = {.p = p,
 			       .source = source,
 			       .spec = &source->tables[i],
-			       .diff = &diffs[i],
+			       .diff = &plans[i].diff,
 			       .conn = conn,
 			       .load_id = info->load_id,
 			       .info = t,
-			       .schema = schemas[i]};
-		/* the reflected name: "Odd Schema"."MixedCase" loads into MixedCase */
-		t->table = sl_strdup(schemas[i]->name);
-		if (t->table) {
-			rc = run_table(&r);
-			schemas[i] = NULL;
-		} else {
-			rc = SL_ENOMEM;
-		}
-		info->ntables = i + 1;
+			       .schema = plans[i].schema,
+			       .table = t->table};
+		plans[i].schema = NULL; /* run_table frees it */
+		rc = run_table(&r);
 	}
-	for (size_t i = 0; i < source->ntables; i++) {
-		if (schemas)
-			sl_schema_free(schemas[i]);
-		if (diffs)
-			sl_schema_diff_free(&diffs[i]);
-	}
-	free(schemas);
-	free(diffs);
+	free_plans(plans, source->ntables);
 	conn->driver->disconnect(conn);
 	return rc;
 }

@@ -329,6 +329,8 @@ static json_t *hints_json(const sl_source_table *t)
 	const sl_incremental *inc = &t->incremental;
 	json_t *o = json_object();
 	json_object_set_new(o, "name", json_string(t->name));
+	if (t->table_name)
+		json_object_set_new(o, "table_name", json_string(t->table_name));
 	if (t->primary_key)
 		json_object_set_new(o, "primary_key", json_string(t->primary_key));
 	if (inc->cursor_path) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 sl_source_table *sl_source_find_table(const sl_source *source, const char *name)
@@ -28,9 +29,34 @@ static void clear_incremental(sl_incremental *inc)
 	memset(inc, 0, sizeof(*inc));
 }
 
+const char *sl_source_table_destination(const sl_source_table *table, const char *reflected)
+{
+	return table->table_name ? table->table_name : reflected;
+}
+
+int sl_source_check_destinations(const sl_source *source, const char *const *reflected)
+{
+	for (size_t i = 0; i < source->ntables; i++) {
+		const sl_source_table *a = &source->tables[i];
+		const char *name = sl_source_table_destination(a, reflected[i]);
+		for (size_t j = 0; j < i; j++) {
+			const sl_source_table *b = &source->tables[j];
+			if (strcasecmp(name, sl_source_table_destination(b, reflected[j])) == 0)
+				return sl_error_set(
+					SL_EINVAL,
+					"tables '%s' and '%s' would both load into destination "
+					"table '%s' and share its state: give one another name "
+					"(--table %s:NAME, or the table_name hint)",
+					b->name, a->name, name, a->name);
+		}
+	}
+	return SL_OK;
+}
+
 static void clear_table(sl_source_table *t)
 {
 	free(t->name);
+	free(t->table_name);
 	free(t->primary_key);
 	clear_incremental(&t->incremental);
 }
@@ -59,7 +85,10 @@ int sl_source_sql_database(sl_source **out, const char *url, const char *const *
 	int rc = sl_url_parse(&parsed, url);
 	if (rc)
 		return rc;
+	rc = sl_source_driver_for(parsed) ? SL_OK : SL_EUNSUPPORTED;
 	sl_url_free(parsed);
+	if (rc)
+		return rc;
 
 	sl_source *s = sl_calloc(1, sizeof(*s));
 	if (!s)
@@ -101,31 +130,39 @@ int sl_source_apply_hints(sl_source *source, const char *table, const sl_table_h
 {
 	if (!source || !table || !hints)
 		return sl_error_set(SL_EINVAL, "sl_source_apply_hints: NULL argument");
-	if (hints->version != SL_TABLE_HINTS_VERSION)
+	if (hints->version < 1 || hints->version > SL_TABLE_HINTS_VERSION)
 		return sl_error_set(SL_EINVAL,
-				    "sl_table_hints version %u is not supported (expected %d)",
+				    "sl_table_hints version %u is not supported (expected 1 to %d)",
 				    hints->version, SL_TABLE_HINTS_VERSION);
+	/* a version 1 struct ends before table_name: do not read past it */
+	const char *table_name = hints->version >= 2 ? hints->table_name : NULL;
+	if (table_name && !*table_name)
+		return sl_error_set(SL_EINVAL, "table '%s': empty destination table name", table);
 	sl_source_table *t = sl_source_find_table(source, table);
 	if (!t)
 		return sl_error_set(SL_ENOTFOUND, "table '%s' is not selected in this source",
 				    table);
 	sl_incremental inc = hints->incremental;
 	inc.cursor_path = inc.initial_value = inc.end_value = inc.lag = NULL; /* copies below */
-	char *pk = NULL;
+	char *pk = NULL, *dest = NULL;
 	int rc = dup_opt((const char **)&pk, hints->primary_key);
+	rc = rc ? rc : dup_opt((const char **)&dest, table_name);
 	rc = rc ? rc : dup_opt(&inc.cursor_path, hints->incremental.cursor_path);
 	rc = rc ? rc : dup_opt(&inc.initial_value, hints->incremental.initial_value);
 	rc = rc ? rc : dup_opt(&inc.end_value, hints->incremental.end_value);
 	rc = rc ? rc : dup_opt(&inc.lag, hints->incremental.lag);
 	if (rc) {
 		free(pk);
+		free(dest);
 		clear_incremental(&inc);
 		return rc;
 	}
 	clear_incremental(&t->incremental);
 	free(t->primary_key);
+	free(t->table_name);
 	t->incremental = inc;
 	t->primary_key = pk;
+	t->table_name = dest;
 	t->write_disposition = hints->write_disposition;
 	return SL_OK;
 }

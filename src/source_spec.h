@@ -14,6 +14,7 @@
 
 typedef struct sl_source_table {
 	char *name;		    /* as selected: "family" or "schema.family" */
+	char *table_name;	    /* destination table hint, NULL: the reflected name */
 	char *primary_key;	    /* hint, NULL: reflected */
 	sl_incremental incremental; /* strings owned (copies of the hint's) */
 	sl_write_disposition write_disposition;
@@ -31,6 +32,14 @@ struct sl_source {
 
 /* The table spec called `name`, or NULL. */
 sl_source_table *sl_source_find_table(const sl_source *source, const char *name);
+
+/* The destination table of `table`, whose reflected name is `reflected`: its table_name hint, or
+   the source table's own name. The table's incremental state is kept under this name too. */
+const char *sl_source_table_destination(const sl_source_table *table, const char *reflected);
+
+/* Fail, naming both, when two of `source`'s tables load into one destination table: `reflected`
+   holds each table's reflected name. Compared without case, as DuckDB does. */
+int sl_source_check_destinations(const sl_source *source, const char *const *reflected);
 
 /* Connect to the source's database with the driver its URL names. */
 struct sl_source_conn;

@@ -188,6 +188,7 @@ static int apply_mirrored_hints(sl_source *src, json_t *t, const sl_pipeline *p)
 	if (!path)
 		return SL_ENOMEM;
 	int rc = get_string(&name, t, "name", true, p, file);
+	rc = rc ? rc : get_string(&h.table_name, t, "table_name", false, p, file);
 	rc = rc ? rc : get_string(&h.primary_key, t, "primary_key", false, p, file);
 	rc = rc ? rc : get_string(&inc->cursor_path, t, "cursor", false, p, file);
 	rc = rc ? rc : get_string(&inc->initial_value, t, "initial_value", false, p, file);
@@ -415,7 +416,7 @@ static int table_status(sl_table_status *st, sl_pipeline *p, sl_source_conn *con
 	int rc = conn->driver->reflect(&schema, conn, spec->name);
 	if (rc)
 		return rc;
-	const char *name = schema->name; /* as the destination table is named */
+	const char *name = sl_source_table_destination(spec, schema->name);
 	st->table = sl_strdup(name);
 	const char *cursor = spec->incremental.cursor_path;
 	int ci = cursor ? sl_schema_find(schema, cursor) : -1;

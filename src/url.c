@@ -25,8 +25,6 @@
 
 #define NONE SIZE_MAX
 
-static const char SUPPORTED[] = "mysql, mariadb, postgresql, postgres, sqlite, duckdb";
-
 static const struct {
 	const char *name;
 	sl_url_kind kind;
@@ -368,29 +366,15 @@ static int parse_scheme(const parser *p, sl_url *url)
 	if (plus == l->sep - 1)
 		return fail(p, l->sep, "empty driver after '+' in scheme", NONE, 0, "");
 	size_t name_len = plus == NONE ? l->sep : plus;
-	char name[16];
-	bool known = false;
-	if (name_len < sizeof name) {
-		for (size_t i = 0; i < name_len; i++) {
-			char c = text[i];
-			name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-		}
-		name[name_len] = '\0';
-		for (size_t i = 0; i < SL_ARRAY_LEN(SCHEMES) && !known; i++) {
-			if (strcmp(name, SCHEMES[i].name) == 0) {
-				known = true;
-				url->kind = SCHEMES[i].kind;
-			}
-		}
-	}
-	if (!known) {
-		char rest[sizeof SUPPORTED + 16];
-		snprintf(rest, sizeof rest, "(supported: %s)", SUPPORTED);
-		return fail(p, 0, "unknown scheme", 0, name_len, rest);
-	}
-	url->scheme = sl_strdup(name);
+	url->scheme = sl_strndup(text, name_len);
 	if (!url->scheme)
 		return SL_ENOMEM;
+	for (char *c = url->scheme; *c; c++)
+		*c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+	url->kind = SL_URL_OTHER;
+	for (size_t i = 0; i < SL_ARRAY_LEN(SCHEMES); i++)
+		if (strcmp(url->scheme, SCHEMES[i].name) == 0)
+			url->kind = SCHEMES[i].kind;
 	if (plus != NONE) {
 		url->driver = sl_strndup(text + plus + 1, l->sep - plus - 1);
 		if (!url->driver)

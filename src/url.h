@@ -16,7 +16,8 @@ typedef enum sl_url_kind {
 	SL_URL_MYSQL, /* mysql, mysql+pymysql, mysql+mysqldb, mariadb, mariadb+mariadbconnector */
 	SL_URL_POSTGRES, /* postgresql, postgres, postgresql+psycopg2 (+ other drivers) */
 	SL_URL_SQLITE,	 /* sqlite */
-	SL_URL_DUCKDB	 /* duckdb */
+	SL_URL_DUCKDB,	 /* duckdb */
+	SL_URL_OTHER	 /* any other scheme, laid out as a server URL: no driver serves it */
 } sl_url_kind;
 
 typedef struct sl_url_option {
@@ -39,7 +40,8 @@ typedef struct sl_url {
 } sl_url;
 
 /*
- * Parse `text`. On failure returns SL_EURL with a last error that says what is wrong and at
+ * Parse `text`. Any well-formed scheme parses: which schemes a source or a destination serves is
+ * the drivers' business (drivers.c), so that their errors can list their own. On failure returns SL_EURL with a last error that says what is wrong and at
  * which character position, quoting the URL with any password replaced by "***".
  */
 int sl_url_parse(sl_url **out, const char *text);

@@ -2083,7 +2083,7 @@ static void pg_unlock(sl_dest_conn *conn, int64_t key)
 const sl_destination_driver sl_postgres_destination = {
 	.version = SL_DESTINATION_DRIVER_VERSION,
 	.name = "postgres",
-	.kind = SL_URL_POSTGRES,
+	.schemes = (const char *const[]){"postgresql", "postgres", NULL},
 	.open = pg_open,
 	.close = pg_close,
 	.ensure_dataset = pg_ensure_dataset,

@@ -2110,7 +2110,7 @@ static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 const sl_source_driver sl_mysql_source = {
 	.version = SL_SOURCE_DRIVER_VERSION,
 	.name = "mysql",
-	.kind = SL_URL_MYSQL,
+	.schemes = (const char *const[]){"mysql", "mariadb", NULL},
 	.connect = my_connect,
 	.disconnect = my_disconnect,
 	.reflect = my_reflect,

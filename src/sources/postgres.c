@@ -2073,7 +2073,7 @@ static int pg_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 const sl_source_driver sl_postgres_source = {
 	.version = SL_SOURCE_DRIVER_VERSION,
 	.name = "postgresql",
-	.kind = SL_URL_POSTGRES,
+	.schemes = (const char *const[]){"postgresql", "postgres", NULL},
 	.connect = pg_connect,
 	.disconnect = pg_disconnect,
 	.reflect = pg_reflect,

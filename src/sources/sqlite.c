@@ -1825,7 +1825,7 @@ static const char *sqlite_warnings(sl_source_conn *base)
 const sl_source_driver sl_sqlite_source = {
 	.version = SL_SOURCE_DRIVER_VERSION,
 	.name = "sqlite",
-	.kind = SL_URL_SQLITE,
+	.schemes = (const char *const[]){"sqlite", NULL},
 	.read_ahead = true,
 	.connect = sqlite_connect,
 	.disconnect = sqlite_disconnect,

@@ -79,6 +79,8 @@ expect_run_fail "--limit-chunks 0" 2 "^sluice run: --limit-chunks: '0'" \
 	"$URL" --table family --limit-chunks 0
 expect_run_fail "--row-order sideways" 2 "^sluice run: --row-order: .*sideways" \
 	"$URL" "${FAM[@]}" --row-order sideways
+expect_run_fail "--lag without merge" 2 "^sluice run: option '--lag' re-reads loaded rows and needs a merge" \
+	"$URL" "${FAM[@]}" --lag 10
 expect_fail "no --table" 2 "^sluice run: .*--table" run "$URL" "${BASE_OPTS[@]}"
 expect_fail "unknown option" 2 "^sluice run: .*--no-such-option" \
 	run "$URL" --table family --no-such-option "${BASE_OPTS[@]}"
@@ -91,8 +93,30 @@ expect_run_fail "port not a number" 1 \
 	"mysql://sluice:pw@127.0.0.1:notaport/$DB" --table family
 expect_run_fail "no ://" 1 "^sluice: error: malformed URL 'mysql//broken'.*://" \
 	"mysql//broken" --table family
-expect_run_fail "unknown scheme" 1 "^sluice: error: malformed URL 'foo://a/b'.*unknown scheme 'foo'" \
+expect_run_fail "unknown scheme" 1 \
+	"^sluice: error: foo:// is not a supported source \(supported: mysql://, mariadb://, sqlite://, postgresql://, postgres://\)$" \
 	"foo://a/b" --table family
+expect_run_fail "a destination's scheme as the source" 1 "^sluice: error: duckdb:// is not a supported source" \
+	"duckdb:///x.duckdb" --table family
+
+section "bad destination URLs (exit 1, before the source is read)"
+expect_run_fail "unknown destination scheme" 1 \
+	"^sluice: error: destination: foo:// is not a supported destination \(supported: duckdb://, postgresql://, postgres://\)$" \
+	"$URL" --table family --destination foo://x/y
+assert_eq "unknown destination scheme: nothing on stdout" "" "$OUT"
+expect_run_fail "a source's scheme as the destination" 1 \
+	"^sluice: error: destination: sqlite:// is not a supported destination \(supported: duckdb://" \
+	"$URL" --table family --destination "sqlite:///$T/dest.db"
+assert_eq "the SQLite file is not created" no "$([ -e "$T/dest.db" ] && echo yes || echo no)"
+expect_run_fail "malformed destination URL" 1 "^sluice: error: destination: malformed URL 'postgresql://u:\*\*\*@h:port/db'" \
+	"$URL" --table family --destination "postgresql://u:Secr3t@h:port/db"
+assert_not_contains "malformed destination URL: no password" "Secr3t" "$ERR"
+
+section "a password from the environment (MYSQL_PWD), as documented"
+MYSQL_PWD=$MY_PW sl run "mysql://$MY_USER@127.0.0.1:$MY_PORT/$DB" --table family \
+	--pipeline envpw --destination "duckdb:///$T/envpw.duckdb" --progress none
+assert_ok "a URL without its password connects with MYSQL_PWD"
+assert_match "and loads the table" '^family: [0-9]+ rows loaded' "$OUT"
 
 section "connection failures (exit 1)"
 BADPW=Wr0ng-Passw0rd-XYZZY
