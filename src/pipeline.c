@@ -14,6 +14,7 @@
  * left always makes progress.
  */
 #include "pipeline.h"
+#include "disposition.h"
 #include "drivers.h"
 #include "incremental.h"
 #include "prefetch.h"
@@ -258,8 +259,8 @@ typedef struct table_run {
 	const char *table;	 /* its destination table, which names its state too */
 	sl_table_state state;
 	sl_incremental_run inc;
-	bool replace; /* load into a staging table, swap it in at the end */
-	char *target; /* destination table written to (staging when replacing) */
+	const sl_disposition *disposition;
+	sl_load_table load; /* the disposition's view of this table */
 
 	sl_scan *scan;
 	sl_prefetch *prefetch; /* reads `scan` ahead when its driver asks for it */
@@ -276,11 +277,9 @@ typedef struct table_run {
 	bool stop; /* a limit was reached */
 } table_run;
 
-/* A table without a cursor is replaced unless told otherwise. */
-static bool is_replace(const sl_source_table *spec)
+static const sl_disposition *disposition_of(const sl_source_table *spec)
 {
-	sl_write_disposition wd = spec->write_disposition;
-	return wd == SL_WRITE_REPLACE || (wd == SL_WRITE_DEFAULT && !spec->incremental.cursor_path);
+	return sl_disposition_for(spec->write_disposition, spec->incremental.cursor_path != NULL);
 }
 
 static uint64_t rows_left_in_run(const table_run *r)
@@ -318,7 +317,16 @@ static int begin_if_needed(table_run *r)
 	return rc;
 }
 
-/* Commit the open chunk with its state; decide whether the run stops here. */
+/* The state the committed transaction held is the destination's now: mirror it locally (best
+   effort: the truth is committed). */
+static void mirror_committed_state(table_run *r)
+{
+	if (r->load.state_written)
+		sl_pipeline_mirror_state(r->p, &r->state);
+	r->load.state_written = false;
+}
+
+/* Commit the open chunk with what its disposition adds; decide whether the run stops here. */
 static int end_chunk(table_run *r)
 {
 	const sl_destination_driver *dd = r->p->dest_driver;
@@ -327,13 +335,8 @@ static int end_chunk(table_run *r)
 		if (r->info->chunks == 0)
 			r->state.runs++;
 		int rc = dd->appender_flush(r->appender);
-		if (!rc && !r->replace)
-			rc = sl_pipeline_write_state(r->p, &r->state);
-		/* A replace commits per chunk too, though a failed replace keeps nothing of its
-		   staging copy: one transaction over the whole copy would spare DuckDB a
-		   checkpoint per chunk (a third of the CPU at 100k-row chunks), but its storage
-		   grows with the rows (peak RSS 164 MB for 1M rows, 186 MB for 2M, against a
-		   flat 131-137 MB this way). */
+		if (!rc)
+			rc = r->disposition->end_chunk(&r->load);
 		if (!rc) {
 			rc = dd->commit(r->p->dest);
 			r->in_txn = rc != 0;
@@ -342,9 +345,7 @@ static int end_chunk(table_run *r)
 			return rc;
 		r->info->chunks++;
 		r->info->rows_loaded += r->chunk_new;
-		if (!r->replace)
-			sl_pipeline_mirror_state(r->p,
-						 &r->state); /* best effort: the truth committed */
+		mirror_committed_state(r);
 		report_progress(r);
 		if (r->source->max_chunks && r->info->chunks >= r->source->max_chunks)
 			r->stop = true;
@@ -484,53 +485,29 @@ static int stream_rows(table_run *r)
 	return rc;
 }
 
-/* Replace: the staging copy is committed, then becomes the table in one short transaction. */
-static int swap_in_staging(table_run *r)
+/* Where the rows go is the disposition's choice; the appender writes there. */
+static int prepare_target(table_run *r)
 {
-	const char *table = r->table;
-	sl_buf sql = SL_BUF_INIT;
-	int rc = r->in_txn ? r->p->dest_driver->commit(r->p->dest) : SL_OK;
+	r->load = (sl_load_table){
+		.p = r->p, .table = r->table, .schema = r->schema, .state = &r->state};
+	int rc = r->disposition->prepare(&r->load);
 	if (!rc)
-		rc = r->p->dest_driver->begin(r->p->dest);
+		rc = r->p->dest_driver->appender_open(&r->appender, r->p->dest, r->p->dataset,
+						      r->load.target, r->schema,
+						      r->p->no_load_id ? NULL : r->load_id);
 	if (rc)
-		return rc;
-	r->in_txn = true;
-	rc = sl_pipeline_drop_table(r->p, table);
-	sl_buf_puts(&sql, "ALTER TABLE ");
-	sl_buf_quote_qualified(&sql, r->p->dataset, r->target, '"');
-	sl_buf_puts(&sql, " RENAME TO ");
-	sl_buf_quote_ident(&sql, table, '"');
-	if (!rc)
-		rc = sql.failed ? SL_ENOMEM
-				: r->p->dest_driver->exec(r->p->dest, sl_buf_cstr(&sql), 0, NULL);
-	sl_buf_free(&sql);
-	r->state.rows_loaded = r->info->rows_loaded;
-	if (!rc)
-		rc = sl_pipeline_write_state(r->p, &r->state);
-	if (!rc)
-		rc = r->p->dest_driver->commit(r->p->dest);
-	if (!rc)
-		r->in_txn = false;
+		r->appender = NULL;
 	return rc;
 }
 
-static int prepare_target(table_run *r)
+/* After the last chunk: the disposition's last step, outside the chunks' transactions. */
+static int finish_target(table_run *r)
 {
-	const char *table = r->table;
-	r->replace = is_replace(r->spec);
-	r->target = r->replace ? sl_printf_alloc("%s__sluice_staging", table) : sl_strdup(table);
-	if (!r->target)
-		return SL_ENOMEM;
-	int rc = r->replace ? sl_pipeline_drop_table(r->p, r->target) : SL_OK;
-	const sl_destination_driver *dd = r->p->dest_driver;
+	if (!r->disposition->finish)
+		return SL_OK;
+	int rc = r->disposition->finish(&r->load);
 	if (!rc)
-		rc = dd->ensure_table(r->p->dest, r->p->dataset, r->target, r->schema,
-				      !r->p->no_load_id);
-	if (!rc)
-		rc = dd->appender_open(&r->appender, r->p->dest, r->p->dataset, r->target,
-				       r->schema, r->p->no_load_id ? NULL : r->load_id);
-	if (rc)
-		r->appender = NULL;
+		mirror_committed_state(r);
 	return rc;
 }
 
@@ -550,11 +527,11 @@ static int prepare_table(table_run *r)
 		return rc;
 	uint64_t max_rows = (uint64_t)r->source->max_chunks * r->source->chunk_size;
 	bool limited = r->source->max_chunks || r->source->max_seconds > 0;
-	/* a replace reloads everything: the cursor does not filter it */
+	/* a table reloaded whole is not filtered by its cursor */
 	sl_incremental none = SL_INCREMENTAL_INIT;
 	rc = sl_incremental_prepare(&r->inc, r->schema, r->spec->name,
-				    is_replace(r->spec) ? &none : hint, r->spec->primary_key,
-				    &r->state, limited, max_rows);
+				    r->disposition->incremental ? hint : &none,
+				    r->spec->primary_key, &r->state, limited, max_rows);
 	if (rc)
 		return rc;
 	r->keep = sl_calloc(SL_BATCH_CAPACITY, sizeof(bool));
@@ -580,12 +557,15 @@ static int restore_error(const saved_error *e)
 	return sl_error_set(e->code, "%s", e->message);
 }
 
-/* A failed replace keeps the old table: drop the half-filled staging copy. */
-static void discard_staging(table_run *r)
+/* A failed load undoes what its disposition prepared (a replace's staging copy), keeping the
+   error that failed it. */
+static void abort_target(table_run *r)
 {
+	if (!r->disposition->abort)
+		return;
 	saved_error e;
 	save_error(&e, SL_ERROR);
-	sl_pipeline_drop_table(r->p, r->target);
+	r->disposition->abort(&r->load);
 	restore_error(&e);
 }
 
@@ -621,8 +601,8 @@ static void finish_table(table_run *r, int rc)
 		dd->appender_close(r->appender);
 	if (r->in_txn)
 		dd->rollback(r->p->dest);
-	if (rc != SL_OK && r->replace && r->target)
-		discard_staging(r);
+	if (rc != SL_OK)
+		abort_target(r);
 	if (rc == SL_OK && r->inc.mode != SL_BOUNDARY_NONE && r->state.has_last)
 		r->info->last_value = sl_value_to_text(&r->state.last_value);
 	r->info->warnings = table_warnings(source_warnings(r->conn), r->schema->name);
@@ -630,7 +610,7 @@ static void finish_table(table_run *r, int rc)
 	sl_table_state_clear(&r->state);
 	sl_batch_free(r->own_batch);
 	free(r->keep);
-	free(r->target);
+	free(r->load.target);
 	sl_schema_free(r->schema);
 }
 
@@ -684,17 +664,18 @@ static int run_table(table_run *r)
 	char started[40], finished[40];
 	sl_now_utc(started, sizeof(started));
 	r->started = sl_monotonic_seconds();
-	int rc = r->diff->n && !is_replace(r->spec)
+	bool keeps_rows = r->disposition->keeps_rows;
+	int rc = r->diff->n && keeps_rows
 			 ? apply_schema_changes(r, started)
 			 : sl_pipeline_record_load(p, r->load_id, info, started, NULL, "running");
 	if (!rc)
 		rc = prepare_table(r);
 	if (!rc)
 		rc = stream_rows(r);
-	if (!rc && r->replace)
-		rc = swap_in_staging(r);
-	/* the rebuilt table took the source's schema with the swap */
-	if (!rc && r->replace && r->diff->n &&
+	if (!rc)
+		rc = finish_target(r);
+	/* a rebuilt table took the source's schema when it was finished */
+	if (!rc && !keeps_rows && r->diff->n &&
 	    !(info->schema_changes = sl_schema_diff_json(r->diff)))
 		rc = SL_ENOMEM;
 	info->seconds = sl_monotonic_seconds() - r->started;
@@ -753,7 +734,8 @@ static int plan_schema(sl_schema_diff *out, sl_pipeline *p, const sl_source_tabl
 	sl_name_set dropped;
 	rc = sl_pipeline_dropped_columns(&dropped, p, table);
 	if (!rc)
-		rc = sl_schema_diff_compute(out, dest, schema, &dropped, is_replace(spec));
+		rc = sl_schema_diff_compute(out, dest, schema, &dropped,
+					    !disposition_of(spec)->keeps_rows);
 	sl_name_set_clear(&dropped);
 	sl_schema_free(dest);
 	return rc;
@@ -833,6 +815,7 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 			       .conn = conn,
 			       .load_id = info->load_id,
 			       .info = t,
+			       .disposition = disposition_of(&source->tables[i]),
 			       .schema = plans[i].schema,
 			       .table = t->table};
 		plans[i].schema = NULL; /* run_table frees it */

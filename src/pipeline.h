@@ -63,6 +63,9 @@ int sl_pipeline_connect(sl_pipeline *p);
 /* DROP TABLE IF EXISTS `table` of the pipeline's dataset. */
 int sl_pipeline_drop_table(sl_pipeline *p, const char *table);
 
+/* ALTER TABLE `from` RENAME TO `to` in the pipeline's dataset; joins the open transaction. */
+int sl_pipeline_rename_table(sl_pipeline *p, const char *from, const char *to);
+
 /* Read a table's state from the destination; a fresh state if none. */
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
 			   const char *cursor, sl_type cursor_type, int precision, int scale);

@@ -117,6 +117,18 @@ int sl_pipeline_drop_table(sl_pipeline *p, const char *table)
 	return rc;
 }
 
+int sl_pipeline_rename_table(sl_pipeline *p, const char *from, const char *to)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "ALTER TABLE ");
+	sl_buf_quote_qualified(&sql, p->dataset, from, '"');
+	sl_buf_puts(&sql, " RENAME TO ");
+	sl_buf_quote_ident(&sql, to, '"');
+	int rc = exec_sql(p, &sql, 0, NULL);
+	sl_buf_free(&sql);
+	return rc;
+}
+
 /* The state row's version column: what the writer's sluice was (the JSON repeats it). */
 static int check_row_version(sl_rows *rows, const char *dataset, const char *table)
 {

@@ -2,6 +2,7 @@
  * source.c — the public sl_source: a SQL database source with its tables, per-table hints and
  * run limits (dlt's sql_database(...).apply_hints / add_limit).
  */
+#include "disposition.h"
 #include "drivers.h"
 #include "source_spec.h"
 #include "url.h"
@@ -134,6 +135,9 @@ int sl_source_apply_hints(sl_source *source, const char *table, const sl_table_h
 		return sl_error_set(SL_EINVAL,
 				    "sl_table_hints version %u is not supported (expected 1 to %d)",
 				    hints->version, SL_TABLE_HINTS_VERSION);
+	if (!sl_disposition_for(hints->write_disposition, true))
+		return sl_error_set(SL_EINVAL, "table '%s': unknown write disposition %d", table,
+				    (int)hints->write_disposition);
 	/* a version 1 struct ends before table_name: do not read past it */
 	const char *table_name = hints->version >= 2 ? hints->table_name : NULL;
 	if (table_name && !*table_name)
