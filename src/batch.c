@@ -232,3 +232,43 @@ void sl_batch_truncate(sl_batch *batch, size_t n)
 	if (n < batch->nrows)
 		clear_rows_from(batch, n);
 }
+
+size_t sl_type_value_size(sl_type type, int precision)
+{
+	switch (type) {
+	case SL_TYPE_BOOL:
+	case SL_TYPE_INT8:
+	case SL_TYPE_UINT8:
+		return 1;
+	case SL_TYPE_INT16:
+	case SL_TYPE_UINT16:
+		return 2;
+	case SL_TYPE_INT32:
+	case SL_TYPE_UINT32:
+	case SL_TYPE_FLOAT:
+	case SL_TYPE_DATE:
+		return 4;
+	case SL_TYPE_INT64:
+	case SL_TYPE_UINT64:
+	case SL_TYPE_DOUBLE:
+	case SL_TYPE_TIME:
+	case SL_TYPE_TIMESTAMP:
+	case SL_TYPE_TIMESTAMPTZ:
+		return 8;
+	case SL_TYPE_DECIMAL:
+		return precision <= 4 ? 2 : precision <= 9 ? 4 : precision <= 18 ? 8 : 16;
+	case SL_TYPE_TEXT:
+	case SL_TYPE_BLOB:
+	case SL_TYPE_JSON:
+		return sizeof(sl_bytes);
+	case SL_TYPE_INTERVAL:
+		return sizeof(sl_interval);
+	case SL_TYPE_UUID:
+		return sizeof(sl_int128);
+	case SL_TYPE_LIST:
+		return sizeof(sl_list_entry);
+	case SL_TYPE__COUNT:
+		break;
+	}
+	return 8;
+}

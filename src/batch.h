@@ -66,6 +66,10 @@ const char *sl_arena_copy(sl_arena *arena, const char *data, size_t len);
 void sl_arena_reset(sl_arena *arena);
 void sl_arena_free(sl_arena *arena);
 
+/* Size in bytes of one value of `type` in a batch column (the layout above), given the precision for
+   DECIMAL. */
+size_t sl_type_value_size(sl_type type, int precision);
+
 typedef struct sl_vector {
 	sl_type type;
 	int precision; /* for DECIMAL: selects the physical width */

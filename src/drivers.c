@@ -40,12 +40,27 @@ static int unsupported(const sl_url *url, const char *role, sl_buf *supported)
 	return rc;
 }
 
+/* A driver built against another version of its interface would be called wrongly: refuse it
+   by name rather than crash (libgit2 checks its backends' versions the same way). */
+static int wrong_version(const char *name, unsigned has, unsigned wants)
+{
+	return sl_error_set(SL_EUNSUPPORTED,
+			    "driver '%s' implements interface version %u; this sluice needs %u",
+			    name, has, wants);
+}
+
 const sl_source_driver *sl_source_driver_for(const sl_url *url)
 {
 	sl_buf supported = SL_BUF_INIT;
 	for (size_t i = 0; i < SL_ARRAY_LEN(source_drivers); i++) {
-		if (serves(source_drivers[i]->schemes, url->scheme))
-			return source_drivers[i];
+		const sl_source_driver *d = source_drivers[i];
+		if (serves(d->schemes, url->scheme) && d->version != SL_SOURCE_DRIVER_VERSION) {
+			sl_buf_free(&supported);
+			wrong_version(d->name, d->version, SL_SOURCE_DRIVER_VERSION);
+			return NULL;
+		}
+		if (serves(d->schemes, url->scheme))
+			return d;
 		put_schemes(&supported, source_drivers[i]->schemes);
 	}
 	unsupported(url, "source", &supported);
@@ -56,8 +71,15 @@ const sl_destination_driver *sl_destination_driver_for(const sl_url *url)
 {
 	sl_buf supported = SL_BUF_INIT;
 	for (size_t i = 0; i < SL_ARRAY_LEN(destination_drivers); i++) {
-		if (serves(destination_drivers[i]->schemes, url->scheme))
-			return destination_drivers[i];
+		const sl_destination_driver *d = destination_drivers[i];
+		if (serves(d->schemes, url->scheme) &&
+		    d->version != SL_DESTINATION_DRIVER_VERSION) {
+			sl_buf_free(&supported);
+			wrong_version(d->name, d->version, SL_DESTINATION_DRIVER_VERSION);
+			return NULL;
+		}
+		if (serves(d->schemes, url->scheme))
+			return d;
 		put_schemes(&supported, destination_drivers[i]->schemes);
 	}
 	unsupported(url, "destination", &supported);

@@ -368,7 +368,7 @@ static void close_scan(table_run *r)
 }
 
 /* The batch to read into without a prefetcher, with `flags` extra BOOL columns. */
-static int own_batch(table_run *r, size_t flags)
+static int ensure_own_batch(table_run *r, size_t flags)
 {
 	if (r->own_batch && r->own_batch->ncolumns == r->schema->ncolumns + flags)
 		return SL_OK;
@@ -390,7 +390,7 @@ static int open_scan(table_run *r)
 	size_t flags = r->inc.plan.seen_pk ? 1 : 0;
 	rc = sd->read_ahead ? sl_prefetch_start(&r->prefetch, r->scan, r->schema, flags,
 						r->source->chunk_size, r->chunk_read)
-			    : own_batch(r, flags);
+			    : ensure_own_batch(r, flags);
 	if (rc)
 		close_scan(r);
 	return rc;

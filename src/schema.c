@@ -1,9 +1,8 @@
 /*
  * schema.c — reflected table schemas in the portable type system, and facts about the portable
- * types themselves (names, physical sizes in a batch).
+ * types themselves (names).
  */
 #include "schema.h"
-#include "batch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,46 +43,6 @@ const char *sl_type_name(sl_type type)
 bool sl_type_is_varlen(sl_type type)
 {
 	return type == SL_TYPE_TEXT || type == SL_TYPE_BLOB || type == SL_TYPE_JSON;
-}
-
-size_t sl_type_value_size(sl_type type, int precision)
-{
-	switch (type) {
-	case SL_TYPE_BOOL:
-	case SL_TYPE_INT8:
-	case SL_TYPE_UINT8:
-		return 1;
-	case SL_TYPE_INT16:
-	case SL_TYPE_UINT16:
-		return 2;
-	case SL_TYPE_INT32:
-	case SL_TYPE_UINT32:
-	case SL_TYPE_FLOAT:
-	case SL_TYPE_DATE:
-		return 4;
-	case SL_TYPE_INT64:
-	case SL_TYPE_UINT64:
-	case SL_TYPE_DOUBLE:
-	case SL_TYPE_TIME:
-	case SL_TYPE_TIMESTAMP:
-	case SL_TYPE_TIMESTAMPTZ:
-		return 8;
-	case SL_TYPE_DECIMAL:
-		return precision <= 4 ? 2 : precision <= 9 ? 4 : precision <= 18 ? 8 : 16;
-	case SL_TYPE_TEXT:
-	case SL_TYPE_BLOB:
-	case SL_TYPE_JSON:
-		return sizeof(sl_bytes);
-	case SL_TYPE_INTERVAL:
-		return sizeof(sl_interval);
-	case SL_TYPE_UUID:
-		return sizeof(sl_int128);
-	case SL_TYPE_LIST:
-		return sizeof(sl_list_entry);
-	case SL_TYPE__COUNT:
-		break;
-	}
-	return 8;
 }
 
 sl_table_schema *sl_schema_new(const char *database, const char *name)

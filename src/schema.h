@@ -54,8 +54,5 @@ void sl_schema_free(sl_table_schema *schema);
 /* True for types whose values are variable-length bytes (TEXT, BLOB, JSON). */
 bool sl_type_is_varlen(sl_type type);
 
-/* Size in bytes of one value of `type` in a batch column (see batch.h), given the precision for
-   DECIMAL. */
-size_t sl_type_value_size(sl_type type, int precision);
 
 #endif
