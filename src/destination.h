@@ -51,9 +51,7 @@ typedef struct sl_dest_options {
 } sl_dest_options;
 
 struct sl_destination_driver {
-	unsigned version;	    /* SL_DESTINATION_DRIVER_VERSION */
-	const char *name;	    /* "duckdb" */
-	const char *const *schemes; /* the URL schemes it serves, NULL-terminated */
+	sl_driver_head head; /* version SL_DESTINATION_DRIVER_VERSION, name, schemes */
 
 	/* Open the destination. A file locked by another process is SL_ELOCKED naming the file. */
 	int (*open)(sl_dest_conn **out, const sl_url *url, const sl_dest_options *options);

@@ -17,73 +17,60 @@ static const sl_destination_driver *const destination_drivers[] = {
 	&sl_postgres_destination,
 };
 
-static bool serves(const char *const *schemes, const char *scheme)
+static bool serves(const sl_driver_head *head, const char *scheme)
 {
-	for (; *schemes; schemes++)
-		if (strcmp(*schemes, scheme) == 0)
+	for (const char *const *s = head->schemes; *s; s++)
+		if (strcmp(*s, scheme) == 0)
 			return true;
 	return false;
 }
 
-/* "mysql://, mariadb://, ..." for a driver's schemes, after what `list` holds. */
-static void put_schemes(sl_buf *list, const char *const *schemes)
+/*
+ * The index of the driver that serves `url` among `heads`, or -1 with the error set: no driver
+ * serves it (naming the schemes that `role`s do serve), or the one that does was built for
+ * another interface `version` (it would be called wrongly: refused by name, as libgit2 checks
+ * its backends).
+ */
+static int find_driver(const sl_url *url, const char *role, unsigned version,
+		       const sl_driver_head *const *heads, size_t n)
 {
-	for (; *schemes; schemes++)
-		sl_buf_printf(list, "%s%s://", list->len ? ", " : "", *schemes);
-}
-
-static int unsupported(const sl_url *url, const char *role, sl_buf *supported)
-{
-	int rc = sl_error_set(SL_EUNSUPPORTED, "%s:// is not a supported %s (supported: %s)",
-			      url->scheme, role, supported->failed ? "?" : sl_buf_cstr(supported));
-	sl_buf_free(supported);
-	return rc;
-}
-
-/* A driver built against another version of its interface would be called wrongly: refuse it
-   by name rather than crash (libgit2 checks its backends' versions the same way). */
-static int wrong_version(const char *name, unsigned has, unsigned wants)
-{
-	return sl_error_set(SL_EUNSUPPORTED,
-			    "driver '%s' implements interface version %u; this sluice needs %u",
-			    name, has, wants);
+	sl_buf supported = SL_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if (serves(heads[i], url->scheme) && heads[i]->version == version)
+			return (int)i;
+		if (serves(heads[i], url->scheme)) {
+			sl_error_set(SL_EUNSUPPORTED,
+				     "driver '%s' implements interface version %u; this sluice "
+				     "needs %u",
+				     heads[i]->name, heads[i]->version, version);
+			return -1;
+		}
+		for (const char *const *s = heads[i]->schemes; *s; s++)
+			sl_buf_printf(&supported, "%s%s://", supported.len ? ", " : "", *s);
+	}
+	sl_error_set(SL_EUNSUPPORTED, "%s:// is not a supported %s (supported: %s)", url->scheme,
+		     role, supported.failed ? "?" : sl_buf_cstr(&supported));
+	sl_buf_free(&supported);
+	return -1;
 }
 
 const sl_source_driver *sl_source_driver_for(const sl_url *url)
 {
-	sl_buf supported = SL_BUF_INIT;
-	for (size_t i = 0; i < SL_ARRAY_LEN(source_drivers); i++) {
-		const sl_source_driver *d = source_drivers[i];
-		if (serves(d->schemes, url->scheme) && d->version != SL_SOURCE_DRIVER_VERSION) {
-			sl_buf_free(&supported);
-			wrong_version(d->name, d->version, SL_SOURCE_DRIVER_VERSION);
-			return NULL;
-		}
-		if (serves(d->schemes, url->scheme))
-			return d;
-		put_schemes(&supported, source_drivers[i]->schemes);
-	}
-	unsupported(url, "source", &supported);
-	return NULL;
+	const sl_driver_head *heads[SL_ARRAY_LEN(source_drivers)];
+	for (size_t i = 0; i < SL_ARRAY_LEN(source_drivers); i++)
+		heads[i] = &source_drivers[i]->head;
+	int i = find_driver(url, "source", SL_SOURCE_DRIVER_VERSION, heads, SL_ARRAY_LEN(heads));
+	return i < 0 ? NULL : source_drivers[i];
 }
 
 const sl_destination_driver *sl_destination_driver_for(const sl_url *url)
 {
-	sl_buf supported = SL_BUF_INIT;
-	for (size_t i = 0; i < SL_ARRAY_LEN(destination_drivers); i++) {
-		const sl_destination_driver *d = destination_drivers[i];
-		if (serves(d->schemes, url->scheme) &&
-		    d->version != SL_DESTINATION_DRIVER_VERSION) {
-			sl_buf_free(&supported);
-			wrong_version(d->name, d->version, SL_DESTINATION_DRIVER_VERSION);
-			return NULL;
-		}
-		if (serves(d->schemes, url->scheme))
-			return d;
-		put_schemes(&supported, destination_drivers[i]->schemes);
-	}
-	unsupported(url, "destination", &supported);
-	return NULL;
+	const sl_driver_head *heads[SL_ARRAY_LEN(destination_drivers)];
+	for (size_t i = 0; i < SL_ARRAY_LEN(destination_drivers); i++)
+		heads[i] = &destination_drivers[i]->head;
+	int i = find_driver(url, "destination", SL_DESTINATION_DRIVER_VERSION, heads,
+			    SL_ARRAY_LEN(heads));
+	return i < 0 ? NULL : destination_drivers[i];
 }
 
 const char *sl_version(void)

@@ -54,5 +54,4 @@ void sl_schema_free(sl_table_schema *schema);
 /* True for types whose values are variable-length bytes (TEXT, BLOB, JSON). */
 bool sl_type_is_varlen(sl_type type);
 
-
 #endif

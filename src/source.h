@@ -77,9 +77,7 @@ typedef struct sl_source_stats {
 } sl_source_stats;
 
 struct sl_source_driver {
-	unsigned version;	    /* SL_SOURCE_DRIVER_VERSION */
-	const char *name;	    /* "mysql", "sqlite", "postgresql" */
-	const char *const *schemes; /* the URL schemes it serves, NULL-terminated: "mysql", ... */
+	sl_driver_head head; /* version SL_SOURCE_DRIVER_VERSION, name, schemes */
 	/* Read scans ahead on a thread of their own (prefetch.h): for an embedded database, whose
 	   scans are this process's own work. A server does most of a scan's work itself; with it on
 	   the same 2 cores, a reader thread only took CPU from it (bench/README.md, "Threads"). */

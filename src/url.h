@@ -39,6 +39,13 @@ typedef struct sl_url {
 	sl_url_option *options; /* query options in order, decoded */
 } sl_url;
 
+/* The start of every driver struct (source.h, destination.h): what lets a URL find it. */
+typedef struct sl_driver_head {
+	unsigned version;	    /* the interface version it implements */
+	const char *name;	    /* "mysql", "duckdb" */
+	const char *const *schemes; /* the URL schemes it serves, NULL-terminated */
+} sl_driver_head;
+
 /*
  * Parse `text`. Any well-formed scheme parses: which schemes a source or a destination serves is
  * the drivers' business (drivers.c), so that their errors can list their own. On failure returns SL_EURL with a last error that says what is wrong and at

@@ -1931,9 +1931,7 @@ static void duck_end_load(sl_dest_conn *conn)
 }
 
 const sl_destination_driver sl_duckdb_destination = {
-	.version = SL_DESTINATION_DRIVER_VERSION,
-	.name = "duckdb",
-	.schemes = (const char *const[]){"duckdb", NULL},
+	.head = {SL_DESTINATION_DRIVER_VERSION, "duckdb", (const char *const[]){"duckdb", NULL}},
 	.open = duck_open,
 	.close = duck_close,
 	.ensure_dataset = duck_ensure_dataset,

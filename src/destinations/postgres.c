@@ -2081,9 +2081,8 @@ static void pg_unlock(sl_dest_conn *conn, int64_t key)
 }
 
 const sl_destination_driver sl_postgres_destination = {
-	.version = SL_DESTINATION_DRIVER_VERSION,
-	.name = "postgres",
-	.schemes = (const char *const[]){"postgresql", "postgres", NULL},
+	.head = {SL_DESTINATION_DRIVER_VERSION, "postgres",
+		 (const char *const[]){"postgresql", "postgres", NULL}},
 	.open = pg_open,
 	.close = pg_close,
 	.ensure_dataset = pg_ensure_dataset,

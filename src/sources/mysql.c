@@ -2108,9 +2108,8 @@ static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 }
 
 const sl_source_driver sl_mysql_source = {
-	.version = SL_SOURCE_DRIVER_VERSION,
-	.name = "mysql",
-	.schemes = (const char *const[]){"mysql", "mariadb", NULL},
+	.head = {SL_SOURCE_DRIVER_VERSION, "mysql",
+		 (const char *const[]){"mysql", "mariadb", NULL}},
 	.connect = my_connect,
 	.disconnect = my_disconnect,
 	.reflect = my_reflect,

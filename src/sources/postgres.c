@@ -2071,9 +2071,8 @@ static int pg_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 }
 
 const sl_source_driver sl_postgres_source = {
-	.version = SL_SOURCE_DRIVER_VERSION,
-	.name = "postgresql",
-	.schemes = (const char *const[]){"postgresql", "postgres", NULL},
+	.head = {SL_SOURCE_DRIVER_VERSION, "postgresql",
+		 (const char *const[]){"postgresql", "postgres", NULL}},
 	.connect = pg_connect,
 	.disconnect = pg_disconnect,
 	.reflect = pg_reflect,
