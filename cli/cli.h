@@ -90,17 +90,20 @@ void cli_set_interruptible(sl_pipeline *pipeline);
 typedef enum cli_format {
 	CLI_FORMAT_TABLE,
 	CLI_FORMAT_CSV,
-	CLI_FORMAT_JSON
+	CLI_FORMAT_JSON,
+	CLI_FORMAT_NDJSON
 } cli_format;
 
 /* The accepted spellings of --format. */
 extern const cli_enum cli_formats[];
 
 /*
- * Write every row of `rows` to `out` in `format`. Returns an exit code: 0, or after reporting the
- * error on stderr (a failing sl_rows_next, out of memory, a failed write) non-zero.
+ * Write the rows of `rows` to `out` in `format`: all of them, or at most `limit` when it is not
+ * 0. When `more` is not NULL it tells whether rows were left at the limit (one more row is read
+ * to know). Returns an exit code: 0, or after reporting the error on stderr (a failing
+ * sl_rows_next, out of memory, a failed write) non-zero. docs/cli.md describes the formats.
  */
-int cli_print_rows(FILE *out, sl_rows *rows, cli_format format);
+int cli_print_rows(FILE *out, sl_rows *rows, cli_format format, uint64_t limit, bool *more);
 
 /* ---- progress display (progress.c) --------------------------------------------------------- */
 

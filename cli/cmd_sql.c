@@ -7,12 +7,13 @@
 #define CMD "sql"
 
 static const char usage[] =
-	"usage: sluice sql PIPELINE SQL [--format table|csv|json] [--pipelines-dir DIR]\n"
+	"usage: sluice sql PIPELINE SQL [--format table|csv|json|ndjson] [--pipelines-dir DIR]\n"
 	"\n"
 	"Run SQL in PIPELINE's destination, with its dataset as the default schema, and print\n"
 	"the result. Put '--' before SQL that starts with '-'.\n"
 	"\n"
-	"      --format F              table (default; long values are cut), csv or json\n"
+	"      --format F              table (default; long values are cut), csv, json or\n"
+	"                              ndjson (one object a line)\n"
 	"      --pipelines-dir DIR     where the pipeline's local record is\n"
 	"  -h, --help                  show this help\n";
 
@@ -37,7 +38,7 @@ static int run_sql(const char *name, const char *sql, const char *pipelines_dir,
 
 	if (code == CLI_EXIT_OK) {
 		int rc = sl_dataset_query(&rows, d, sql);
-		code = rc < 0 ? cli_fail(rc) : cli_print_rows(stdout, rows, format);
+		code = rc < 0 ? cli_fail(rc) : cli_print_rows(stdout, rows, format, 0, NULL);
 	}
 	sl_rows_free(rows);
 	sl_dataset_free(d);

@@ -7,11 +7,11 @@
 #define CMD "tables"
 
 static const char usage[] =
-	"usage: sluice tables PIPELINE [--format table|csv|json] [--pipelines-dir DIR]\n"
+	"usage: sluice tables PIPELINE [--format table|csv|json|ndjson] [--pipelines-dir DIR]\n"
 	"\n"
 	"List the tables of PIPELINE's dataset and their row counts.\n"
 	"\n"
-	"      --format F              table (default), csv or json\n"
+	"      --format F              table (default), csv, json or ndjson\n"
 	"      --pipelines-dir DIR     where the pipeline's local record is (default:\n"
 	"                              $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines)\n"
 	"  -h, --help                  show this help\n";
@@ -37,7 +37,7 @@ static int list_tables(const char *name, const char *pipelines_dir, cli_format f
 
 	if (code == CLI_EXIT_OK) {
 		int rc = sl_dataset_tables(&rows, d);
-		code = rc < 0 ? cli_fail(rc) : cli_print_rows(stdout, rows, format);
+		code = rc < 0 ? cli_fail(rc) : cli_print_rows(stdout, rows, format, 0, NULL);
 	}
 	sl_rows_free(rows);
 	sl_dataset_free(d);

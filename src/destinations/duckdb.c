@@ -405,7 +405,8 @@ static sl_type portable_type(duckdb_type id, duckdb_logical_type lt)
 		return SL_TYPE_FLOAT;
 	case DUCKDB_TYPE_DOUBLE:
 		return SL_TYPE_DOUBLE;
-	case DUCKDB_TYPE_HUGEINT: /* an exact integer: DECIMAL(38,0) in the portable system */
+	case DUCKDB_TYPE_HUGEINT: /* exact integers: DECIMAL(38,0) in the portable system */
+	case DUCKDB_TYPE_UHUGEINT:
 	case DUCKDB_TYPE_DECIMAL:
 		return SL_TYPE_DECIMAL;
 	case DUCKDB_TYPE_BLOB:

@@ -213,7 +213,8 @@ assert_eq "awkward: column names" '["select", "naïve col", "from", "x'"'"'y", "
 assert_eq "awkward: keys" '[1, 2, 3]' "${v[2]}"
 assert_eq "awkward: text with quotes, NULL, non-ASCII" '["ä'"'"'\"", null, "日本語"]' "${v[3]}"
 assert_eq "awkward: commas, line breaks, quotes" '["a,b", "line1\nline2", "\"q\""]' "${v[4]}"
-assert_eq "awkward: decimals" '["1.50", null, "-2.25"]' "${v[5]}"
+assert_eq "awkward: decimals, JSON numbers" '[1.5, null, -2.25]' "${v[5]}"
+assert_contains "awkward: decimals keep their digits" '"order": 1.50,' "$OUT"
 assert_eq "awkward: datetimes" '["2020-01-01 00:00:00", "2020-01-02 00:00:00", "2020-01-03 00:00:00"]' \
 	"${v[6]}"
 mdb "$DB" <<'SQL'
