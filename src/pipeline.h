@@ -54,6 +54,17 @@ int sl_pipeline_lock(sl_pipeline *p, double wait);
 /* Release what sl_pipeline_lock took (the destination stays open). No-op when not locked. */
 void sl_pipeline_unlock(sl_pipeline *p);
 
+/* Who holds a pipeline's lock, as its lock file says. */
+typedef struct sl_lock_holder {
+	long pid;	  /* 0 if the file does not say */
+	char holder[256]; /* "pid 4242 on etl-host" */
+	char since[32];	  /* when it took the lock, "2026-01-31 12:00:00" UTC, or "" */
+} sl_lock_holder;
+
+/* Whether a run or reset on this machine holds the pipeline's lock now, found without taking
+   it; `out` describes the holder when it does. False where the system cannot tell. */
+bool sl_pipeline_lock_held(sl_lock_holder *out, const sl_pipeline *p);
+
 /* Whether sl_pipeline_interrupt was called and the interrupt not yet consumed. */
 bool sl_pipeline_interrupted(sl_pipeline *p);
 
