@@ -427,10 +427,24 @@ SL_EXTERN(void) sl_rows_free(sl_rows *rows);
 /* The pipeline's state as JSON text (caller frees with sl_free). Read from the destination. */
 SL_EXTERN(int) sl_pipeline_state_json(char **out, sl_pipeline *pipeline);
 
-/* Forget a table's incremental state (NULL: every table); with drop_data also drop its rows.
-   Takes the pipeline's lock like sl_pipeline_run (without waiting): SL_ELOCKED while a run
-   holds it. */
-SL_EXTERN(int) sl_pipeline_reset(sl_pipeline *pipeline, const char *table, bool drop_data);
+/* What sl_pipeline_reset does with the rows already loaded into the tables it resets. */
+typedef enum sl_reset_data {
+	/* Keep them. The next run of an incremental (append) table then loads its rows again, on
+	   top of those kept; such a table's reset is recorded in _sluice_loads (status
+	   'reset_keep_data', the rows kept) so that sl_pipeline_status can say why it holds more
+	   rows than its source. */
+	SL_RESET_KEEP_DATA = 0,
+	/* Drop the named table from the dataset (ignored when resetting every table). */
+	SL_RESET_DROP_DATA = 1,
+	/* Keep them, unless a table has rows its next run would load again (a cursor position
+	   and rows in the destination): then SL_EINVAL naming the tables, and nothing changes. */
+	SL_RESET_REFUSE_RELOAD = 2
+} sl_reset_data;
+
+/* Forget a table's incremental state (NULL: every table of the pipeline), doing `data` with
+   its loaded rows (false and true, as earlier versions took, are KEEP and DROP). Takes the
+   pipeline's lock like sl_pipeline_run (without waiting): SL_ELOCKED while a run holds it. */
+SL_EXTERN(int) sl_pipeline_reset(sl_pipeline *pipeline, const char *table, sl_reset_data data);
 
 /* How far a table has come: loaded rows, last cursor value, source max and rows left. */
 typedef struct sl_table_status {

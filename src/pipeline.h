@@ -16,6 +16,9 @@
 #define SL_LOADS_TABLE	  "_sluice_loads"
 #define SL_LOAD_ID_COLUMN "_sluice_load_id"
 
+/* The _sluice_loads status of a reset that kept rows its table's next run loads again. */
+#define SL_LOAD_RESET_KEEP_DATA "reset_keep_data"
+
 /* Layout of the local pipeline.json ("version"; a file without it is version 1). A reader
    refuses a newer one rather than guess at it. */
 #define SL_MIRROR_VERSION 1
@@ -74,6 +77,9 @@ int sl_pipeline_connect(sl_pipeline *p);
 /* DROP TABLE IF EXISTS `table` of the pipeline's dataset. */
 int sl_pipeline_drop_table(sl_pipeline *p, const char *table);
 
+/* Rows in `table` of the pipeline's dataset; 0 if there is no such table. */
+int sl_pipeline_count_rows(int64_t *out, sl_pipeline *p, const char *table);
+
 /* Read a table's state from the destination; a fresh state if none. */
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
 			   const char *cursor, sl_type cursor_type, int precision, int scale);
@@ -101,6 +107,9 @@ int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source);
 
 /* Copy the state of the given table from the destination into the local state mirror. */
 int sl_pipeline_mirror_state(sl_pipeline *p, const sl_table_state *state);
+
+/* Remove a table's state (NULL: every table's) from the local state mirror; best effort. */
+void sl_pipeline_unmirror_state(sl_pipeline *p, const char *table);
 
 /* Set p->destination (taking `url`) and p->destination_shown. */
 int sl_pipeline_set_destination(sl_pipeline *p, char *url);

@@ -1,6 +1,6 @@
 /*
  * status.c — asking a pipeline where it stands: reopening it by name from its local mirror, its
- * state as JSON, how far each table's backfill has come, and forgetting a table's state.
+ * state as JSON, and how far each table's backfill has come.
  */
 #include "drivers.h"
 #include "pipeline.h"
@@ -331,37 +331,6 @@ int sl_pipeline_state_json(char **out, sl_pipeline *p)
 	if (rc < 0)
 		return rc;
 	return *out ? SL_OK : sl_error_set(SL_ENOMEM, "out of memory");
-}
-
-int sl_pipeline_reset(sl_pipeline *p, const char *table, bool drop_data)
-{
-	/* not under a running pipeline: its next commit would write the state back */
-	int rc = sl_pipeline_lock(p, 0);
-	if (rc)
-		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "DELETE FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1");
-	if (table)
-		sl_buf_puts(&sql, " AND table_name = $2");
-	const char *params[] = {p->name, table};
-	rc = sql.failed ? SL_ENOMEM
-			: p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), table ? 2 : 1, params);
-	sl_buf_free(&sql);
-	if (rc || !drop_data || !table)
-		goto mirror;
-	rc = sl_pipeline_drop_table(p, table);
-mirror:
-	if (!rc) {
-		/* the local mirror follows the destination: drop it, the next commit rewrites it */
-		char *path = mirror_file(p, "state.json");
-		if (path)
-			remove(path);
-		free(path);
-	}
-	sl_pipeline_unlock(p);
-	return rc;
 }
 
 /* ---- status -------------------------------------------------------------------------------- */
