@@ -446,24 +446,52 @@ typedef enum sl_reset_data {
    pipeline's lock like sl_pipeline_run (without waiting): SL_ELOCKED while a run holds it. */
 SL_EXTERN(int) sl_pipeline_reset(sl_pipeline *pipeline, const char *table, sl_reset_data data);
 
-/* How far a table has come: loaded rows, last cursor value, source max and rows left. */
+/* How far a table has come. Counts are -1 and strings NULL when unknown. */
 typedef struct sl_table_status {
-	char *table;
-	uint64_t rows_loaded;
-	char *last_value;	/* NULL without a cursor or before the first load */
-	char *source_max;	/* NULL if unknown */
-	int64_t rows_remaining; /* -1 if unknown */
-	uint64_t source_rows;	/* when known (rows_remaining >= 0) */
-	double percent_done;	/* -1 if unknown */
-	char *schema_changes;	/* the last schema change recorded for the table, as one line
+	char *table;		  /* as named in the destination */
+	int64_t rows_loaded;	  /* rows in the destination table; from the local record: rows its
+				   state counts */
+	char *last_value;	  /* NULL without a cursor or before the first load */
+	char *source_max;	  /* the cursor's maximum in the source */
+	int64_t rows_remaining;	  /* source rows after the last value (or not yet loaded) */
+	int64_t source_rows;	  /* rows in the source table */
+	double percent_done;	  /* of the source's rows, those loaded; -1 if unknown */
+	int64_t extra_rows;	  /* destination rows beyond what the source holds up to the last
+				   value: rows loaded twice (a reset that kept them) or deleted from
+				   the source since; 0 if none */
+	char *schema_changes;	  /* the last schema change recorded for the table, as one line
 	                           ("widened qty INTEGER -> BIGINT (run of ...)"); NULL if none */
+	char *last_load_started;  /* the table's last run, from _sluice_loads (UTC) */
+	char *last_load_finished; /* NULL while it runs or when it was killed */
+	char *last_load_status;	  /* "running", "completed", "failed", "interrupted" */
+	int64_t last_load_rows;	  /* rows that run loaded */
+	char *reset_kept_at;	  /* the last reset that kept the table's rows (UTC), or NULL */
+	char *source_error;	  /* why the source figures are unknown, or NULL */
 } sl_table_status;
 
-/* Status per table of `source` (NULL: the pipeline's last source) against the pipeline's
-   destination; free with sl_status_free. */
-SL_EXTERN(int)
-sl_pipeline_status(sl_table_status **out, size_t *count, sl_pipeline *pipeline, sl_source *source);
-SL_EXTERN(void) sl_status_free(sl_table_status *status, size_t count);
+/* Where a pipeline stands: its tables, and what could not be read. */
+typedef struct sl_status {
+	sl_table_status *tables;
+	size_t ntables;
+	bool run_in_progress; /* a run (or reset) on this machine holds the pipeline's lock */
+	long run_pid;	      /* its process id, 0 if unknown */
+	char *run_holder;     /* "pid 4242 on etl-host", or NULL */
+	char *run_since;      /* when it took the lock, "2026-01-31 12:00:00" UTC, or NULL */
+	/* The destination could not be opened (a run holds the DuckDB file): its message. The
+	   figures are then those of the local record, as of the last committed chunk. */
+	char *destination_error;
+	char *source_error; /* the source could not be reached: its message (never a password) */
+} sl_status;
+
+/*
+ * Status of each table of `source` (NULL: the pipeline's last source) against the pipeline's
+ * destination; free with sl_status_free. It answers with what it can read: a destination held by
+ * a run is replaced by the local record, and an unreachable source leaves the source figures
+ * unknown (sl_status.source_error); both are success. Errors are a damaged local record or
+ * state, or a destination that cannot be read for another reason.
+ */
+SL_EXTERN(int) sl_pipeline_status(sl_status **out, sl_pipeline *pipeline, sl_source *source);
+SL_EXTERN(void) sl_status_free(sl_status *status);
 
 /* Free memory handed out by sluice (sl_pipeline_state_json...). */
 SL_EXTERN(void) sl_free(void *ptr);
