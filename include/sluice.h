@@ -433,29 +433,71 @@ SL_EXTERN(void) sl_rows_free(sl_rows *rows);
 /* The pipeline's state as JSON text (caller frees with sl_free). Read from the destination. */
 SL_EXTERN(int) sl_pipeline_state_json(char **out, sl_pipeline *pipeline);
 
-/* Forget a table's incremental state (NULL: every table); with drop_data also drop its rows.
-   Takes the pipeline's lock like sl_pipeline_run (without waiting): SL_ELOCKED while a run
-   holds it. */
-SL_EXTERN(int) sl_pipeline_reset(sl_pipeline *pipeline, const char *table, bool drop_data);
+/* What sl_pipeline_reset does with the rows already loaded into the tables it resets. */
+typedef enum sl_reset_data {
+	/* Keep them. The next run of an incremental (append) table then loads its rows again, on
+	   top of those kept; such a table's reset is recorded in _sluice_loads (status
+	   'reset_keep_data', the rows kept) so that sl_pipeline_status can say why it holds more
+	   rows than its source. */
+	SL_RESET_KEEP_DATA = 0,
+	/* Drop the named table from the dataset (ignored when resetting every table). */
+	SL_RESET_DROP_DATA = 1,
+	/* Keep them, unless a table has rows its next run would load again (a cursor position
+	   and rows in the destination): then SL_EINVAL naming the tables, and nothing changes. */
+	SL_RESET_REFUSE_RELOAD = 2
+} sl_reset_data;
 
-/* How far a table has come: loaded rows, last cursor value, source max and rows left. */
+/* Forget a table's incremental state (NULL: every table of the pipeline), doing `data` with
+   its loaded rows (false and true, as earlier versions took, are KEEP and DROP). Takes the
+   pipeline's lock like sl_pipeline_run (without waiting): SL_ELOCKED while a run holds it. */
+SL_EXTERN(int) sl_pipeline_reset(sl_pipeline *pipeline, const char *table, sl_reset_data data);
+
+/* How far a table has come. Counts are -1 and strings NULL when unknown. */
 typedef struct sl_table_status {
-	char *table;
-	uint64_t rows_loaded;
-	char *last_value;	/* NULL without a cursor or before the first load */
-	char *source_max;	/* NULL if unknown */
-	int64_t rows_remaining; /* -1 if unknown */
-	uint64_t source_rows;	/* when known (rows_remaining >= 0) */
-	double percent_done;	/* -1 if unknown */
-	char *schema_changes;	/* the last schema change recorded for the table, as one line
+	char *table;		  /* as named in the destination */
+	int64_t rows_loaded;	  /* rows in the destination table; from the local record: rows its
+				   state counts */
+	char *last_value;	  /* NULL without a cursor or before the first load */
+	char *source_max;	  /* the cursor's maximum in the source */
+	int64_t rows_remaining;	  /* source rows after the last value (or not yet loaded) */
+	int64_t source_rows;	  /* rows in the source table */
+	double percent_done;	  /* of the source's rows, those loaded; -1 if unknown */
+	int64_t extra_rows;	  /* destination rows beyond what the source holds up to the last
+				   value: rows loaded twice (a reset that kept them) or deleted from
+				   the source since; 0 if none */
+	char *schema_changes;	  /* the last schema change recorded for the table, as one line
 	                           ("widened qty INTEGER -> BIGINT (run of ...)"); NULL if none */
+	char *last_load_started;  /* the table's last run, from _sluice_loads (UTC) */
+	char *last_load_finished; /* NULL while it runs or when it was killed */
+	char *last_load_status;	  /* "running", "completed", "failed", "interrupted" */
+	int64_t last_load_rows;	  /* rows that run loaded */
+	char *reset_kept_at;	  /* the last reset that kept the table's rows (UTC), or NULL */
+	char *source_error;	  /* why the source figures are unknown, or NULL */
 } sl_table_status;
 
-/* Status per table of `source` (NULL: the pipeline's last source) against the pipeline's
-   destination; free with sl_status_free. */
-SL_EXTERN(int)
-sl_pipeline_status(sl_table_status **out, size_t *count, sl_pipeline *pipeline, sl_source *source);
-SL_EXTERN(void) sl_status_free(sl_table_status *status, size_t count);
+/* Where a pipeline stands: its tables, and what could not be read. */
+typedef struct sl_status {
+	sl_table_status *tables;
+	size_t ntables;
+	bool run_in_progress; /* a run (or reset) on this machine holds the pipeline's lock */
+	long run_pid;	      /* its process id, 0 if unknown */
+	char *run_holder;     /* "pid 4242 on etl-host", or NULL */
+	char *run_since;      /* when it took the lock, "2026-01-31 12:00:00" UTC, or NULL */
+	/* The destination could not be opened (a run holds the DuckDB file): its message. The
+	   figures are then those of the local record, as of the last committed chunk. */
+	char *destination_error;
+	char *source_error; /* the source could not be reached: its message (never a password) */
+} sl_status;
+
+/*
+ * Status of each table of `source` (NULL: the pipeline's last source) against the pipeline's
+ * destination; free with sl_status_free. It answers with what it can read: a destination held by
+ * a run is replaced by the local record, and an unreachable source leaves the source figures
+ * unknown (sl_status.source_error); both are success. Errors are a damaged local record or
+ * state, or a destination that cannot be read for another reason.
+ */
+SL_EXTERN(int) sl_pipeline_status(sl_status **out, sl_pipeline *pipeline, sl_source *source);
+SL_EXTERN(void) sl_status_free(sl_status *status);
 
 /* Free memory handed out by sluice (sl_pipeline_state_json...). */
 SL_EXTERN(void) sl_free(void *ptr);

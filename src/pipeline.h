@@ -16,6 +16,9 @@
 #define SL_LOADS_TABLE	  "_sluice_loads"
 #define SL_LOAD_ID_COLUMN "_sluice_load_id"
 
+/* The _sluice_loads status of a reset that kept rows its table's next run loads again. */
+#define SL_LOAD_RESET_KEEP_DATA "reset_keep_data"
+
 /* Layout of the local pipeline.json ("version"; a file without it is version 1). A reader
    refuses a newer one rather than guess at it. */
 #define SL_MIRROR_VERSION 1
@@ -54,6 +57,17 @@ int sl_pipeline_lock(sl_pipeline *p, double wait);
 /* Release what sl_pipeline_lock took (the destination stays open). No-op when not locked. */
 void sl_pipeline_unlock(sl_pipeline *p);
 
+/* Who holds a pipeline's lock, as its lock file says. */
+typedef struct sl_lock_holder {
+	long pid;	  /* 0 if the file does not say */
+	char holder[256]; /* "pid 4242 on etl-host" */
+	char since[32];	  /* when it took the lock, "2026-01-31 12:00:00" UTC, or "" */
+} sl_lock_holder;
+
+/* Whether a run or reset on this machine holds the pipeline's lock now, found without taking
+   it; `out` describes the holder when it does. False where the system cannot tell. */
+bool sl_pipeline_lock_held(sl_lock_holder *out, const sl_pipeline *p);
+
 /* Whether sl_pipeline_interrupt was called and the interrupt not yet consumed. */
 bool sl_pipeline_interrupted(sl_pipeline *p);
 
@@ -65,6 +79,9 @@ int sl_pipeline_drop_table(sl_pipeline *p, const char *table);
 
 /* ALTER TABLE `from` RENAME TO `to` in the pipeline's dataset; joins the open transaction. */
 int sl_pipeline_rename_table(sl_pipeline *p, const char *from, const char *to);
+
+/* Rows in `table` of the pipeline's dataset; 0 if there is no such table. */
+int sl_pipeline_count_rows(int64_t *out, sl_pipeline *p, const char *table);
 
 /* Read a table's state from the destination; a fresh state if none. */
 int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *table,
@@ -93,6 +110,9 @@ int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source);
 
 /* Copy the state of the given table from the destination into the local state mirror. */
 int sl_pipeline_mirror_state(sl_pipeline *p, const sl_table_state *state);
+
+/* Remove a table's state (NULL: every table's) from the local state mirror; best effort. */
+void sl_pipeline_unmirror_state(sl_pipeline *p, const char *table);
 
 /* Set p->destination (taking `url`) and p->destination_shown. */
 int sl_pipeline_set_destination(sl_pipeline *p, char *url);

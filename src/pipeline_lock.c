@@ -5,13 +5,20 @@
  * it: duplicates. A run therefore takes two locks, both of a kind that dies with its holder, so a
  * crashed run (kill -9, power loss) cannot leave the pipeline locked:
  *  - flock(2) on `lock` in the pipeline's local directory: runs on this machine. The file holds
- *    the holder's pid and host for the message of the run that is refused; it is never removed
- *    (removing a lock file races with the next locker).
+ *    the holder's pid and host for the message of the run that is refused, and since when; it
+ *    is never removed (removing a lock file races with the next locker).
  *  - the destination's own lock, for runs on other machines that share the destination: a
  *    PostgreSQL session-level advisory lock keyed on dataset and pipeline name. A DuckDB file
  *    needs none: DuckDB lets one process write it, and opening it reports the holder.
  * Waiting (sl_pipeline_options.wait_lock) polls with a backoff from 50 ms to 1 s.
+ *
+ * The holder also puts an open-file-description record lock (Linux's F_OFD_SETLK) on the file's
+ * first byte, so that `sluice status` can ask whether a run holds the pipeline (F_OFD_GETLK)
+ * without taking anything: a probe that took the flock, even for a moment, could make a run
+ * starting at that moment fail. Where OFD locks are missing, status cannot tell.
  */
+#define _GNU_SOURCE /* F_OFD_SETLK, F_OFD_GETLK */
+
 #include "pipeline.h"
 
 #include <errno.h>
@@ -48,6 +55,22 @@ static void file_holder(char *out, size_t size, int fd)
 	snprintf(out, size, "%s", buf[0] ? buf : "a process that is starting");
 }
 
+/* "pid N on HOST" (what a refused run quotes), then since when; then the record lock, so that a
+   probe that sees the lock finds the file written. */
+static void write_holder(int fd)
+{
+	char host[256] = "", now[40];
+	gethostname(host, sizeof(host) - 1);
+	sl_now_utc(now, sizeof(now));
+	if (ftruncate(fd, 0) == 0)
+		dprintf(fd, "pid %ld on %s\nsince %.19s\n", (long)getpid(),
+			host[0] ? host : "this host", now);
+#ifdef F_OFD_SETLK
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+	fcntl(fd, F_OFD_SETLK, &fl); /* best effort: only status looks at it */
+#endif
+}
+
 static int lock_file(sl_pipeline *p, char *holder, size_t size)
 {
 	char *path = sl_printf_alloc("%s/%s/lock", p->pipelines_dir, p->name);
@@ -73,10 +96,7 @@ static int lock_file(sl_pipeline *p, char *holder, size_t size)
 			close(fd);
 		return rc;
 	}
-	char host[256] = "";
-	gethostname(host, sizeof(host) - 1);
-	if (ftruncate(fd, 0) == 0)
-		dprintf(fd, "pid %ld on %s\n", (long)getpid(), host[0] ? host : "this host");
+	write_holder(fd);
 	p->lock_fd = fd;
 	return SL_OK;
 }
@@ -178,4 +198,43 @@ void sl_pipeline_unlock(sl_pipeline *p)
 	if (p->lock_fd >= 0)
 		close(p->lock_fd); /* and with it the flock */
 	p->lock_fd = -1;
+}
+
+/* The lock file's "pid N on HOST" and "since TIME" lines into `out`. */
+static void read_holder(sl_lock_holder *out, int fd)
+{
+	char buf[512];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	snprintf(out->holder, sizeof(out->holder), "%.*s", (int)sizeof(out->holder) - 1, buf);
+	if (strncmp(buf, "pid ", 4) == 0)
+		out->pid = strtol(buf + 4, NULL, 10);
+	const char *since = nl ? nl + 1 : "";
+	if (strncmp(since, "since ", 6) == 0)
+		snprintf(out->since, sizeof(out->since), "%.*s", (int)strcspn(since + 6, "\n"),
+			 since + 6);
+}
+
+bool sl_pipeline_lock_held(sl_lock_holder *out, const sl_pipeline *p)
+{
+	memset(out, 0, sizeof(*out));
+#ifdef F_OFD_GETLK
+	char *path = sl_printf_alloc("%s/%s/lock", p->pipelines_dir, p->name);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	free(path);
+	if (fd < 0)
+		return false;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+	bool held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	if (held)
+		read_holder(out, fd);
+	close(fd);
+	return held;
+#else
+	(void)p;
+	return false;
+#endif
 }

@@ -129,6 +129,28 @@ int sl_pipeline_rename_table(sl_pipeline *p, const char *from, const char *to)
 	return rc;
 }
 
+int sl_pipeline_count_rows(int64_t *out, sl_pipeline *p, const char *table)
+{
+	bool exists = false;
+	*out = 0;
+	int rc = p->dest_driver->table_exists(&exists, p->dest, p->dataset, table);
+	if (rc || !exists)
+		return rc;
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT COUNT(*) FROM ");
+	sl_buf_quote_qualified(&sql, p->dataset, table, '"');
+	sl_rows *rows;
+	rc = sql.failed ? sl_error_set(SL_ENOMEM, "out of memory building SQL")
+			: p->dest_driver->query(&rows, p->dest, sl_buf_cstr(&sql), 0, NULL);
+	sl_buf_free(&sql);
+	if (rc)
+		return rc;
+	if ((rc = rows->ops->next(rows)) == 1)
+		rc = rows->ops->get_int64(out, rows, 0);
+	rows->ops->free(rows);
+	return rc < 0 ? rc : SL_OK;
+}
+
 /* The state row's version column: what the writer's sluice was (the JSON repeats it). */
 static int check_row_version(sl_rows *rows, const char *dataset, const char *table)
 {
@@ -433,4 +455,23 @@ int sl_pipeline_mirror_state(sl_pipeline *p, const sl_table_state *state)
 	int rc = write_json_file(p, "state.json", all, 0644);
 	json_decref(all);
 	return rc;
+}
+
+void sl_pipeline_unmirror_state(sl_pipeline *p, const char *table)
+{
+	char *path = mirror_path(p, "state.json");
+	char *old = NULL;
+	json_t *all = NULL;
+	if (path && table && sl_read_file(&old, path) == SL_OK)
+		all = json_loads(old, 0, NULL);
+	if (json_is_object(all)) {
+		if (json_object_del(all, table) == 0)
+			write_json_file(p, "state.json", all, 0644);
+	} else if (path && (!table || old)) { /* every table's, or damaged: a run rewrites it */
+		remove(path);
+	}
+	json_decref(all);
+	free(old);
+	free(path);
+	sl_error_clear();
 }

@@ -1,14 +1,18 @@
 /*
  * status.c — asking a pipeline where it stands: reopening it by name from its local mirror, its
- * state as JSON, how far each table's backfill has come, and forgetting a table's state.
+ * state as JSON, and how far each table's backfill has come. Status answers with what it can
+ * read: while a run holds a DuckDB file the local record stands in for the destination, and an
+ * unreachable source leaves only the source's figures unknown.
  */
 #include "drivers.h"
 #include "pipeline.h"
+#include "url.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static char *mirror_file(const sl_pipeline *p, const char *file)
 {
@@ -334,156 +338,430 @@ int sl_pipeline_state_json(char **out, sl_pipeline *p)
 	return *out ? SL_OK : sl_error_set(SL_ENOMEM, "out of memory");
 }
 
-int sl_pipeline_reset(sl_pipeline *p, const char *table, bool drop_data)
+/* ---- status: where the figures come from --------------------------------------------------- */
+
+/* What one sl_pipeline_status call reads. */
+typedef struct status_ctx {
+	sl_pipeline *p;
+	bool dest;	      /* the destination is open */
+	json_t *mirror;	      /* else the local state mirror, as an object (maybe empty) */
+	sl_source_conn *conn; /* the source, or NULL (status->source_error says why) */
+	const sl_status *status;
+	json_t *known; /* names of the pipeline's destination tables, read when needed */
+} status_ctx;
+
+static void lock_status(sl_status *st, const sl_pipeline *p)
 {
-	/* not under a running pipeline: its next commit would write the state back */
-	int rc = sl_pipeline_lock(p, 0);
-	if (rc)
+	sl_lock_holder h;
+	st->run_in_progress = sl_pipeline_lock_held(&h, p);
+	if (!st->run_in_progress)
+		return;
+	st->run_pid = h.pid;
+	st->run_holder = h.holder[0] ? sl_strdup(h.holder) : NULL;
+	st->run_since = h.since[0] ? sl_strdup(h.since) : NULL;
+}
+
+/* The message of the error just met (then cleared), for a figure that stays unknown. */
+static int keep_message(char **out, int rc)
+{
+	if (rc == SL_ENOMEM)
 		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "DELETE FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1");
-	if (table)
-		sl_buf_puts(&sql, " AND table_name = $2");
-	const char *params[] = {p->name, table};
-	rc = sql.failed ? SL_ENOMEM
-			: p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), table ? 2 : 1, params);
-	sl_buf_free(&sql);
-	if (rc || !drop_data || !table)
-		goto mirror;
-	rc = sl_pipeline_drop_table(p, table);
-mirror:
-	if (!rc) {
-		/* the local mirror follows the destination: drop it, the next commit rewrites it */
-		char *path = mirror_file(p, "state.json");
-		if (path)
-			remove(path);
-		free(path);
+	free(*out);
+	*out = sl_strdup(sl_error_last()->message);
+	sl_error_clear();
+	return *out ? SL_OK : SL_ENOMEM;
+}
+
+/* state.json as an object: damaged or missing, it is only a cache, and the figures unknown. */
+static json_t *load_state_mirror(const sl_pipeline *p)
+{
+	char *path = mirror_file(p, "state.json");
+	char *text = NULL;
+	json_t *o = path && sl_read_file(&text, path) == SL_OK ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	free(path);
+	sl_error_clear();
+	if (!json_is_object(o)) {
+		json_decref(o);
+		o = json_object();
 	}
-	sl_pipeline_unlock(p);
+	return o;
+}
+
+/* The destination, or, while a run holds it (a DuckDB file), the local record. */
+static int open_destination(status_ctx *c, sl_status *st)
+{
+	int rc = sl_pipeline_connect(c->p);
+	c->dest = rc == SL_OK;
+	if (rc != SL_ELOCKED)
+		return rc;
+	rc = keep_message(&st->destination_error, rc);
+	c->mirror = rc ? NULL : load_state_mirror(c->p);
+	return rc ? rc : c->mirror ? SL_OK : SL_ENOMEM;
+}
+
+/* A MySQL password given to the run in MYSQL_PWD is not in the URL the pipeline recorded (a
+   PostgreSQL driver's message already names PGPASSWORD). */
+static int no_password_hint(sl_status *st, const sl_source *source)
+{
+	sl_url *url = NULL;
+	bool none = sl_url_parse(&url, source->url) == SL_OK && url->kind == SL_URL_MYSQL &&
+		    !url->password;
+	sl_url_free(url);
+	sl_error_clear();
+	char *more = none ? sl_printf_alloc("%s; the source URL has no password: set MYSQL_PWD as "
+					    "for the run",
+					    st->source_error)
+			  : NULL;
+	if (none && !more)
+		return SL_ENOMEM;
+	if (more) {
+		free(st->source_error);
+		st->source_error = more;
+	}
+	return SL_OK;
+}
+
+static int open_source(status_ctx *c, sl_status *st, const sl_source *source)
+{
+	int rc = sl_source_connect(&c->conn, source);
+	if (rc == SL_OK || rc == SL_ENOMEM)
+		return rc;
+	c->conn = NULL;
+	bool auth = rc == SL_EAUTH;
+	rc = keep_message(&st->source_error, rc);
+	if (!rc && auth)
+		rc = no_password_hint(st, source);
 	return rc;
 }
 
-/* ---- status -------------------------------------------------------------------------------- */
+/* ---- status: one table ---------------------------------------------------------------------- */
 
-static int count_loaded(uint64_t *out, sl_pipeline *p, const char *table)
+/* The destination tables the pipeline has state or loads for (or the local record has state
+   for): without the source, a selected name ("Odd Schema"."MixedCase") is matched to them. */
+static int load_known(status_ctx *c)
 {
-	bool exists = false;
-	*out = 0;
-	int rc = p->dest_driver->table_exists(&exists, p->dest, p->dataset, table);
-	if (rc || !exists)
-		return rc;
+	if (c->known)
+		return SL_OK;
+	if (!c->dest) {
+		c->known = json_object();
+		const char *k;
+		json_t *v;
+		json_object_foreach(c->mirror, k, v)
+		{
+			json_object_set_new(c->known, k, json_true());
+		}
+		return c->known ? SL_OK : SL_ENOMEM;
+	}
 	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT COUNT(*) FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, table, '"');
+	sl_buf_puts(&sql, "SELECT table_name FROM ");
+	sl_buf_quote_qualified(&sql, c->p->dataset, SL_STATE_TABLE, '"');
+	sl_buf_puts(&sql, " WHERE pipeline_name = $1 UNION SELECT table_name FROM ");
+	sl_buf_quote_qualified(&sql, c->p->dataset, SL_LOADS_TABLE, '"');
+	sl_buf_puts(&sql, " WHERE pipeline_name = $1");
+	const char *params[] = {c->p->name};
 	sl_rows *rows;
-	rc = query_rows(&rows, p, &sql, 0, NULL);
+	int rc = query_rows(&rows, c->p, &sql, 1, params);
 	sl_buf_free(&sql);
 	if (rc)
 		return rc;
-	int64_t n = 0;
-	if ((rc = rows->ops->next(rows)) == 1)
-		rc = rows->ops->get_int64(&n, rows, 0);
+	c->known = json_object();
+	while ((rc = rows->ops->next(rows)) == 1) {
+		const char *name = rows->ops->get_text(rows, 0, NULL);
+		if (name)
+			json_object_set_new(c->known, name, json_true());
+	}
 	rows->ops->free(rows);
-	*out = (uint64_t)n;
+	return rc < 0 ? rc : c->known ? SL_OK : SL_ENOMEM;
+}
+
+/* The table part of a selected name: after its last '.' outside double quotes, unquoted. */
+static char *base_name(const char *selected)
+{
+	const char *start = selected;
+	bool quoted = false;
+	for (const char *s = selected; *s; s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else if (*s == '.' && !quoted)
+			start = s + 1;
+	}
+	size_t len = strlen(start);
+	if (len < 2 || start[0] != '"' || start[len - 1] != '"')
+		return sl_strdup(start);
+	sl_buf b = SL_BUF_INIT;
+	for (size_t i = 1; i + 1 < len; i++) {
+		sl_buf_putc(&b, start[i]);
+		if (start[i] == '"' && start[i + 1] == '"') /* "" in a quoted name is one " */
+			i++;
+	}
+	return sl_buf_detach(&b);
+}
+
+/* The destination table's name: a table_name hint's, the reflected one, else the selected one
+   matched to the known tables (exactly, then ignoring case: PostgreSQL folds unquoted names). */
+static int name_table(sl_table_status *st, status_ctx *c, const sl_source_table *spec,
+		      const sl_table_schema *schema)
+{
+	if (spec->table_name || schema) {
+		const char *name = sl_source_table_destination(spec, schema ? schema->name : NULL);
+		return (st->table = sl_strdup(name)) ? SL_OK : SL_ENOMEM;
+	}
+	char *base = base_name(spec->name);
+	int rc = base ? load_known(c) : SL_ENOMEM;
+	const char *k, *match = NULL;
+	json_t *v;
+	if (!rc && !json_object_get(c->known, base))
+		json_object_foreach(c->known, k, v)
+		{
+			if (strcasecmp(k, base) == 0)
+				match = k;
+		}
+	if (!rc && !(st->table = sl_strdup(match ? match : base)))
+		rc = SL_ENOMEM;
+	free(base);
+	return rc;
+}
+
+/* A table's state from the local mirror; a damaged entry leaves the figures unknown. */
+static int mirror_state(sl_table_state *out, status_ctx *c, sl_table_status *st, const char *cursor,
+			const sl_column *cc)
+{
+	json_t *one = json_object_get(c->mirror, st->table);
+	char *text = one ? json_dumps(one, JSON_COMPACT) : NULL;
+	if (one && !text)
+		return SL_ENOMEM;
+	int rc = text ? sl_table_state_decode(out, text, st->table, cursor,
+					      cc ? cc->type : SL_TYPE_TEXT, cc ? cc->precision : 0,
+					      cc ? cc->scale : 0)
+		      : SL_ENOTFOUND;
+	free(text);
+	if (rc == SL_OK)
+		st->rows_loaded = (int64_t)out->rows_loaded;
+	else
+		sl_error_clear();
+	return rc == SL_ENOMEM ? rc : SL_OK;
+}
+
+/* The table's state: from the destination, or the local record while a run holds it. Without
+   the cursor column (no source) the last value is read as text, as it is stored. */
+static int read_state(sl_table_state *out, status_ctx *c, sl_table_status *st, const char *cursor,
+		      const sl_column *cc)
+{
+	sl_table_state_init(out);
+	if (!c->dest)
+		return mirror_state(out, c, st, cursor, cc);
+	return sl_pipeline_read_state(out, c->p, st->table, cursor, cc ? cc->type : SL_TYPE_TEXT,
+				      cc ? cc->precision : 0, cc ? cc->scale : 0);
+}
+
+/* Text of column `col`, or NULL; *rc set to SL_ENOMEM when the copy failed. */
+static char *dup_text(sl_rows *rows, size_t col, int *rc)
+{
+	const char *t = rows->ops->get_text(rows, col, NULL);
+	char *copy = t ? sl_strdup(t) : NULL;
+	if (t && !copy)
+		*rc = SL_ENOMEM;
+	return copy;
+}
+
+/* Rows of _sluice_loads of the table: its last run (reset = false) or its last reset that kept
+   rows; columns started_at, finished_at, status, rows. */
+static int query_last(sl_rows **out, sl_pipeline *p, const char *table, bool reset)
+{
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT CAST(started_at AS VARCHAR), CAST(finished_at AS VARCHAR), "
+			  "status, rows FROM ");
+	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
+	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2 AND status ");
+	sl_buf_puts(&sql, reset ? "= $3" : "<> $3");
+	sl_buf_puts(&sql, " ORDER BY started_at DESC, load_id DESC LIMIT 1");
+	const char *params[] = {p->name, table, SL_LOAD_RESET_KEEP_DATA};
+	int rc = query_rows(out, p, &sql, 3, params);
+	sl_buf_free(&sql);
+	return rc;
+}
+
+static int last_loads(sl_table_status *st, sl_pipeline *p)
+{
+	sl_rows *rows;
+	int rc = query_last(&rows, p, st->table, false);
+	if (rc)
+		return rc;
+	if ((rc = rows->ops->next(rows)) == 1) {
+		rc = SL_OK;
+		st->last_load_started = dup_text(rows, 0, &rc);
+		st->last_load_finished = dup_text(rows, 1, &rc);
+		st->last_load_status = dup_text(rows, 2, &rc);
+		if (!rows->ops->is_null(rows, 3))
+			rows->ops->get_int64(&st->last_load_rows, rows, 3);
+	}
+	rows->ops->free(rows);
+	if (rc < 0 || (rc = query_last(&rows, p, st->table, true)) != 0)
+		return rc;
+	if ((rc = rows->ops->next(rows)) == 1) {
+		rc = SL_OK;
+		st->reset_kept_at = dup_text(rows, 0, &rc);
+	}
+	rows->ops->free(rows);
 	return rc < 0 ? rc : SL_OK;
 }
 
-static void fill_figures(sl_table_status *st, const sl_source_stats *stats)
+static int destination_figures(sl_table_status *st, sl_pipeline *p)
 {
-	st->source_max = stats->cursor_max;
-	if (stats->rows_after >= 0) {
-		st->rows_remaining = stats->rows_after;
-	} else if (stats->rows_total >= 0) {
-		int64_t left = stats->rows_total - (int64_t)st->rows_loaded;
-		st->rows_remaining = left > 0 ? left : 0;
-	}
-	if (st->rows_remaining >= 0) {
-		st->source_rows = st->rows_loaded + (uint64_t)st->rows_remaining;
-		st->percent_done =
-			st->source_rows ? 100.0 * (double)st->rows_loaded / (double)st->source_rows
-					: 100.0;
-	}
+	int rc = sl_pipeline_count_rows(&st->rows_loaded, p, st->table);
+	if (!rc)
+		rc = sl_pipeline_last_schema_change(&st->schema_changes, p, st->table);
+	return rc ? rc : last_loads(st, p);
 }
 
-static int table_status(sl_table_status *st, sl_pipeline *p, sl_source_conn *conn,
-			const sl_source_table *spec)
+/* Remaining rows, percent done and the rows beyond the source's, from the source's counts. */
+static void fill_figures(sl_table_status *st, sl_source_stats *stats)
 {
-	st->rows_remaining = -1;
-	st->percent_done = -1;
-	sl_table_schema *schema;
-	int rc = conn->driver->reflect(&schema, conn, spec->name);
-	if (rc)
-		return rc;
-	const char *name = sl_source_table_destination(spec, schema->name);
-	st->table = sl_strdup(name);
-	const char *cursor = spec->incremental.cursor_path;
-	int ci = cursor ? sl_schema_find(schema, cursor) : -1;
-	const sl_column *cc = ci >= 0 ? &schema->columns[ci] : NULL;
-	sl_table_state state;
-	rc = sl_pipeline_read_state(&state, p, name, cursor, cc ? cc->type : SL_TYPE_INT64,
-				    cc ? cc->precision : 0, cc ? cc->scale : 0);
-	if (!rc)
-		rc = count_loaded(&st->rows_loaded, p, name);
-	if (!rc)
-		rc = sl_pipeline_last_schema_change(&st->schema_changes, p, name);
-	if (!rc && state.has_last)
-		st->last_value = sl_value_to_text(&state.last_value);
+	st->source_max = stats->cursor_max;
+	stats->cursor_max = NULL;
+	int64_t loaded = st->rows_loaded;
+	if (stats->rows_after >= 0)
+		st->rows_remaining = stats->rows_after;
+	else if (stats->rows_total >= 0 && loaded >= 0)
+		st->rows_remaining = stats->rows_total > loaded ? stats->rows_total - loaded : 0;
+	if (stats->rows_total >= 0)
+		st->source_rows = stats->rows_total;
+	else if (loaded >= 0 && st->rows_remaining >= 0)
+		st->source_rows = loaded + st->rows_remaining;
+	if (loaded < 0 || st->rows_remaining < 0 || st->source_rows < 0)
+		return;
+	/* what the source holds up to the last value is what the destination should */
+	int64_t beyond = loaded + st->rows_remaining - st->source_rows;
+	st->extra_rows = beyond > 0 ? beyond : 0;
+	int64_t covered = loaded - st->extra_rows;
+	st->percent_done =
+		covered + st->rows_remaining
+			? 100.0 * (double)covered / (double)(covered + st->rows_remaining)
+			: 100.0;
+}
+
+/* Ask the source; a failure leaves its figures unknown, saying why. */
+static int source_figures(sl_table_status *st, status_ctx *c, const sl_source_table *spec,
+			  const sl_table_schema *schema, int cursor, const sl_table_state *state)
+{
 	sl_source_stats stats = {NULL, -1, -1};
 	bool desc = spec->incremental.last_value_func == SL_LAST_VALUE_MIN;
-	if (!rc && conn->driver->stats)
-		rc = conn->driver->stats(&stats, conn, schema, ci, desc,
-					 state.has_last ? &state.last_value : NULL);
-	if (!rc)
-		fill_figures(st, &stats);
+	int rc = c->conn->driver->stats
+			 ? c->conn->driver->stats(&stats, c->conn, schema, cursor, desc,
+						  state->has_last ? &state->last_value : NULL)
+			 : SL_OK;
+	if (rc)
+		rc = keep_message(&st->source_error, rc);
 	else
-		sl_source_stats_clear(&stats);
+		fill_figures(st, &stats);
+	sl_source_stats_clear(&stats);
+	return rc;
+}
+
+static void status_init(sl_table_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->rows_loaded = st->rows_remaining = st->source_rows = st->extra_rows = -1;
+	st->last_load_rows = -1;
+	st->percent_done = -1;
+}
+
+static int table_status(sl_table_status *st, status_ctx *c, const sl_source_table *spec)
+{
+	sl_table_schema *schema = NULL;
+	int rc = c->conn ? c->conn->driver->reflect(&schema, c->conn, spec->name) : SL_OK;
+	if (rc)
+		rc = keep_message(&st->source_error, rc);
+	else if (!c->conn && !(st->source_error = sl_strdup(c->status->source_error)))
+		rc = SL_ENOMEM;
+	rc = rc ? rc : name_table(st, c, spec, schema);
+	const char *cursor = spec->incremental.cursor_path;
+	int ci = schema && cursor ? sl_schema_find(schema, cursor) : -1;
+	sl_table_state state;
+	sl_table_state_init(&state);
+	if (!rc)
+		rc = read_state(&state, c, st, cursor, ci >= 0 ? &schema->columns[ci] : NULL);
+	if (!rc && c->dest)
+		rc = destination_figures(st, c->p);
+	if (!rc && state.has_last && !(st->last_value = sl_value_to_text(&state.last_value)))
+		rc = SL_ENOMEM;
+	if (!rc && schema)
+		rc = source_figures(st, c, spec, schema, ci, &state);
 	sl_table_state_clear(&state);
 	sl_schema_free(schema);
 	return rc;
 }
 
-int sl_pipeline_status(sl_table_status **out, size_t *count, sl_pipeline *p, sl_source *source)
+/* ---- status ------------------------------------------------------------------------------- */
+
+static int all_tables(sl_status *st, status_ctx *c, const sl_source *source)
+{
+	st->tables = sl_calloc(source->ntables ? source->ntables : 1, sizeof(*st->tables));
+	if (!st->tables)
+		return SL_ENOMEM;
+	int rc = SL_OK;
+	for (size_t i = 0; !rc && i < source->ntables; i++) {
+		status_init(&st->tables[i]);
+		st->ntables = i + 1;
+		rc = table_status(&st->tables[i], c, &source->tables[i]);
+	}
+	return rc;
+}
+
+int sl_pipeline_status(sl_status **out, sl_pipeline *p, sl_source *source)
 {
 	*out = NULL;
-	*count = 0;
+	sl_status *st = sl_calloc(1, sizeof(*st));
+	if (!st)
+		return SL_ENOMEM;
 	sl_source *own = NULL;
 	int rc = source ? SL_OK : sl_pipeline_last_source(&own, p);
-	if (!source)
-		source = own;
+	status_ctx c = {.p = p, .status = st};
+	lock_status(st, p);
 	if (!rc)
-		rc = sl_pipeline_connect(p);
-	sl_source_conn *conn = NULL;
+		rc = open_destination(&c, st);
 	if (!rc)
-		rc = sl_source_connect(&conn, source);
-	sl_table_status *all = rc ? NULL : sl_calloc(source->ntables, sizeof(*all));
-	if (!rc && !all)
-		rc = SL_ENOMEM;
-	for (size_t i = 0; !rc && i < source->ntables; i++) {
-		rc = table_status(&all[i], p, conn, &source->tables[i]);
-		*count = i + 1;
-	}
-	if (conn)
-		conn->driver->disconnect(conn);
+		rc = open_source(&c, st, source ? source : own);
+	if (!rc)
+		rc = all_tables(st, &c, source ? source : own);
+	if (c.conn)
+		c.conn->driver->disconnect(c.conn);
+	json_decref(c.mirror);
+	json_decref(c.known);
 	sl_source_free(own);
 	if (rc) {
-		sl_status_free(all, *count);
-		*count = 0;
+		sl_status_free(st);
 		return rc;
 	}
-	*out = all;
+	*out = st;
 	return SL_OK;
 }
 
-void sl_status_free(sl_table_status *status, size_t count)
+static void table_status_clear(sl_table_status *t)
 {
-	for (size_t i = 0; status && i < count; i++) {
-		free(status[i].table);
-		free(status[i].last_value);
-		free(status[i].source_max);
-		free(status[i].schema_changes);
-	}
+	free(t->table);
+	free(t->last_value);
+	free(t->source_max);
+	free(t->schema_changes);
+	free(t->last_load_started);
+	free(t->last_load_finished);
+	free(t->last_load_status);
+	free(t->reset_kept_at);
+	free(t->source_error);
+}
+
+void sl_status_free(sl_status *status)
+{
+	if (!status)
+		return;
+	for (size_t i = 0; i < status->ntables; i++)
+		table_status_clear(&status->tables[i]);
+	free(status->tables);
+	free(status->run_holder);
+	free(status->run_since);
+	free(status->destination_error);
+	free(status->source_error);
 	free(status);
 }
 

@@ -3,7 +3,7 @@
 # from SQLite into DuckDB (test_cli_seed_pg.sh: from PostgreSQL, and into PostgreSQL): the Rfam `family` table (4178 rows, distinct `created` values) loaded 1000 rows per
 # run with a closed cursor range, so each later run re-reads the boundary row and drops it again
 # (1000, 1999, 2998, 3997, 4178). Then what the other commands say about it, --dev-mode --runs,
-# --until-done, reset (with and without --drop-data), and a run that finds its state in the
+# --until-done, reset (--keep-data and --drop-data), and a run that finds its state in the
 # destination after the local pipelines directory was deleted.
 #
 # SEED_SUITES picks the source:destination pairs, default "mysql:duckdb sqlite:duckdb"; sources
@@ -181,7 +181,9 @@ suite() {
 
 	section "$kind: reset"
 	sl reset "$p" --table family
-	assert_ok "$kind reset exits 0"
+	assert_rc "$kind reset keeping an append table's rows is refused: exit 2" 2
+	sl reset "$p" --table family --keep-data
+	assert_ok "$kind reset --keep-data exits 0"
 	sl state "$p"
 	assert_eq "$kind reset forgot the state" "{}" "$(json_get "$OUT" 'j["tables"]')"
 	assert_eq "$kind reset keeps the rows" "$TOTAL,$TOTAL" "$(counts "$p")"
