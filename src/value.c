@@ -12,12 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-__extension__ typedef __int128 i128;
-__extension__ typedef unsigned __int128 u128;
-
-#define MICROS_PER_SEC INT64_C(1000000)
-#define MICROS_PER_DAY (INT64_C(86400) * MICROS_PER_SEC)
-
 /* ---- calendar (Howard Hinnant's days_from_civil, valid for any year) ----------------------- */
 
 int32_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -48,14 +42,16 @@ int64_t sl_micros_from_civil(int64_t year, unsigned month, unsigned day, unsigne
 			     unsigned minute, unsigned second, unsigned micros)
 {
 	int64_t days = sl_days_from_civil(year, month, day);
-	return days * MICROS_PER_DAY +
-	       ((int64_t)hour * 3600 + (int64_t)minute * 60 + second) * MICROS_PER_SEC + micros;
+	return days * SL_MICROS_PER_DAY +
+	       ((int64_t)hour * 3600 + (int64_t)minute * 60 + second) * SL_MICROS_PER_SEC + micros;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+sl_i128 sl_pow10_i128(int n)
 {
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+	sl_i128 v = 1;
+	while (n-- > 0)
+		v *= 10;
+	return v;
 }
 
 /* ---- small parsers ------------------------------------------------------------------------- */
@@ -175,7 +171,7 @@ static bool take_offset(cursor_text *c, int64_t *offset)
 	take_char(c, ':');
 	if (c->p < c->end && !take_digits(c, 2, 2, &mm))
 		return false;
-	*offset = sign * (hh * 3600 + mm * 60) * MICROS_PER_SEC;
+	*offset = sign * (hh * 3600 + mm * 60) * SL_MICROS_PER_SEC;
 	return true;
 }
 
@@ -202,8 +198,8 @@ int sl_parse_timestamp(int64_t *out, const char *text, size_t len)
 	}
 	if (!take_offset(&c, &offset) || c.p != c.end)
 		goto bad;
-	*out = (int64_t)days * MICROS_PER_DAY + (hh * 3600 + mi * 60 + ss) * MICROS_PER_SEC + frac -
-	       offset;
+	*out = (int64_t)days * SL_MICROS_PER_DAY + (hh * 3600 + mi * 60 + ss) * SL_MICROS_PER_SEC +
+	       frac - offset;
 	return SL_OK;
 bad:
 	return type_error("timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])", text, len);
@@ -222,14 +218,14 @@ int sl_parse_time(int64_t *out, const char *text, size_t len)
 	unsigned frac = take_fraction(&c);
 	if (c.p != c.end)
 		return type_error("time ([-]HH:MM:SS[.ffffff])", text, len);
-	int64_t v = (hh * 3600 + mi * 60 + ss) * MICROS_PER_SEC + frac;
+	int64_t v = (hh * 3600 + mi * 60 + ss) * SL_MICROS_PER_SEC + frac;
 	*out = neg ? -v : v;
 	return SL_OK;
 }
 
 /* 10^38 - 1: the largest unscaled DECIMAL(38, s) */
-static const i128 I128_MAX_38 =
-	(i128)UINT64_C(10000000000000000000) * UINT64_C(10000000000000000000) - 1;
+static const sl_i128 I128_MAX_38 =
+	(sl_i128)UINT64_C(10000000000000000000) * UINT64_C(10000000000000000000) - 1;
 
 int sl_parse_decimal(sl_int128 *out, const char *text, size_t len, int scale)
 {
@@ -239,7 +235,7 @@ int sl_parse_decimal(sl_int128 *out, const char *text, size_t len, int scale)
 	bool neg = take_char(&c, '-');
 	if (!neg)
 		take_char(&c, '+');
-	i128 v = 0;
+	sl_i128 v = 0;
 	int digits = 0, frac_digits = 0;
 	bool seen_point = false, any = false, round_up = false;
 	for (; c.p < c.end; c.p++) {
@@ -278,24 +274,19 @@ int sl_parse_decimal(sl_int128 *out, const char *text, size_t len, int scale)
 		return type_error("decimal of at most 38 digits", text, len);
 	if (neg)
 		v = -v;
-	out->lo = (uint64_t)(u128)v;
+	out->lo = (uint64_t)(sl_u128)v;
 	out->hi = (int64_t)(v >> 64);
 	return SL_OK;
 }
 
 /* ---- formatting ---------------------------------------------------------------------------- */
 
-static i128 to_i128(sl_int128 v)
-{
-	return (i128)(((u128)(uint64_t)v.hi << 64) | v.lo);
-}
-
-static void format_i128(sl_buf *buf, i128 v, int scale)
+static void format_i128(sl_buf *buf, sl_i128 v, int scale)
 {
 	char tmp[48];
 	int n = 0;
 	bool neg = v < 0;
-	u128 u = neg ? (u128)(-(v + 1)) + 1 : (u128)v;
+	sl_u128 u = neg ? (sl_u128)(-(v + 1)) + 1 : (sl_u128)v;
 	do {
 		tmp[n++] = (char)('0' + (int)(u % 10));
 		u /= 10;
@@ -351,7 +342,7 @@ static void format_clock(sl_buf *buf, int64_t micros)
 		sl_buf_putc(buf, '-');
 		micros = -micros;
 	}
-	int64_t secs = micros / MICROS_PER_SEC, frac = micros % MICROS_PER_SEC;
+	int64_t secs = micros / SL_MICROS_PER_SEC, frac = micros % SL_MICROS_PER_SEC;
 	sl_buf_printf(buf, "%02lld:%02lld:%02lld", (long long)(secs / 3600),
 		      (long long)(secs / 60 % 60), (long long)(secs % 60));
 	if (frac)
@@ -360,10 +351,10 @@ static void format_clock(sl_buf *buf, int64_t micros)
 
 static void format_timestamp(sl_buf *buf, int64_t micros)
 {
-	int64_t days = floor_div(micros, MICROS_PER_DAY);
+	int64_t days = sl_floor_div(micros, SL_MICROS_PER_DAY);
 	format_date(buf, (int32_t)days);
 	sl_buf_putc(buf, ' ');
-	format_clock(buf, micros - days * MICROS_PER_DAY);
+	format_clock(buf, micros - days * SL_MICROS_PER_DAY);
 }
 
 static void format_interval(sl_buf *buf, sl_interval iv)
@@ -410,7 +401,7 @@ static void format_scalar(sl_buf *buf, const sl_value *v)
 		format_double(buf, v->as.f64, v->type == SL_TYPE_FLOAT);
 		break;
 	case SL_TYPE_DECIMAL:
-		format_i128(buf, v->precision <= 18 ? (i128)v->as.i64 : to_i128(v->as.i128),
+		format_i128(buf, v->precision <= 18 ? (sl_i128)v->as.i64 : sl_i128_from(v->as.i128),
 			    v->scale);
 		break;
 	case SL_TYPE_DATE:
@@ -636,16 +627,16 @@ static int compare_same(const sl_value *a, const sl_value *b)
 		return cmp_num(a->as.f64, b->as.f64);
 	case SL_TYPE_DECIMAL:
 		if (a->precision > 18) {
-			i128 x = to_i128(a->as.i128), y = to_i128(b->as.i128);
+			sl_i128 x = sl_i128_from(a->as.i128), y = sl_i128_from(b->as.i128);
 			return x < y ? -1 : x > y;
 		}
 		return a->as.i64 < b->as.i64 ? -1 : a->as.i64 > b->as.i64;
 	case SL_TYPE_INTERVAL: {
 		/* months as 30 days, as PostgreSQL and DuckDB order intervals */
-		i128 x = ((i128)a->as.iv.months * 30 + a->as.iv.days) * MICROS_PER_DAY +
-			 a->as.iv.micros;
-		i128 y = ((i128)b->as.iv.months * 30 + b->as.iv.days) * MICROS_PER_DAY +
-			 b->as.iv.micros;
+		sl_i128 x = ((sl_i128)a->as.iv.months * 30 + a->as.iv.days) * SL_MICROS_PER_DAY +
+			    a->as.iv.micros;
+		sl_i128 y = ((sl_i128)b->as.iv.months * 30 + b->as.iv.days) * SL_MICROS_PER_DAY +
+			    b->as.iv.micros;
 		return x < y ? -1 : x > y;
 	}
 	case SL_TYPE_UUID:
@@ -770,10 +761,10 @@ static int parse_uuid(sl_value *out, const char *text)
 /* |v| < 10^precision; precision outside 1..38 (unknown) only needs 64 bits when <= 18. */
 bool sl_decimal_fits(sl_int128 value, int precision)
 {
-	i128 v = to_i128(value);
+	sl_i128 v = sl_i128_from(value);
 	if (precision < 1 || precision > 38)
 		return precision > 38 || (v >= INT64_MIN && v <= INT64_MAX);
-	i128 limit = 1;
+	sl_i128 limit = 1;
 	for (int i = 0; i < precision; i++)
 		limit *= 10;
 	return v < limit && v > -limit;
@@ -816,7 +807,7 @@ static int parse_scalar(sl_value *out, const char *text)
 					    shown_text(shown, text, len), out->precision,
 					    out->scale);
 		if (out->precision <= 18)
-			out->as.i64 = (int64_t)to_i128(d);
+			out->as.i64 = (int64_t)sl_i128_from(d);
 		else
 			out->as.i128 = d;
 		return SL_OK;
@@ -878,13 +869,13 @@ int sl_value_apply_lag(sl_value *v, const char *lag)
 	case SL_TYPE_TIMESTAMP:
 	case SL_TYPE_TIMESTAMPTZ:
 	case SL_TYPE_TIME:
-		v->as.i64 -= (int64_t)llround(amount * (double)MICROS_PER_SEC);
+		v->as.i64 -= (int64_t)llround(amount * (double)SL_MICROS_PER_SEC);
 		return SL_OK;
 	case SL_TYPE_DATE:
 		v->as.i64 -= (int64_t)llround(amount);
 		return SL_OK;
 	case SL_TYPE_INTERVAL:
-		v->as.iv.micros -= (int64_t)llround(amount * (double)MICROS_PER_SEC);
+		v->as.iv.micros -= (int64_t)llround(amount * (double)SL_MICROS_PER_SEC);
 		return SL_OK;
 	case SL_TYPE_FLOAT:
 	case SL_TYPE_DOUBLE:
@@ -905,12 +896,12 @@ int sl_value_apply_lag(sl_value *v, const char *lag)
 		return SL_OK;
 	}
 	case SL_TYPE_DECIMAL: {
-		i128 scaled = (i128)llround(amount * pow(10.0, v->scale));
+		sl_i128 scaled = (sl_i128)llround(amount * pow(10.0, v->scale));
 		if (v->precision <= 18) {
 			v->as.i64 -= (int64_t)scaled;
 		} else {
-			i128 x = to_i128(v->as.i128) - scaled;
-			v->as.i128.lo = (uint64_t)(u128)x;
+			sl_i128 x = sl_i128_from(v->as.i128) - scaled;
+			v->as.i128.lo = (uint64_t)(sl_u128)x;
 			v->as.i128.hi = (int64_t)(x >> 64);
 		}
 		return SL_OK;

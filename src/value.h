@@ -57,6 +57,36 @@ int sl_value_apply_lag(sl_value *v, const char *lag);
 
 int sl_value_copy(sl_value *out, const sl_value *in);
 
+/* ---- arithmetic shared by drivers, written once ------------------------------------------ */
+
+/* 128-bit integers (GCC and Clang) for DECIMAL(p > 18), UUIDs and overflow-free checks. */
+__extension__ typedef __int128 sl_i128;
+__extension__ typedef unsigned __int128 sl_u128;
+
+#define SL_MICROS_PER_SEC INT64_C(1000000)
+#define SL_MICROS_PER_DAY (INT64_C(86400) * SL_MICROS_PER_SEC)
+
+/* a / b rounded toward negative infinity (b > 0): the day of a negative timestamp. */
+static inline int64_t sl_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static inline sl_i128 sl_i128_from(sl_int128 v)
+{
+	return (sl_i128)(((sl_u128)(uint64_t)v.hi << 64) | v.lo);
+}
+
+static inline sl_int128 sl_int128_from(sl_i128 v)
+{
+	sl_int128 out = {(uint64_t)(sl_u128)v, (int64_t)(v >> 64)};
+	return out;
+}
+
+/* 10^n for 0 <= n <= 38. */
+sl_i128 sl_pow10_i128(int n);
+
 /* Calendar helpers shared by drivers (proleptic Gregorian, any year). */
 int32_t sl_days_from_civil(int64_t year, unsigned month, unsigned day);
 void sl_civil_from_days(int32_t days, int64_t *year, unsigned *month, unsigned *day);
