@@ -22,8 +22,10 @@ void sl_interrupt_raise(sl_interrupt *intr)
 	   always sees the other (both atomics are sequentially consistent) */
 	atomic_store(&intr->stop, 1);
 	int fd = atomic_load(&intr->socket) - 1;
+	int saved = errno; /* a signal handler must not change what the code it stopped sees */
 	if (fd >= 0)
 		shutdown(fd, SHUT_RDWR);
+	errno = saved;
 }
 
 bool sl_interrupt_requested(const sl_interrupt *intr)
