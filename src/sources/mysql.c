@@ -656,12 +656,13 @@ static bool lost_connection(unsigned no)
 
 /*
  * Whether the call that failed with `no`, errno `err`, ran into read_timeout: libmariadb reports
- * that as a lost connection (2013), its poll having left errno at ETIMEDOUT. A peer that
- * keepalives found dead looks the same, but before the timeout has passed.
+ * that as a lost connection (2013), or over TLS as a TLS error (2026), its poll having left
+ * errno at ETIMEDOUT. A peer that keepalives found dead looks the same, but before the timeout
+ * has passed.
  */
 static bool timed_out(const my_conn *c, unsigned no, int err)
 {
-	return no == 2013 && err == ETIMEDOUT && c->p.read_timeout > 0 &&
+	return (no == 2013 || no == 2026) && err == ETIMEDOUT && c->p.read_timeout > 0 &&
 	       sl_clock() - c->waiting_since >= c->p.read_timeout - 0.05;
 }
 
