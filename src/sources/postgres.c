@@ -345,22 +345,32 @@ static int await_result(PGresult **out, pg_conn *c, int sent, const char *what,
 
 /* ---- sessions ------------------------------------------------------------------------------- */
 
+/* From PostgreSQL 14, a query whose client went away (an interrupted or timed-out run) ends
+   within 10 s rather than when it next sends a row. Best effort: a server on a platform that
+   cannot watch its sockets refuses the setting. */
+static int watch_client(pg_conn *c)
+{
+	if (PQserverVersion(c->db) < 140000)
+		return SL_OK;
+	PGresult *r;
+	int rc = await_result(&r, c,
+			      PQsendQuery(c->db, "SET client_connection_check_interval = '10s'"),
+			      "setting up the session", NULL);
+	PQclear(r);
+	return rc;
+}
+
 static int session_setup(pg_conn *c)
 {
-	/* UTC for timestamptz literals and ::text forms; literals never need backslash escapes.
-	   From PostgreSQL 14, a query whose client went away (an interrupted or timed-out run) ends
-	   within 10 s instead of when it next sends a row. */
-	const char *sql =
-		PQserverVersion(c->db) >= 140000
-			? "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
-			  "SET IntervalStyle = 'postgres'; "
-			  "SET standard_conforming_strings = on; SET extra_float_digits = 3; "
-			  "SET client_connection_check_interval = '10s'"
-			: "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
-			  "SET IntervalStyle = 'postgres'; "
-			  "SET standard_conforming_strings = on; SET extra_float_digits = 3";
+	/* UTC for timestamptz literals and ::text forms; literals never need backslash escapes */
 	PGresult *r;
-	int rc = await_result(&r, c, PQsendQuery(c->db, sql), "setting up the session", NULL);
+	int rc =
+		await_result(&r, c,
+			     PQsendQuery(c->db, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
+						"SET IntervalStyle = 'postgres'; "
+						"SET standard_conforming_strings = on; "
+						"SET extra_float_digits = 3"),
+			     "setting up the session", NULL);
 	if (rc)
 		return rc;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -369,7 +379,7 @@ static int session_setup(pg_conn *c)
 	PQclear(r);
 	const char *db = PQdb(c->db);
 	snprintf(c->dbname, sizeof(c->dbname), "%s", db ? db : "");
-	return rc;
+	return rc ? rc : watch_client(c);
 }
 
 /* The connection parameters for libpq, in keys/vals (room for 24 pairs and the NULLs). */
