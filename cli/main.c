@@ -8,6 +8,7 @@
 
 #include "cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,16 +52,19 @@ static void on_signal(int sig)
 	static const char note[] = "\nsluice: interrupted: rolling back the open chunk "
 				   "(committed chunks are kept); interrupt again to stop at once\n";
 	sl_pipeline *p = interruptible;
+	int saved_errno = errno; /* the code the signal stopped may be about to read it */
 
 	(void)sig;
 	interrupted = 1;
 	if (p)
-		sl_pipeline_interrupt(p); /* async-signal-safe: sets an atomic flag */
+		sl_pipeline_interrupt(p); /* async-signal-safe: a flag, and shutdown(2) of a
+					     source socket a blocked read waits on */
 	/* scripts and logs get the one line of the run's end; a person at a terminal an answer now */
 	if (tell_terminal) {
 		ssize_t written = write(STDERR_FILENO, note, sizeof(note) - 1);
 		(void)written;
 	}
+	errno = saved_errno;
 }
 
 /* The first signal interrupts the run; SA_RESETHAND lets a second one end the process. That is

@@ -345,11 +345,14 @@ SL_EXTERN(int) sl_pipeline_run(sl_load_info **out, sl_pipeline *pipeline, sl_sou
  * it rolls back the open chunk, records the table's load as 'interrupted' in _sluice_loads and
  * returns SL_EINTERRUPTED with a message naming the table and the chunks committed before; every
  * committed chunk stays, with the state that covers it, and the next run continues there. A run
- * waiting for the pipeline's lock stops waiting. An interrupt made while no run is going stops
- * the next run before its first chunk; the run that stops consumes it.
+ * blocked on the network stops too, at once: the source's socket is shut down under a read that
+ * waits (the read fails and the run ends as above), and connecting (source or destination),
+ * waiting for the pipeline's lock or between retries (sl_source_set_retries) stops waiting. An
+ * interrupt made while no run is going stops the next run before its first chunk; the run that
+ * stops consumes it.
  *
- * Async-signal-safe and thread-safe (it only sets an atomic flag): call it from a SIGINT or
- * SIGTERM handler, or from another thread, while `pipeline` is alive.
+ * Async-signal-safe and thread-safe (it sets an atomic flag and calls shutdown(2)): call it from
+ * a SIGINT or SIGTERM handler, or from another thread, while `pipeline` is alive.
  */
 SL_EXTERN(void) sl_pipeline_interrupt(sl_pipeline *pipeline);
 

@@ -14,6 +14,7 @@
 #define SL_DESTINATION_H
 
 #include "batch.h"
+#include "interrupt.h"
 #include "url.h"
 
 typedef struct sl_destination_driver sl_destination_driver;
@@ -47,7 +48,9 @@ struct sl_rows {
 };
 
 typedef struct sl_dest_options {
-	const char *memory_limit; /* DuckDB memory_limit, e.g. "256MB"; NULL: driver default */
+	const char *memory_limit;      /* DuckDB memory_limit, e.g. "256MB"; NULL: driver default */
+	const sl_interrupt *interrupt; /* a network driver stops connecting when it is raised
+	                                  (SL_EINTERRUPTED); may be NULL */
 } sl_dest_options;
 
 struct sl_destination_driver {

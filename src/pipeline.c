@@ -460,16 +460,24 @@ static int interrupted(const table_run *r, size_t unsent)
 			    (unsigned long long)r->info->rows_loaded);
 }
 
+/* The rows a read that failed had put in its batch (a prefetcher's batches are its own). */
+static size_t rows_of_failed_read(const table_run *r)
+{
+	return r->prefetch || !r->own_batch ? 0 : r->own_batch->nrows;
+}
+
 static int stream_rows(table_run *r)
 {
 	int rc = open_scan(r);
 	while (!rc && !r->stop) {
 		int n = next_batch(r);
+		/* checked once per batch read, before it is written: a chunk may be one batch. A
+		   read the interrupt cut short (interrupt.h) fails: that is the interrupt too, and
+		   the rows it had read count as read. */
+		if (sl_pipeline_interrupted(r->p))
+			return interrupted(r, n >= 0 ? (size_t)n : rows_of_failed_read(r));
 		if (n < 0)
 			return n;
-		/* checked once per batch read, before it is written: a chunk may be one batch */
-		if (sl_pipeline_interrupted(r->p))
-			return interrupted(r, (size_t)n);
 		if (n == 0) {
 			int more = query_ended(r);
 			if (more <= 0) {
@@ -482,6 +490,8 @@ static int stream_rows(table_run *r)
 	}
 	if (!rc && r->chunk_read > 0)
 		rc = end_chunk(r);
+	if (rc && sl_pipeline_interrupted(r->p)) /* a query start the interrupt cut short */
+		return interrupted(r, 0);
 	return rc;
 }
 
@@ -783,16 +793,29 @@ static void free_plans(table_plan *plans, size_t n)
 	free(plans);
 }
 
+/* Before the first chunk: a call the interrupt cut short (interrupt.h) fails as the interrupt,
+   in words of its own unless it already said "interrupted while ..." (waits, connects). */
+static int unless_interrupted(sl_pipeline *p, int rc, const char *doing)
+{
+	if (rc == SL_OK || !sl_pipeline_interrupted(p))
+		return rc;
+	if (rc == SL_EINTERRUPTED && strncmp(sl_error_last()->message, "interrupted", 11) == 0)
+		return rc;
+	return sl_error_set(SL_EINTERRUPTED, "interrupted while %s: nothing was loaded", doing);
+}
+
 static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
 {
 	sl_source_conn *conn;
-	int rc = sl_source_connect_retrying(&conn, source, &p->interrupted);
+	int rc = sl_source_connect_retrying(&conn, source, &p->interrupt);
 	if (rc)
-		return rc;
+		return unless_interrupted(p, rc, "connecting to the source");
 	table_plan *plans = sl_calloc(source->ntables, sizeof(*plans));
 	rc = plans ? reflect_tables(plans, conn, source) : SL_ENOMEM;
+	rc = unless_interrupted(p, rc, "reading the source's tables");
 	if (!rc)
 		rc = sl_pipeline_lock(p, p->wait_lock); /* and connect the destination */
+	rc = unless_interrupted(p, rc, "connecting to the destination");
 	if (!rc) {
 		sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
 		sl_error_clear();
@@ -844,7 +867,7 @@ int sl_pipeline_run(sl_load_info **out, sl_pipeline *p, sl_source *source)
 	int rc = run_tables(info, p, source);
 	sl_pipeline_unlock(p);
 	if (rc == SL_EINTERRUPTED)
-		atomic_store(&p->interrupted, 0); /* consumed by this run */
+		sl_interrupt_clear(&p->interrupt); /* consumed by this run */
 	if (rc || !out)
 		sl_load_info_free(info);
 	else

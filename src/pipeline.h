@@ -6,6 +6,7 @@
 #define SL_PIPELINE_H
 
 #include "destination.h"
+#include "interrupt.h"
 #include "schema_change.h"
 #include "source_spec.h"
 #include "state.h"
@@ -44,7 +45,7 @@ struct sl_pipeline {
 	double wait_lock;	/* seconds to wait for the lock; < 0: no limit */
 	int lock_fd;		/* the flock(2)ed lock file while locked, else -1 */
 	bool dest_locked;	/* the destination's own lock (PostgreSQL advisory lock) is held */
-	atomic_int interrupted; /* set by sl_pipeline_interrupt, consumed by the run it stops */
+	sl_interrupt interrupt; /* set by sl_pipeline_interrupt, consumed by the run it stops */
 };
 
 /*

@@ -37,12 +37,12 @@
 void sl_pipeline_interrupt(sl_pipeline *pipeline)
 {
 	if (pipeline)
-		atomic_store(&pipeline->interrupted, 1);
+		sl_interrupt_raise(&pipeline->interrupt);
 }
 
 bool sl_pipeline_interrupted(sl_pipeline *p)
 {
-	return atomic_load(&p->interrupted) != 0;
+	return sl_interrupt_requested(&p->interrupt);
 }
 
 /* The first line of the lock file: "pid N on HOST", written by the holder. */

@@ -95,7 +95,7 @@ int sl_pipeline_connect(sl_pipeline *p)
 	p->dest_driver = sl_destination_driver_for(p->dest_url);
 	if (!p->dest_driver)
 		return sl_error_last_code();
-	sl_dest_options opts = {p->memory_limit};
+	sl_dest_options opts = {p->memory_limit, &p->interrupt};
 	int rc = p->dest_driver->open(&p->dest, p->dest_url, &opts);
 	if (rc) {
 		p->dest = NULL;

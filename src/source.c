@@ -195,32 +195,37 @@ int sl_source_set_retries(sl_source *source, unsigned retries)
 	return SL_OK;
 }
 
-int sl_source_connect(sl_source_conn **out, const sl_source *source)
+static int connect_watched(sl_source_conn **out, const sl_source *source, sl_interrupt *intr)
 {
 	sl_url *url;
 	int rc = sl_url_parse(&url, source->url);
 	if (rc)
 		return rc;
 	const sl_source_driver *sd = sl_source_driver_for(url);
-	rc = sd ? sd->connect(out, url) : sl_error_last_code();
+	rc = sd ? sd->connect(out, url, intr) : sl_error_last_code();
 	sl_url_free(url);
 	return rc;
+}
+
+int sl_source_connect(sl_source_conn **out, const sl_source *source)
+{
+	return connect_watched(out, source, NULL);
 }
 
 #define RETRY_FIRST 1.0	 /* seconds before the first retry */
 #define RETRY_MAX   30.0 /* ... doubling up to this */
 
-/* Sleep `seconds`, in steps of 100 ms so that *stop is seen soon; true when it is set. */
-static bool nap(double seconds, const atomic_int *stop)
+/* Sleep `seconds`, in steps of 100 ms so that an interrupt is seen soon; true when it is. */
+static bool nap(double seconds, const sl_interrupt *intr)
 {
 	for (double left = seconds; left > 0; left -= 0.1) {
-		if (stop && atomic_load(stop))
+		if (sl_interrupt_requested(intr))
 			return true;
 		double step = left < 0.1 ? left : 0.1;
 		struct timespec ts = {0, (long)(step * 1e9)};
 		nanosleep(&ts, NULL);
 	}
-	return stop && atomic_load(stop);
+	return sl_interrupt_requested(intr);
 }
 
 /*
@@ -228,20 +233,23 @@ static bool nap(double seconds, const atomic_int *stop)
  * duplicate a row. A lost connection in the middle of a run fails the run instead (its open
  * chunk rolls back); the next run continues from the last commit.
  */
-int sl_source_connect_retrying(sl_source_conn **out, const sl_source *source,
-			       const atomic_int *stop)
+int sl_source_connect_retrying(sl_source_conn **out, const sl_source *source, sl_interrupt *intr)
 {
 	double pause = RETRY_FIRST;
-	int rc = sl_source_connect(out, source);
+	int rc = connect_watched(out, source, intr);
 	unsigned tries = 1;
+	char message[1024];
 	for (; rc == SL_ECONNECT && tries <= source->retries; tries++) {
-		if (nap(pause, stop))
-			return sl_error_wrap("interrupted while retrying to connect to the source");
+		snprintf(message, sizeof(message), "%s", sl_error_last()->message);
+		if (nap(pause, intr))
+			return sl_error_set(SL_EINTERRUPTED,
+					    "interrupted while waiting to retry (tried %u time%s: "
+					    "%s): nothing was loaded",
+					    tries, tries == 1 ? "" : "s", message);
 		pause = pause * 2 < RETRY_MAX ? pause * 2 : RETRY_MAX;
-		rc = sl_source_connect(out, source);
+		rc = connect_watched(out, source, intr);
 	}
 	if (rc == SL_ECONNECT && source->retries) {
-		char message[1024];
 		snprintf(message, sizeof(message), "%s", sl_error_last()->message);
 		return sl_error_set(SL_ECONNECT, "%s (tried %u times)", message, tries);
 	}

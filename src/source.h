@@ -12,6 +12,7 @@
 #define SL_SOURCE_H
 
 #include "batch.h"
+#include "interrupt.h"
 #include "url.h"
 #include "value.h"
 
@@ -83,8 +84,12 @@ struct sl_source_driver {
 	   the same 2 cores, a reader thread only took CPU from it (bench/README.md, "Threads"). */
 	bool read_ahead;
 
-	/* Connect; errors name the host/database (never the password). */
-	int (*connect)(sl_source_conn **out, const sl_url *url);
+	/*
+	 * Connect; errors name the host/database (never the password). A network driver publishes
+	 * its socket in `intr` (may be NULL) for as long as the connection lives, fails with
+	 * SL_EINTERRUPTED when it is raised while connecting, and does not reconnect once it is.
+	 */
+	int (*connect)(sl_source_conn **out, const sl_url *url, sl_interrupt *intr);
 	void (*disconnect)(sl_source_conn *conn);
 
 	/* Reflect `table` ("name" or "schema.name"); SL_ENOTFOUND names table and database. */

@@ -6,8 +6,7 @@
 #define SL_SOURCE_SPEC_H
 
 #include "common.h"
-
-#include <stdatomic.h>
+#include "interrupt.h"
 
 #define SL_DEFAULT_CHUNK_SIZE 50000
 #define SL_MAX_CHUNK_SIZE     100000000
@@ -45,9 +44,10 @@ int sl_source_check_destinations(const sl_source *source, const char *const *ref
 struct sl_source_conn;
 int sl_source_connect(struct sl_source_conn **out, const sl_source *source);
 
-/* The same, retrying a refused or unreachable server (SL_ECONNECT) source->retries times with a
-   backoff; SL_EINTERRUPTED when *stop is set while it waits. */
+/* The same for a run: the connection watches `intr` (see interrupt.h), and a refused or
+   unreachable server (SL_ECONNECT) is retried source->retries times with a backoff;
+   SL_EINTERRUPTED when `intr` is raised while it connects or waits. */
 int sl_source_connect_retrying(struct sl_source_conn **out, const sl_source *source,
-			       const atomic_int *stop);
+			       sl_interrupt *intr);
 
 #endif

@@ -19,12 +19,14 @@
  */
 #include "destination.h"
 #include "drivers.h"
+#include "pg_connect.h"
 #include "pg_oid.h"
 
 #include <libpq-fe.h>
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +202,45 @@ static int connect_error(const pg_conn *c, PGconn *pg)
 
 static void pg_close(sl_dest_conn *conn);
 
+/* The URL's connect_timeout (libpq refuses a malformed one), else sluice's default. */
+static int connect_timeout(const sl_url *url)
+{
+	const char *text = option_value(url, "connect_timeout");
+	char *end;
+	errno = 0;
+	long v = text ? strtol(text, &end, 10) : -1;
+	if (!text || errno || *end || v < 0 || v > INT_MAX)
+		return SL_CONNECT_TIMEOUT;
+	return (int)v;
+}
+
+/* PQconnectdbParams, but interruptible and with connect_timeout over the whole connect. */
+static int connect_polled(pg_conn *c, const char *const *keys, const char *const *vals,
+			  const sl_url *url, const sl_interrupt *intr)
+{
+	/* expand_dbname 0: a database name is never read as a connection string */
+	c->pg = PQconnectStartParams(keys, vals, 0);
+	if (!c->pg)
+		return nomem();
+	int timeout = connect_timeout(url);
+	switch (sl_pg_connect_poll(c->pg, timeout, intr)) {
+	case SL_PG_CONNECTED:
+		return 0;
+	case SL_PG_TIMED_OUT:
+		return sl_error_set(SL_ECONNECT,
+				    "cannot connect to PostgreSQL at %s: timed out after %d s",
+				    c->where, timeout < 2 ? 2 : timeout);
+	case SL_PG_INTERRUPTED:
+		return sl_error_set(SL_EINTERRUPTED,
+				    "interrupted while connecting to PostgreSQL at %s: nothing was "
+				    "loaded",
+				    c->where);
+	case SL_PG_FAILED:
+		break;
+	}
+	return connect_error(c, c->pg);
+}
+
 /* Settings that make the text of values independent of the server's configuration. */
 static const char SESSION_SQL[] = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
 				  "SET TimeZone = 'UTC'; SET bytea_output = 'hex'; "
@@ -207,8 +248,7 @@ static const char SESSION_SQL[] = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle
 
 static int pg_open(sl_dest_conn **out, const sl_url *url, const sl_dest_options *options)
 {
-	(void)options; /* memory_limit is DuckDB's */
-	*out = NULL;
+	*out = NULL; /* options: memory_limit is DuckDB's */
 	if (url->kind != SL_URL_POSTGRES)
 		return sl_error_set(SL_EINVAL, "the PostgreSQL destination cannot open a %s:// URL",
 				    url->scheme ? url->scheme : "non-PostgreSQL");
@@ -222,11 +262,17 @@ static int pg_open(sl_dest_conn **out, const sl_url *url, const sl_dest_options 
 	describe_where(c, url);
 
 	/* Defaults first, then the URL's options, then what sluice needs: later entries win. */
-	const char *keys[MAX_URL_OPTIONS + 10], *vals[MAX_URL_OPTIONS + 10];
+	const char *keys[MAX_URL_OPTIONS + 14], *vals[MAX_URL_OPTIONS + 14];
 	size_t n = 0;
-	char port[16];
+	char port[16], timeout[16];
+	snprintf(timeout, sizeof(timeout), "%d", SL_CONNECT_TIMEOUT);
 	keys[n] = "application_name", vals[n++] = "sluice";
-	keys[n] = "connect_timeout", vals[n++] = "10";
+	keys[n] = "connect_timeout", vals[n++] = timeout;
+	/* a vanished peer (host down, connection dropped on the way) shows in about 2 min */
+	keys[n] = "keepalives", vals[n++] = "1";
+	keys[n] = "keepalives_idle", vals[n++] = "60";
+	keys[n] = "keepalives_interval", vals[n++] = "10";
+	keys[n] = "keepalives_count", vals[n++] = "6";
 	for (size_t i = 0; i < url->noptions; i++)
 		keys[n] = url->options[i].key, vals[n++] = url->options[i].value;
 	if (url->host && *url->host)
@@ -244,14 +290,8 @@ static int pg_open(sl_dest_conn **out, const sl_url *url, const sl_dest_options 
 	keys[n] = "client_encoding", vals[n++] = "UTF8";
 	keys[n] = NULL, vals[n] = NULL;
 
-	/* expand_dbname 0: a database name is never read as a connection string */
-	c->pg = PQconnectdbParams(keys, vals, 0);
-	if (!c->pg) {
-		free(c);
-		return nomem();
-	}
-	if (PQstatus(c->pg) != CONNECTION_OK) {
-		rc = connect_error(c, c->pg);
+	rc = connect_polled(c, keys, vals, url, options ? options->interrupt : NULL);
+	if (rc) {
 		pg_close(&c->base);
 		return rc;
 	}

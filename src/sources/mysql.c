@@ -30,6 +30,9 @@
 #include <strings.h>
 
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -63,17 +66,21 @@ typedef struct my_params {
 	char *charset;	/* utf8mb4 unless the URL says utf8/utf8mb3 */
 	char *ssl_ca, *ssl_cert, *ssl_key;
 	enum my_ssl_mode ssl_mode;
-	unsigned connect_timeout, read_timeout; /* seconds, 0: library default */
-	double max_statement_time;		/* seconds per statement, 0: the server's */
+	unsigned connect_timeout;  /* seconds for the whole connect, 0: no limit */
+	unsigned read_timeout;	   /* seconds of silence while waiting for the server, 0: none */
+	double max_statement_time; /* seconds per statement, 0: the server's */
 } my_params;
 
 typedef struct my_conn {
 	sl_source_conn base;
 	my_params p;
-	MYSQL *db;	 /* NULL after an abandoned scan: reopened by the next call */
-	bool is_mariadb; /* MariaDB has CHECK_CONSTRAINTS.TABLE_NAME and JSON as LONGTEXT */
-	bool busy;	 /* a scan is open (until scan_close, even when read to the end) */
-	char where[300]; /* "127.0.0.1:3306" or "localhost (socket ...)" for messages */
+	MYSQL *db;	      /* NULL after an abandoned scan: reopened by the next call */
+	sl_interrupt *intr;   /* where the session's socket is published; may be NULL */
+	double waiting_since; /* when the current call to the server began (read timeouts) */
+	bool stalled;	      /* the last call ran into read_timeout: do not reconnect for it */
+	bool is_mariadb;      /* MariaDB has CHECK_CONSTRAINTS.TABLE_NAME and JSON as LONGTEXT */
+	bool busy;	      /* a scan is open (until scan_close, even when read to the end) */
+	char where[300];      /* "127.0.0.1:3306" or "localhost (socket ...)" for messages */
 	sl_warnings warnings;
 } my_conn;
 
@@ -202,6 +209,8 @@ static int params_from_url(my_params *p, const sl_url *url)
 {
 	memset(p, 0, sizeof(*p));
 	p->port = url->port > 0 ? (unsigned)url->port : 0;
+	p->connect_timeout = SL_CONNECT_TIMEOUT;
+	p->read_timeout = SL_READ_TIMEOUT;
 	int rc = dup_opt(&p->host, url->host);
 	if (!rc)
 		rc = dup_opt(&p->user, url->user);
@@ -350,6 +359,14 @@ static int connect_error(my_conn *c, MYSQL *db)
 			    no);
 }
 
+static void session_drop(my_conn *c)
+{
+	sl_interrupt_watch(c->intr, -1); /* before the descriptor can be reused */
+	if (c->db)
+		mysql_close(c->db);
+	c->db = NULL;
+}
+
 /* The server ends statements that run longer: MariaDB's max_statement_time (seconds, any
    statement), MySQL's max_execution_time (milliseconds, SELECT only). */
 static int set_statement_time(my_conn *c)
@@ -388,24 +405,159 @@ static int session_setup(my_conn *c)
 	return set_statement_time(c);
 }
 
+/*
+ * Whether the peer of `fd` answers PostgreSQL's SSLRequest with its one-byte 'S' or 'N'. A
+ * MySQL server speaks first; a PostgreSQL server waits for the client, so a MySQL URL pointed
+ * at one meets silence. Asked once, on a connection of its own, after a second of that
+ * silence, and given a second at most.
+ */
+static bool speaks_postgres(int fd, const sl_interrupt *intr)
+{
+	static const unsigned char ssl_request[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
+	struct sockaddr_storage addr;
+	socklen_t len = sizeof(addr);
+	if (getpeername(fd, (struct sockaddr *)&addr, &len) != 0)
+		return false;
+	int s = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return false;
+	double deadline = sl_clock() + 1.0;
+	unsigned char reply[16];
+	ssize_t n = -1;
+	if ((connect(s, (struct sockaddr *)&addr, len) == 0 || errno == EINPROGRESS) &&
+	    sl_interrupt_poll(intr, s, POLLOUT, deadline) > 0 &&
+	    send(s, ssl_request, sizeof(ssl_request), MSG_NOSIGNAL) ==
+		    (ssize_t)sizeof(ssl_request) &&
+	    sl_interrupt_poll(intr, s, POLLIN, deadline) > 0)
+		n = recv(s, reply, sizeof(reply), 0);
+	close(s);
+	return n == 1 && (reply[0] == 'S' || reply[0] == 'N');
+}
+
+/* How a connect ended, besides libmariadb's own success or error. */
+typedef enum my_connect_end {
+	MY_CONNECT_DONE,	/* libmariadb finished: mysql_errno says how */
+	MY_CONNECT_TIMED_OUT,	/* connect_timeout passed */
+	MY_CONNECT_INTERRUPTED, /* the run was interrupted */
+	MY_CONNECT_POSTGRES	/* the server is a PostgreSQL server */
+} my_connect_end;
+
+/* The poll events libmariadb's non-blocking call waits for, and back. */
+static short poll_events(int status)
+{
+	return (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
+		       (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) |
+		       (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+}
+
+/*
+ * One wait of a non-blocking connect: until the socket is ready, the deadline, the interrupt,
+ * or (before the first byte of a TCP connection) a second of silence that makes us ask whether
+ * the server speaks PostgreSQL. Returns the status to resume with; *end says why it gave up.
+ */
+static int connect_wait(my_conn *c, MYSQL *db, int status, double deadline, bool *asked,
+			my_connect_end *end)
+{
+	int fd = (int)mysql_get_socket(db);
+	double until = deadline;
+	if (!*asked && (status & MYSQL_WAIT_READ) && !uses_socket(&c->p)) {
+		double second = sl_clock() + 1;
+		if (deadline == 0 || deadline > second)
+			until = second;
+	}
+	int ready = sl_interrupt_poll(c->intr, fd, poll_events(status), until);
+	if (ready > 0)
+		return status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT);
+	if (ready == SL_EINTERRUPTED) {
+		*end = MY_CONNECT_INTERRUPTED;
+	} else if (until == deadline) {
+		*end = MY_CONNECT_TIMED_OUT;
+	} else {
+		*asked = true;
+		if (!speaks_postgres(fd, c->intr))
+			return 0; /* not that: wait on */
+		*end = MY_CONNECT_POSTGRES;
+	}
+	return MYSQL_WAIT_TIMEOUT; /* makes libmariadb give up the connect */
+}
+
+/* Why a connect that did not end in libmariadb's own error failed. */
+static int connect_failed(my_conn *c, my_connect_end end)
+{
+	if (end == MY_CONNECT_INTERRUPTED)
+		return sl_error_set(
+			SL_EINTERRUPTED,
+			"interrupted while connecting to MySQL at %s: nothing was loaded",
+			c->where);
+	if (end == MY_CONNECT_POSTGRES)
+		return sl_error_set(SL_ECONNECT,
+				    "cannot connect to MySQL at %s: the server there speaks the "
+				    "PostgreSQL protocol (a postgresql:// URL?)",
+				    c->where);
+	return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: timed out after %u s",
+			    c->where, c->p.connect_timeout);
+}
+
+/*
+ * mysql_real_connect through libmariadb's non-blocking API, so that the waits are ours: one
+ * deadline over TCP, TLS and login (libmariadb's connect timeout counts each wait alone, and its
+ * blocking connect cannot be interrupted), an eye on the interrupt, and a question for a server
+ * that says nothing.
+ */
+static int connect_nonblocking(my_conn *c, MYSQL *db)
+{
+	const my_params *p = &c->p;
+	double deadline = p->connect_timeout ? sl_clock() + p->connect_timeout : 0;
+	my_connect_end end = MY_CONNECT_DONE;
+	bool asked = false;
+	MYSQL *ret = NULL;
+	int status = mysql_real_connect_start(&ret, db, p->host ? p->host : "localhost", p->user,
+					      p->password, p->database, p->port, p->socket, 0);
+	while (status) {
+		int ready = end == MY_CONNECT_DONE
+				    ? connect_wait(c, db, status, deadline, &asked, &end)
+				    : MYSQL_WAIT_TIMEOUT;
+		if (ready)
+			status = mysql_real_connect_cont(&ret, db, ready);
+	}
+	if (ret)
+		return SL_OK;
+	return end == MY_CONNECT_DONE ? connect_error(c, db) : connect_failed(c, end);
+}
+
+/* Notice a vanished peer (host down, connection dropped on the way) in about 2 minutes, however
+   long a query may be silent: libmariadb turns keepalives on with the kernel's 2-hour idle. */
+static void tune_keepalive(int fd)
+{
+	int on = 1, idle = 60, interval = 10, count = 6;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
 static int session_open(my_conn *c)
 {
 	const my_params *p = &c->p;
+	if (sl_interrupt_requested(c->intr)) /* never reconnect once interrupted */
+		return sl_error_set(SL_EINTERRUPTED, "MySQL at %s: interrupted, not reconnecting",
+				    c->where);
 	MYSQL *db = mysql_init(NULL);
 	if (!db)
 		return sl_error_set(SL_ENOMEM, "MySQL: out of memory in mysql_init");
 	mysql_options(db, MYSQL_SET_CHARSET_NAME, p->charset);
+	mysql_options(db, MYSQL_OPT_NONBLOCK, 0);
+	/* each wait of the connect, as a backstop to connect_nonblocking's deadline */
 	if (p->connect_timeout)
 		mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &p->connect_timeout);
+	/* after the connect: how long a read or write may wait (silence, not a query's time) */
 	if (p->read_timeout) {
 		mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &p->read_timeout);
 		mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &p->read_timeout);
 	}
 	set_ssl_options(db, p);
-	const char *host = p->host ? p->host : "localhost";
-	if (!mysql_real_connect(db, host, p->user, p->password, p->database, p->port, p->socket,
-				0)) {
-		int rc = connect_error(c, db);
+	int rc = connect_nonblocking(c, db);
+	if (rc) {
 		mysql_close(db);
 		return rc;
 	}
@@ -418,11 +570,14 @@ static int session_open(my_conn *c)
 				    c->where);
 	}
 	c->db = db;
-	int rc = session_setup(c);
-	if (rc) {
-		mysql_close(db);
-		c->db = NULL;
-	}
+	c->stalled = false;
+	int fd = (int)mysql_get_socket(db);
+	if (!uses_socket(p))
+		tune_keepalive(fd);
+	sl_interrupt_watch(c->intr, fd);
+	rc = session_setup(c);
+	if (rc)
+		session_drop(c);
 	return rc;
 }
 
@@ -436,20 +591,14 @@ static int session_ready(my_conn *c)
 	return c->db ? SL_OK : session_open(c);
 }
 
-static void session_drop(my_conn *c)
-{
-	if (c->db)
-		mysql_close(c->db);
-	c->db = NULL;
-}
-
-static int my_connect(sl_source_conn **out, const sl_url *url)
+static int my_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
 	*out = NULL;
 	my_conn *c = sl_calloc(1, sizeof(*c));
 	if (!c)
 		return SL_ENOMEM;
 	c->base.driver = &sl_mysql_source;
+	c->intr = intr;
 	int rc = params_from_url(&c->p, url);
 	if (!rc) {
 		describe_where(c);
@@ -505,11 +654,29 @@ static bool lost_connection(unsigned no)
 	return no == 2006 || no == 2013; /* CR_SERVER_GONE_ERROR, CR_SERVER_LOST */
 }
 
-static int query_error(my_conn *c, const char *what)
+/*
+ * Whether the call that failed with `no`, errno `err`, ran into read_timeout: libmariadb reports
+ * that as a lost connection (2013), or over TLS as a TLS error (2026), its poll having left
+ * errno at ETIMEDOUT. A peer that keepalives found dead looks the same, but before the timeout
+ * has passed.
+ */
+static bool timed_out(const my_conn *c, unsigned no, int err)
+{
+	return (no == 2013 || no == 2026) && err == ETIMEDOUT && c->p.read_timeout > 0 &&
+	       sl_clock() - c->waiting_since >= c->p.read_timeout - 0.05;
+}
+
+/* `err` is errno right after the call that failed. */
+static int query_error(my_conn *c, const char *what, int err)
 {
 	unsigned no = mysql_errno(c->db);
-	int rc = sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where, what,
-			      mysql_error(c->db), no);
+	c->stalled = timed_out(c, no, err);
+	int rc = c->stalled ? sl_error_set(SL_ESOURCE,
+					   "MySQL at %s: %s: no data arrived for %u s (URL option "
+					   "read_timeout)",
+					   c->where, what, c->p.read_timeout)
+			    : sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where,
+					   what, mysql_error(c->db), no);
 	if (lost_connection(no)) /* reopen next time */
 		session_drop(c);
 	return rc;
@@ -521,20 +688,23 @@ static int meta_query(MYSQL_RES **out, my_conn *c, sl_buf *sql, const char *what
 	*out = NULL;
 	if (sql->failed)
 		return sl_error_set(SL_ENOMEM, "out of memory");
+	c->waiting_since = sl_clock();
 	if (mysql_real_query(c->db, sql->data, (unsigned long)sql->len) != 0) {
-		if (!lost_connection(mysql_errno(c->db)))
-			return query_error(c, what);
+		bool lost = lost_connection(mysql_errno(c->db));
+		int rc = query_error(c, what, errno);
+		if (!lost || c->stalled)
+			return rc;
 		/* dropped while idle: reopen once (see stmt_start) */
-		session_drop(c);
-		int rc = session_open(c);
+		rc = session_open(c);
 		if (rc)
 			return rc;
+		c->waiting_since = sl_clock();
 		if (mysql_real_query(c->db, sql->data, (unsigned long)sql->len) != 0)
-			return query_error(c, what);
+			return query_error(c, what, errno);
 	}
 	*out = mysql_store_result(c->db);
 	if (!*out)
-		return query_error(c, what);
+		return query_error(c, what, errno);
 	return SL_OK;
 }
 
@@ -688,7 +858,9 @@ static int table_meta_query(MYSQL_RES **out, my_conn *c, const char *select, con
 	sl_buf_puts(&sql, select);
 	where_table(&sql, c->db, schema_col, dbname, table);
 	sl_buf_puts(&sql, tail);
-	int rc = meta_query(out, c, &sql, what);
+	char doing[400];
+	snprintf(doing, sizeof(doing), "%s of %s.%s", what, dbname, table);
+	int rc = meta_query(out, c, &sql, doing);
 	sl_buf_free(&sql);
 	return rc;
 }
@@ -1435,8 +1607,10 @@ static void bind_col(MYSQL_BIND *b, my_col *mc)
 	}
 }
 
+/* Call right after the call that failed: errno says whether it ran into read_timeout. */
 static int stmt_error(my_scan *s, const char *what)
 {
+	int err = errno;
 	unsigned no = mysql_stmt_errno(s->stmt);
 	const char *msg = mysql_stmt_error(s->stmt);
 	const sl_table_schema *t = s->table;
@@ -1444,6 +1618,13 @@ static int stmt_error(my_scan *s, const char *what)
 		no = mysql_errno(s->conn->db);
 		msg = mysql_error(s->conn->db);
 	}
+	s->conn->stalled = timed_out(s->conn, no, err);
+	if (s->conn->stalled)
+		return sl_error_set(SL_ESOURCE,
+				    "MySQL at %s: %s %s.%s: no data arrived for %u s (URL option "
+				    "read_timeout)",
+				    s->conn->where, what, t->database ? t->database : "", t->name,
+				    s->conn->p.read_timeout);
 	if (no == 0) /* libmariadb reports a stream cut short (KILL, server gone) without a code */
 		return sl_error_set(
 			SL_ESOURCE,
@@ -1565,6 +1746,7 @@ static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, siz
 	my_bool no_max = 0;
 	mysql_stmt_attr_set(s->stmt, STMT_ATTR_CURSOR_TYPE, &cursor);
 	mysql_stmt_attr_set(s->stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &no_max);
+	c->waiting_since = sl_clock();
 	int rc = SL_OK;
 	if (mysql_stmt_prepare(s->stmt, sql->data, (unsigned long)sql->len))
 		rc = stmt_error(s, "preparing a query on");
@@ -1575,8 +1757,8 @@ static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, siz
 	if (!rc && mysql_stmt_execute(s->stmt))
 		rc = stmt_error(s, "querying");
 	if (rc) {
-		*lost = lost_connection(mysql_stmt_errno(s->stmt)) ||
-			lost_connection(mysql_errno(c->db));
+		*lost = !c->stalled && (lost_connection(mysql_stmt_errno(s->stmt)) ||
+					lost_connection(mysql_errno(c->db)));
 		scan_free(s);
 		return rc;
 	}
@@ -1602,6 +1784,8 @@ static int stmt_start(my_scan **out, my_conn *c, const sl_table_schema *shape, s
 		if (rc && lost)
 			session_drop(c);
 	}
+	if (rc && c->stalled) /* libmariadb gave the session up */
+		session_drop(c);
 	if (!rc)
 		c->busy = true;
 	return rc;
@@ -1977,6 +2161,7 @@ static int my_scan_next(sl_scan *scan, sl_batch *batch)
 		return sl_error_set(SL_EINVAL, "MySQL: scan of %s: the batch is already full",
 				    s->table->name);
 	size_t added = 0;
+	s->conn->waiting_since = sl_clock();
 	while (batch->nrows < batch->capacity) {
 		int f = mysql_stmt_fetch(s->stmt);
 		if (f == MYSQL_NO_DATA) {

@@ -20,8 +20,9 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "drivers.h"
-#include "postgres_value.h"
+#include "pg_connect.h"
 #include "pg_oid.h"
+#include "postgres_value.h"
 #include "warnings.h"
 
 #include <libpq-fe.h>
@@ -57,15 +58,17 @@ typedef struct pg_params {
 	char *options;	     /* server options ("-c search_path=x") */
 	char *schema;	     /* schema of unqualified table names; NULL: the search_path */
 	int connect_timeout; /* seconds, 0: none */
+	int read_timeout;    /* seconds of silence while waiting for the server, 0: no limit */
 } pg_params;
 
 typedef struct pg_conn {
 	sl_source_conn base;
 	pg_params p;
-	PGconn *db;	  /* NULL after an abandoned scan: reopened by the next call */
-	bool busy;	  /* a scan is open (until scan_close, even when read to the end) */
-	char where[300];  /* "127.0.0.1:5432" or "/run/postgresql/.s.PGSQL.5432" for messages */
-	char dbname[128]; /* the database connected to, for messages */
+	PGconn *db;	    /* NULL after an abandoned scan: reopened by the next call */
+	sl_interrupt *intr; /* where the session's socket is published; may be NULL */
+	bool busy;	    /* a scan is open (until scan_close, even when read to the end) */
+	char where[300];    /* "127.0.0.1:5432" or "/run/postgresql/.s.PGSQL.5432" for messages */
+	char dbname[128];   /* the database connected to, for messages */
 	sl_warnings warnings;
 } pg_conn;
 
@@ -107,16 +110,15 @@ static int set_opt(char **out, const char *s)
 	return *out ? SL_OK : SL_ENOMEM;
 }
 
-static int parse_timeout(int *out, const char *text)
+static int parse_timeout(int *out, const char *key, const char *text)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(text, &end, 10);
 	if (errno || end == text || *end || v < 0 || v > 86400 * 365)
 		return sl_error_set(SL_EURL,
-				    "PostgreSQL URL option connect_timeout=%s: expected seconds "
-				    "(0..31536000)",
-				    text);
+				    "PostgreSQL URL option %s=%s: expected seconds (0..31536000)",
+				    key, text);
 	*out = (int)v;
 	return SL_OK;
 }
@@ -148,18 +150,22 @@ static int apply_option(pg_params *p, const char *key, const char *value)
 		return set_opt(&p->host, value);
 	if (strcmp(key, "schema") == 0)
 		return set_opt(&p->schema, value[0] ? value : NULL);
-	if (strcmp(key, "connect_timeout") == 0)
-		return parse_timeout(&p->connect_timeout, value);
+	if (strcmp(key, "connect_timeout") == 0 || strcmp(key, "read_timeout") == 0)
+		return parse_timeout(key[0] == 'c' ? &p->connect_timeout : &p->read_timeout, key,
+				     value);
 	return sl_error_set(
 		SL_EURL,
 		"unknown PostgreSQL URL option '%s' (known: host, sslmode, sslrootcert, "
-		"sslcert, sslkey, application_name, connect_timeout, options, schema)",
+		"sslcert, sslkey, application_name, connect_timeout, read_timeout, options, "
+		"schema)",
 		key);
 }
 
 static int params_from_url(pg_params *p, const sl_url *url)
 {
 	memset(p, 0, sizeof(*p));
+	p->connect_timeout = SL_CONNECT_TIMEOUT;
+	p->read_timeout = SL_READ_TIMEOUT;
 	int rc = set_opt(&p->host, url->host);
 	if (!rc && url->port > 0) {
 		char port[16];
@@ -255,76 +261,132 @@ static int connect_error(pg_conn *c, PGconn *db)
 	return sl_error_set(SL_ECONNECT, "cannot connect to PostgreSQL at %s: %s", c->where, line);
 }
 
-static double now_seconds(void)
+static void session_drop(pg_conn *c)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	sl_interrupt_watch(c->intr, -1); /* before the descriptor can be reused */
+	if (c->db)
+		PQfinish(c->db);
+	c->db = NULL;
+}
+
+/* ---- waiting for the server ----------------------------------------------------------------- */
+
+/* A wait for the server that ended without its answer: the session is not trusted any more. */
+static int wait_failed(pg_conn *c, int code, const char *what, const sl_table_schema *t)
+{
+	char why[96];
+	if (code == SL_EINTERRUPTED)
+		snprintf(why, sizeof(why), "interrupted");
+	else
+		snprintf(why, sizeof(why), "no data arrived for %d s (URL option read_timeout)",
+			 c->p.read_timeout);
+	session_drop(c);
+	if (t)
+		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s", c->where, what,
+				    t->database ? t->database : "", t->name, why);
+	return sl_error_set(code, "PostgreSQL at %s: %s: %s", c->where, what, why);
 }
 
 /*
- * Drive PQconnectPoll. Connecting asynchronously lets the error verbosity be set before the
- * server answers, so that failures carry their SQLSTATE (28P01, 3D000) instead of only
- * translated text; the connect timeout is ours to enforce then.
+ * Wait for more of the server's answer and hand it to libpq; what libpq's blocking calls do,
+ * plus the read timeout and the interrupt. Each wait lasts a second at most and ends in
+ * PQconsumeInput whatever poll said, as bytes TLS has already decrypted are invisible to poll.
+ * *since is when the silence began (0: not yet); a broken connection is left for libpq to
+ * report to the caller.
  */
-static bool poll_connect(PGconn *db, int timeout, bool *timed_out)
+static int await_input(pg_conn *c, double *since, const char *what, const sl_table_schema *t)
 {
-	*timed_out = false;
-	if (PQstatus(db) == CONNECTION_BAD)
-		return false;
-	double deadline = timeout > 0 ? now_seconds() + (timeout < 2 ? 2 : timeout) : 0;
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	for (;;) {
-		if (st == PGRES_POLLING_OK)
-			return true;
-		if (st == PGRES_POLLING_FAILED)
-			return false;
-		struct pollfd pfd = {PQsocket(db), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
-				     0};
-		int wait_ms = -1;
-		if (deadline > 0) {
-			double left = deadline - now_seconds();
-			if (left <= 0) {
-				*timed_out = true;
-				return false;
+	if (PQstatus(c->db) == CONNECTION_BAD) /* no socket to wait on */
+		return SL_OK;
+	double now = sl_clock();
+	if (*since == 0)
+		*since = now;
+	int ready = sl_interrupt_poll(c->intr, PQsocket(c->db), POLLIN, now + 1.0);
+	if (ready == SL_EINTERRUPTED)
+		return wait_failed(c, SL_EINTERRUPTED, what, t);
+	if (ready > 0)
+		*since = 0;
+	else if (c->p.read_timeout > 0 && sl_clock() - *since >= c->p.read_timeout)
+		return wait_failed(c, SL_ESOURCE, what, t);
+	PQconsumeInput(c->db);
+	return SL_OK;
+}
+
+/*
+ * PQexec's second half for a query `sent` with PQsendQuery*: *out is the last result, as
+ * PQexec's (NULL when it could not be sent, as PQexec's), or the COPY result that starts a
+ * COPY. Fails only when the wait does (the session is then closed).
+ */
+static int await_result(PGresult **out, pg_conn *c, int sent, const char *what,
+			const sl_table_schema *t)
+{
+	*out = NULL;
+	double since = 0;
+	while (sent) {
+		while (PQisBusy(c->db) && PQstatus(c->db) == CONNECTION_OK) {
+			int rc = await_input(c, &since, what, t);
+			if (rc) {
+				PQclear(*out);
+				*out = NULL;
+				return rc;
 			}
-			wait_ms = (int)(left * 1000) + 1;
 		}
-		if (pfd.fd >= 0) {
-			int n = poll(&pfd, 1, wait_ms);
-			if (n < 0 && errno != EINTR)
-				return false;
-			if (n <= 0)
-				continue;
-		}
-		st = PQconnectPoll(db);
+		PGresult *r = PQgetResult(c->db);
+		if (!r)
+			break;
+		PQclear(*out);
+		*out = r;
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH)
+			break;
 	}
+	return SL_OK;
+}
+
+/* ---- sessions ------------------------------------------------------------------------------- */
+
+/* From PostgreSQL 14, a query whose client went away (an interrupted or timed-out run) ends
+   within 10 s rather than when it next sends a row. Best effort: a server on a platform that
+   cannot watch its sockets refuses the setting. */
+static int watch_client(pg_conn *c)
+{
+	if (PQserverVersion(c->db) < 140000)
+		return SL_OK;
+	PGresult *r;
+	int rc = await_result(&r, c,
+			      PQsendQuery(c->db, "SET client_connection_check_interval = '10s'"),
+			      "setting up the session", NULL);
+	PQclear(r);
+	return rc;
 }
 
 static int session_setup(pg_conn *c)
 {
 	/* UTC for timestamptz literals and ::text forms; literals never need backslash escapes */
-	PGresult *r =
-		PQexec(c->db, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
-			      "SET IntervalStyle = 'postgres'; "
-			      "SET standard_conforming_strings = on; SET extra_float_digits = 3");
-	int rc = SL_OK;
+	PGresult *r;
+	int rc =
+		await_result(&r, c,
+			     PQsendQuery(c->db, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
+						"SET IntervalStyle = 'postgres'; "
+						"SET standard_conforming_strings = on; "
+						"SET extra_float_digits = 3"),
+			     "setting up the session", NULL);
+	if (rc)
+		return rc;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = sl_error_set(SL_ESOURCE, "PostgreSQL at %s: setting up the session: %s",
 				  c->where, PQerrorMessage(c->db));
 	PQclear(r);
 	const char *db = PQdb(c->db);
 	snprintf(c->dbname, sizeof(c->dbname), "%s", db ? db : "");
-	return rc;
+	return rc ? rc : watch_client(c);
 }
 
-static int session_open(pg_conn *c)
+/* The connection parameters for libpq, in keys/vals (room for 24 pairs and the NULLs). */
+static void session_params(const char **keys, const char **vals, const pg_params *p, char *timeout,
+			   size_t timeout_size)
 {
-	const pg_params *p = &c->p;
-	char timeout_text[16];
-	snprintf(timeout_text, sizeof(timeout_text), "%d", p->connect_timeout);
-	const char *timeout = p->connect_timeout ? timeout_text : NULL;
-	const char *keys[20], *vals[20];
+	snprintf(timeout, timeout_size, "%d", p->connect_timeout);
 	size_t n = 0;
 #define KV(k, v)                         \
 	do {                             \
@@ -347,41 +409,61 @@ static int session_open(pg_conn *c)
 	KV("connect_timeout", timeout);
 	KV("fallback_application_name", "sluice");
 	KV("client_encoding", "UTF8");
+	/* a peer that vanished (host down, connection dropped on the way) shows in about 2 min,
+	   however long a query may be silent */
+	KV("keepalives", "1");
+	KV("keepalives_idle", "60");
+	KV("keepalives_interval", "10");
+	KV("keepalives_count", "6");
 #undef KV
 	keys[n] = NULL;
 	vals[n] = NULL;
+}
+
+/* Connecting failed: say why (timed out, interrupted, or libpq's reason). */
+static int session_failed(pg_conn *c, PGconn *db, sl_pg_connect_end end)
+{
+	if (end == SL_PG_INTERRUPTED)
+		return sl_error_set(SL_EINTERRUPTED,
+				    "interrupted while connecting to PostgreSQL at %s: nothing was "
+				    "loaded",
+				    c->where);
+	if (end == SL_PG_TIMED_OUT)
+		return sl_error_set(SL_ECONNECT,
+				    "cannot connect to PostgreSQL at %s: timed out after %d s",
+				    c->where, c->p.connect_timeout < 2 ? 2 : c->p.connect_timeout);
+	return connect_error(c, db);
+}
+
+static int session_open(pg_conn *c)
+{
+	if (sl_interrupt_requested(c->intr)) /* never reconnect once interrupted */
+		return sl_error_set(SL_EINTERRUPTED,
+				    "PostgreSQL at %s: interrupted, not reconnecting", c->where);
+	const char *keys[24], *vals[24];
+	char timeout[16];
+	session_params(keys, vals, &c->p, timeout, sizeof(timeout));
 	/* expand_dbname 0: a database name that looks like a URL stays a name */
 	PGconn *db = PQconnectStartParams(keys, vals, 0);
 	if (!db)
 		return sl_error_set(SL_ENOMEM, "PostgreSQL: out of memory in PQconnectStartParams");
+	/* set before the server answers, so that failures carry their SQLSTATE (28P01, 3D000)
+	   instead of only translated text */
 	PQsetErrorVerbosity(db, PQERRORS_VERBOSE);
-	bool timed_out;
-	bool ok = poll_connect(db, p->connect_timeout, &timed_out);
+	sl_pg_connect_end end = sl_pg_connect_poll(db, c->p.connect_timeout, c->intr);
 	describe_where(c, db);
-	if (!ok) {
-		int rc = timed_out ? sl_error_set(SL_ECONNECT,
-						  "cannot connect to PostgreSQL at %s: timed out "
-						  "after %d s",
-						  c->where, p->connect_timeout)
-				   : connect_error(c, db);
+	if (end != SL_PG_CONNECTED) {
+		int rc = session_failed(c, db, end);
 		PQfinish(db);
 		return rc;
 	}
 	PQsetErrorVerbosity(db, PQERRORS_DEFAULT);
 	c->db = db;
+	sl_interrupt_watch(c->intr, PQsocket(db));
 	int rc = session_setup(c);
-	if (rc) {
-		PQfinish(db);
-		c->db = NULL;
-	}
+	if (rc)
+		session_drop(c);
 	return rc;
-}
-
-static void session_drop(pg_conn *c)
-{
-	if (c->db)
-		PQfinish(c->db);
-	c->db = NULL;
 }
 
 /* The session, reopened if an abandoned scan closed it. */
@@ -396,13 +478,14 @@ static int session_ready(pg_conn *c)
 	return c->db ? SL_OK : session_open(c);
 }
 
-static int pg_connect(sl_source_conn **out, const sl_url *url)
+static int pg_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
 	*out = NULL;
 	pg_conn *c = sl_calloc(1, sizeof(*c));
 	if (!c)
 		return SL_ENOMEM;
 	c->base.driver = &sl_postgres_source;
+	c->intr = intr;
 	int rc = params_from_url(&c->p, url);
 	if (!rc)
 		rc = session_open(c);
@@ -458,18 +541,22 @@ static int result_error(pg_conn *c, const PGresult *r, const char *what, const c
 
 /* Run a small catalog query with text parameters; *out is a PGRES_TUPLES_OK result. */
 static int meta_query(PGresult **out, pg_conn *c, const char *sql, int nparams, const Oid *types,
-		      const char *const *params, const char *what)
+		      const char *const *params, const char *what, const sl_table_schema *t)
 {
 	*out = NULL;
 	for (int attempt = 0;; attempt++) {
-		PGresult *r = PQexecParams(c->db, sql, nparams, types, params, NULL, NULL, 0);
+		PGresult *r;
+		int sent = PQsendQueryParams(c->db, sql, nparams, types, params, NULL, NULL, 0);
+		int rc = await_result(&r, c, sent, what, t);
+		if (rc)
+			return rc; /* silent or interrupted: reconnecting would not help */
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			*out = r;
 			return SL_OK;
 		}
 		bool lost = PQstatus(c->db) != CONNECTION_OK;
 		if (!lost || attempt > 0) {
-			int rc = result_error(c, r, what, NULL, NULL);
+			rc = result_error(c, r, what, t ? t->database : NULL, t ? t->name : NULL);
 			PQclear(r);
 			if (lost)
 				session_drop(c);
@@ -478,7 +565,7 @@ static int meta_query(PGresult **out, pg_conn *c, const char *sql, int nparams, 
 		/* the server dropped the idle session (restart, idle timeout): reopen once */
 		PQclear(r);
 		session_drop(c);
-		int rc = session_open(c);
+		rc = session_open(c);
 		if (rc)
 			return rc;
 	}
@@ -595,9 +682,11 @@ static int find_relation(char **oid, char **nsp, char **rel, pg_conn *c, const p
 	bool schema_bare = n->schema ? n->schema_bare : true;
 	const Oid types[] = {OID_TEXT, OID_BOOL, OID_TEXT, OID_BOOL};
 	const char *params[] = {n->rel, n->rel_bare ? "t" : "f", schema, schema_bare ? "t" : "f"};
+	char what[200];
+	snprintf(what, sizeof(what), "looking up table '%s'", n->rel);
 	PGresult *r;
 	int rc = meta_query(&r, c, schema ? with_schema : on_path, schema ? 4 : 2, types, params,
-			    "looking up a table");
+			    what, NULL);
 	if (rc)
 		return rc;
 	*oid = *nsp = *rel = NULL;
@@ -620,7 +709,7 @@ static int not_found(pg_conn *c, const pg_name *n)
 	/* unqualified: name the first schema of the search_path, where it was expected */
 	PGresult *r;
 	int rc = meta_query(&r, c, "SELECT pg_catalog.current_schema()", 0, NULL, NULL,
-			    "reading the search_path");
+			    "reading the search_path", NULL);
 	if (rc)
 		return rc;
 	char cur[128];
@@ -791,7 +880,7 @@ static int add_columns(pg_conn *c, sl_table_schema *s, const char *oid)
 	const Oid types[] = {OID_TEXT};
 	const char *params[] = {oid};
 	PGresult *r;
-	int rc = meta_query(&r, c, sql, 1, types, params, "reading columns");
+	int rc = meta_query(&r, c, sql, 1, types, params, "reading the columns of", s);
 	if (rc)
 		return rc;
 	for (int i = 0; !rc && i < PQntuples(r); i++) {
@@ -842,7 +931,7 @@ static int load_pk(pg_conn *c, sl_table_schema *s, const char *oid)
 	const Oid types[] = {OID_TEXT};
 	const char *params[] = {oid};
 	PGresult *r;
-	int rc = meta_query(&r, c, sql, 1, types, params, "reading the primary key");
+	int rc = meta_query(&r, c, sql, 1, types, params, "reading the primary key of", s);
 	if (rc)
 		return rc;
 	for (int i = 0; !rc && i < PQntuples(r); i++) {
@@ -1378,8 +1467,10 @@ static int copy_try(pg_scan **out, pg_conn *c, const sl_table_schema *shape, siz
 	s->conn = c;
 	s->table = shape;
 	int rc = setup_columns(s, shape, extra_bools);
+	PGresult *r = NULL;
+	if (!rc)
+		rc = await_result(&r, c, PQsendQuery(c->db, sql->data), "querying", shape);
 	if (!rc) {
-		PGresult *r = PQexec(c->db, sql->data);
 		if (PQresultStatus(r) != PGRES_COPY_OUT) {
 			*lost = PQstatus(c->db) != CONNECTION_OK;
 			rc = result_error(c, r, "querying", shape->database, shape->name);
@@ -1849,8 +1940,10 @@ static int decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_
 static int copy_finish(pg_scan *s)
 {
 	pg_conn *c = s->conn;
-	PGresult *r = PQgetResult(c->db);
-	int rc = SL_OK;
+	PGresult *r;
+	int rc = await_result(&r, c, 1, "reading", s->table);
+	if (rc)
+		return rc;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = result_error(c, r, "reading", s->table->database, s->table->name);
 	else if (!s->trailer_seen)
@@ -1860,8 +1953,6 @@ static int copy_finish(pg_scan *s)
 				  c->where, s->table->database ? s->table->database : "",
 				  s->table->name);
 	PQclear(r);
-	while ((r = PQgetResult(c->db)))
-		PQclear(r);
 	return rc;
 }
 
@@ -1905,9 +1996,18 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 				    s->table->name);
 	size_t added = 0;
 	int rc = SL_OK;
+	double since = 0; /* silent since (await_input) */
 	while (batch->nrows < batch->capacity) {
 		char *buf = NULL;
-		int n = PQgetCopyData(c->db, &buf, 0);
+		int n = PQgetCopyData(c->db, &buf, 1);
+		if (n == 0 && PQstatus(c->db) == CONNECTION_BAD)
+			n = -2; /* what the blocking call says once the server has gone */
+		if (n == 0) {	/* no whole row buffered: wait for more */
+			rc = await_input(c, &since, "reading", s->table);
+			if (rc)
+				break;
+			continue;
+		}
 		if (n == -1) {
 			rc = copy_finish(s);
 			if (!rc)

@@ -933,8 +933,9 @@ static void sqlite_disconnect(sl_source_conn *base)
 	free(c);
 }
 
-static int sqlite_connect(sl_source_conn **out, const sl_url *url)
+static int sqlite_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
+	(void)intr; /* a local file: the pipeline's check between batches is enough */
 	*out = NULL;
 	const char *path = url->database;
 	if (!path || !*path)

@@ -183,7 +183,7 @@ static sl_source_conn *open_conn(void)
 {
 	sl_url *u = parsed_url();
 	sl_source_conn *c = NULL;
-	int rc = drv->connect(&c, u);
+	int rc = drv->connect(&c, u, NULL);
 	sl_url_free(u);
 	if (rc != 0)
 		fail_msg("connect: %s", sl_error_last()->message);
@@ -1159,7 +1159,7 @@ static int connect_text(const char *url, sl_source_conn **c)
 	sl_url *u = NULL;
 	if (sl_url_parse(&u, url) != 0)
 		fail_msg("parse %s: %s", url, sl_error_last()->message);
-	int rc = drv->connect(c, u);
+	int rc = drv->connect(c, u, NULL);
 	sl_url_free(u);
 	return rc;
 }

@@ -176,7 +176,7 @@ static int connect_text(const char *url, sl_source_conn **c)
 	sl_url *u = NULL;
 	if (sl_url_parse(&u, url) != 0)
 		fail_msg("parse %s: %s", url, sl_error_last()->message);
-	int rc = drv->connect(c, u);
+	int rc = drv->connect(c, u, NULL);
 	sl_url_free(u);
 	return rc;
 }

@@ -104,7 +104,7 @@ static int connect_path(sl_source_conn **out, const char *path)
 	url.kind = SL_URL_SQLITE;
 	url.scheme = (char *)"sqlite";
 	url.database = (char *)path;
-	return sl_sqlite_source.connect(out, &url);
+	return sl_sqlite_source.connect(out, &url, NULL);
 }
 
 static sl_source_conn *open_db(const char *path)
