@@ -84,9 +84,13 @@ assert_ne() {
 	fi
 }
 
+# matches ERE TEXT — any line of TEXT matches the extended regex. Not `grep -q`: it exits at the
+# first match, and under pipefail the writer's SIGPIPE would then turn a match into a failure.
+matches() { printf '%s\n' "$2" | grep -E -- "$1" >/dev/null; }
+
 # assert_match DESC ERE ACTUAL — ACTUAL (any line of it) matches the extended regex.
 assert_match() {
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+	if matches "$2" "$3"; then
 		pass "$1"
 	else
 		fail "$1" "expected a match for: /$2/" "got: [$3]"
@@ -95,7 +99,7 @@ assert_match() {
 
 # assert_no_match DESC ERE ACTUAL
 assert_no_match() {
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+	if matches "$2" "$3"; then
 		fail "$1" "expected no match for: /$2/" "got: [$3]"
 	else
 		pass "$1"
@@ -146,7 +150,7 @@ assert_ok() { assert_rc "$1" 0; }
 assert_one_line_error() {
 	local n
 	n=$(printf '%s' "$ERR" | grep -c '')
-	if [ "$RC" -ne 0 ] && [ "$n" -eq 1 ] && printf '%s\n' "$ERR" | grep -Eq -- "$2"; then
+	if [ "$RC" -ne 0 ] && [ "$n" -eq 1 ] && matches "$2" "$ERR"; then
 		pass "$1"
 	else
 		fail "$1" "expected a non-zero exit and one stderr line matching /$2/" \
