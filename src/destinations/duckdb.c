@@ -10,6 +10,7 @@
  */
 #include "destination.h"
 #include "drivers.h"
+#include "value.h"
 
 /* duckdb.h declares a few `f()` functions without `void`. */
 #pragma GCC diagnostic push
@@ -44,10 +45,6 @@
    MB peak RSS on 2 cores, more on more cores) and no faster on a machine the source also needs. */
 #define LOAD_THREADS	  "1"
 #define LOAD_ID_COLUMN	  "_sluice_load_id"
-
-/* 128-bit arithmetic for HUGEINT and wide DECIMAL values (GCC and Clang both provide it). */
-__extension__ typedef __int128 i128;
-__extension__ typedef unsigned __int128 u128;
 
 typedef struct duck_conn {
 	sl_dest_conn base;
@@ -567,21 +564,13 @@ static bool rows_is_null(const sl_rows *rows, size_t col)
 
 #define CELL(r, c, T) (((const T *)(c)->data)[(r)->row])
 
-static i128 pow10_i128(int n)
+static sl_i128 hugeint_value(duckdb_hugeint h)
 {
-	i128 p = 1;
-	while (n-- > 0)
-		p *= 10;
-	return p;
-}
-
-static i128 hugeint_value(duckdb_hugeint h)
-{
-	return (i128)(((u128)(uint64_t)h.upper << 64) | h.lower);
+	return (sl_i128)(((sl_u128)(uint64_t)h.upper << 64) | h.lower);
 }
 
 /* The unscaled value of a DECIMAL cell, or a HUGEINT. */
-static i128 wide_value(const duck_rows *r, const duck_rcol *c)
+static sl_i128 wide_value(const duck_rows *r, const duck_rcol *c)
 {
 	duckdb_type id = c->id == DUCKDB_TYPE_DECIMAL ? c->internal : c->id;
 	switch (id) {
@@ -596,9 +585,9 @@ static i128 wide_value(const duck_rows *r, const duck_rcol *c)
 	}
 }
 
-static u128 uhugeint_value(duckdb_uhugeint h)
+static sl_u128 uhugeint_value(duckdb_uhugeint h)
 {
-	return ((u128)h.upper << 64) | h.lower;
+	return ((sl_u128)h.upper << 64) | h.lower;
 }
 
 /* Timestamps of any unit as microseconds (NS rounds toward minus infinity). */
@@ -676,7 +665,7 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 		return 0;
 	}
 	case DUCKDB_TYPE_UHUGEINT: {
-		u128 v = uhugeint_value(CELL(r, c, duckdb_uhugeint));
+		sl_u128 v = uhugeint_value(CELL(r, c, duckdb_uhugeint));
 		if (v > INT64_MAX)
 			return not_integer(r, col, "value does not fit in a 64-bit integer");
 		*out = (int64_t)v;
@@ -684,9 +673,9 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	}
 	case DUCKDB_TYPE_HUGEINT:
 	case DUCKDB_TYPE_DECIMAL: {
-		i128 v = wide_value(r, c);
+		sl_i128 v = wide_value(r, c);
 		if (c->id == DUCKDB_TYPE_DECIMAL)
-			v /= pow10_i128(c->scale); /* truncates toward zero */
+			v /= sl_pow10_i128(c->scale); /* truncates toward zero */
 		if (v > INT64_MAX || v < INT64_MIN)
 			return not_integer(r, col, "value does not fit in a 64-bit integer");
 		*out = (int64_t)v;
@@ -757,7 +746,7 @@ static int rows_get_double(double *out, const sl_rows *rows, size_t col)
 		*out = (double)CELL(r, c, uint64_t);
 		return 0;
 	case DUCKDB_TYPE_DECIMAL:
-		*out = (double)wide_value(r, c) / (double)pow10_i128(c->scale);
+		*out = (double)wide_value(r, c) / (double)sl_pow10_i128(c->scale);
 		return 0;
 	case DUCKDB_TYPE_VARCHAR: {
 		sl_rows *mut = (sl_rows *)rows;
@@ -783,7 +772,7 @@ static int rows_get_double(double *out, const sl_rows *rows, size_t col)
 
 /* ---- text of values -------------------------------------------------------------------------- */
 
-static void put_u128(sl_buf *b, u128 v)
+static void put_u128(sl_buf *b, sl_u128 v)
 {
 	char tmp[40];
 	size_t i = sizeof(tmp);
@@ -795,9 +784,9 @@ static void put_u128(sl_buf *b, u128 v)
 }
 
 /* An unscaled DECIMAL with exactly `scale` digits after the point ("-0.05"). */
-static void put_decimal(sl_buf *b, i128 v, int scale)
+static void put_decimal(sl_buf *b, sl_i128 v, int scale)
 {
-	u128 u = v < 0 ? -(u128)v : (u128)v;
+	sl_u128 u = v < 0 ? -(sl_u128)v : (sl_u128)v;
 	sl_buf digits = SL_BUF_INIT;
 	put_u128(&digits, u);
 	if (v < 0)
@@ -846,26 +835,12 @@ static void put_double(sl_buf *b, double v, bool single)
 	sl_buf_puts(b, tmp);
 }
 
-/* Days since 1970-01-01 to the proleptic Gregorian calendar (H. Hinnant's civil_from_days). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 /* "YYYY-MM-DD", years before 1 as DuckDB writes them: "0044-03-15 (BC)". */
-static void put_date(sl_buf *b, int64_t days)
+static void put_date(sl_buf *b, int32_t days)
 {
 	int64_t y;
 	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
+	sl_civil_from_days(days, &y, &m, &d);
 	sl_buf_printf(b, "%04" PRId64 "-%02u-%02u%s", y > 0 ? y : 1 - y, m, d,
 		      y > 0 ? "" : " (BC)");
 }
@@ -884,15 +859,10 @@ static void put_timestamp(sl_buf *b, int64_t micros, bool tz)
 		sl_buf_puts(b, micros > 0 ? "infinity" : "-infinity");
 		return;
 	}
-	const int64_t day = INT64_C(86400000000);
-	int64_t days = micros / day, rest = micros % day;
-	if (rest < 0) {
-		days--;
-		rest += day;
-	}
-	put_date(b, days);
+	int64_t days = sl_floor_div(micros, SL_MICROS_PER_DAY);
+	put_date(b, (int32_t)days);
 	sl_buf_putc(b, ' ');
-	put_time(b, rest);
+	put_time(b, micros - days * SL_MICROS_PER_DAY);
 	if (tz)
 		sl_buf_puts(b, "+00");
 }

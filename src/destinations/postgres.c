@@ -21,6 +21,7 @@
 #include "drivers.h"
 #include "pg_connect.h"
 #include "pg_oid.h"
+#include "value.h"
 
 #include <libpq-fe.h>
 
@@ -42,10 +43,6 @@
 /* PostgreSQL counts dates and timestamps from 2000-01-01. */
 #define PG_EPOCH_DAYS	INT64_C(10957)
 #define PG_EPOCH_MICROS INT64_C(946684800000000)
-
-/* 128-bit arithmetic for wide DECIMAL values (GCC and Clang both provide it). */
-__extension__ typedef __int128 i128;
-__extension__ typedef unsigned __int128 u128;
 
 typedef struct pg_appender pg_appender;
 typedef struct pg_rows pg_rows;
@@ -654,17 +651,6 @@ static bool take_char(const char **p, char ch)
 	return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* "YYYY-MM-DD" (the year may have more digits); the era comes separately (" BC" at the end). */
 static bool take_date(const char **p, bool bc, int64_t *days)
 {
@@ -672,7 +658,7 @@ static bool take_date(const char **p, bool bc, int64_t *days)
 	if (!take_digits(p, 4, 9, &y) || !take_char(p, '-') || !take_digits(p, 2, 2, &m) ||
 	    !take_char(p, '-') || !take_digits(p, 2, 2, &d) || m < 1 || m > 12 || d < 1 || d > 31)
 		return false;
-	*days = days_from_civil(bc ? 1 - y : y, m, d);
+	*days = sl_days_from_civil(bc ? 1 - y : y, (unsigned)m, (unsigned)d);
 	return true;
 }
 
@@ -690,7 +676,7 @@ static bool take_time(const char **p, int64_t *micros)
 		for (ptrdiff_t n = *p - start; n < 6; n++)
 			f *= 10;
 	}
-	*micros = ((h * 60 + m) * 60 + s) * 1000000 + f;
+	*micros = ((h * 60 + m) * 60 + s) * SL_MICROS_PER_SEC + f;
 	return true;
 }
 
@@ -750,7 +736,7 @@ static bool parse_temporal(Oid oid, const char *s, int64_t *out)
 		return false;
 	if (!at_end(p, bc))
 		return false;
-	*out = days * INT64_C(86400000000) + micros - offset * 1000000;
+	*out = days * SL_MICROS_PER_DAY + micros - offset * SL_MICROS_PER_SEC;
 	return true;
 }
 
@@ -1376,14 +1362,14 @@ static unsigned char *put64(unsigned char *p, uint64_t v)
  * base 10000, most significant first, aligned on the decimal point (the digit of weight w counts
  * 10000^w). Zero groups at either end are left out, as PostgreSQL stores them.
  */
-static unsigned char *put_numeric(unsigned char *p, i128 v, int scale)
+static unsigned char *put_numeric(unsigned char *p, sl_i128 v, int scale)
 {
-	u128 mag = v < 0 ? -(u128)v : (u128)v;
+	sl_u128 mag = v < 0 ? -(sl_u128)v : (sl_u128)v;
 	uint16_t g[16]; /* base-10000 digits of mag * 10^pad, least significant first */
 	int n = 0;
 	if (mag >> 64) {
 		/* two 128-bit divisions split it into 16-digit parts; the rest is 64-bit work */
-		const u128 e16 = (u128)10000000000000000ULL;
+		const sl_u128 e16 = (sl_u128)10000000000000000ULL;
 		uint64_t low = (uint64_t)(mag % e16);
 		mag /= e16;
 		uint64_t mid = (uint64_t)(mag % e16);
@@ -1429,7 +1415,7 @@ static unsigned char *put_numeric(unsigned char *p, i128 v, int scale)
 }
 
 /* An integer cell of any width and sign. */
-static i128 int_cell(const sl_vector *v, sl_type type, size_t r)
+static sl_i128 int_cell(const sl_vector *v, sl_type type, size_t r)
 {
 	switch (type) {
 	case SL_TYPE_INT8:
@@ -1452,16 +1438,18 @@ static i128 int_cell(const sl_vector *v, sl_type type, size_t r)
 }
 
 /* The unscaled value of a DECIMAL cell (its width follows the precision, see batch.h). */
-static i128 dec_cell(const sl_vector *v, int precision, size_t r)
+static sl_i128 dec_cell(const sl_vector *v, int precision, size_t r)
 {
-	if (precision <= 4)
+	switch (sl_type_value_size(SL_TYPE_DECIMAL, precision)) {
+	case 2:
 		return ((const int16_t *)v->data)[r];
-	if (precision <= 9)
+	case 4:
 		return ((const int32_t *)v->data)[r];
-	if (precision <= 18)
+	case 8:
 		return ((const int64_t *)v->data)[r];
-	sl_int128 h = ((const sl_int128 *)v->data)[r];
-	return (i128)(((u128)(uint64_t)h.hi << 64) | h.lo);
+	default:
+		return sl_i128_from(((const sl_int128 *)v->data)[r]);
+	}
 }
 
 static unsigned char *encode_array(unsigned char *p, const pg_app_col *col, const sl_vector *v,
@@ -1478,19 +1466,19 @@ static unsigned char *encode_value(unsigned char *p, const pg_app_col *col, cons
 		*p++ = ((const uint8_t *)d)[r] != 0;
 		return p;
 	case ENC_INT2: {
-		i128 x = int_cell(v, col->type, r);
+		sl_i128 x = int_cell(v, col->type, r);
 		if (x < INT16_MIN || x > INT16_MAX)
 			return NULL;
 		return put16(put32(p, 2), (uint16_t)(int16_t)x);
 	}
 	case ENC_INT4: {
-		i128 x = int_cell(v, col->type, r);
+		sl_i128 x = int_cell(v, col->type, r);
 		if (x < INT32_MIN || x > INT32_MAX)
 			return NULL;
 		return put32(put32(p, 4), (uint32_t)(int32_t)x);
 	}
 	case ENC_INT8: {
-		i128 x = int_cell(v, col->type, r);
+		sl_i128 x = int_cell(v, col->type, r);
 		if (x < INT64_MIN || x > INT64_MAX)
 			return NULL;
 		return put64(put32(p, 8), (uint64_t)(int64_t)x);
@@ -1818,11 +1806,11 @@ static size_t batch_bound(const pg_appender *a, const sl_batch *b)
 	return need;
 }
 
-static void put_i128(char *out, size_t size, i128 v)
+static void put_i128(char *out, size_t size, sl_i128 v)
 {
 	char tmp[48];
 	size_t i = sizeof(tmp);
-	u128 u = v < 0 ? -(u128)v : (u128)v;
+	sl_u128 u = v < 0 ? -(sl_u128)v : (sl_u128)v;
 	tmp[--i] = '\0';
 	do {
 		tmp[--i] = (char)('0' + (int)(u % 10));
