@@ -5,22 +5,12 @@
  * like a DuckDB data chunk (see batch.h), so appending a batch is one duckdb_append_data_chunk:
  * fixed-width columns and validity words are memcpy'd, and string headers point straight into
  * the batch's arena (the appender copies the bytes before the call returns). Appended rows join
- * the connection's open transaction. Query results stream chunk by chunk behind sl_rows, with
- * every value also readable as text.
+ * the connection's open transaction. Query results are read in duckdb_rows.c.
  */
-#include "destination.h"
 #include "drivers.h"
-#include "value.h"
+#include "duckdb_internal.h"
 
-/* duckdb.h declares a few `f()` functions without `void`. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#include <duckdb.h>
-#pragma GCC diagnostic pop
-
-#include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,22 +36,10 @@
 #define LOAD_THREADS	  "1"
 #define LOAD_ID_COLUMN	  "_sluice_load_id"
 
-typedef struct duck_conn {
-	sl_dest_conn base;
-	duckdb_database db;
-	duckdb_connection con;
-	char *path;	  /* the database file (or ":memory:"), for messages */
-	bool in_txn;	  /* between begin() and commit()/rollback() */
-	uint64_t txn_seq; /* counts begin() calls: which transaction an appender's rows belong to */
-	bool user_limit; /* a memory_limit was given: it holds throughout (see LOAD_MEMORY_LIMIT) */
-	bool loading;	 /* the load settings are in force */
-	unsigned appenders; /* open appenders: end_load waits for none */
-} duck_conn;
-
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 /* The first line of a DuckDB message: the rest repeats the SQL with a caret under it. */
-static int duck_error(int code, const duck_conn *c, const char *msg)
+int duck_error(int code, const duck_conn *c, const char *msg)
 {
 	if (!msg)
 		msg = "unknown error";
@@ -69,7 +47,7 @@ static int duck_error(int code, const duck_conn *c, const char *msg)
 	return sl_error_set(code, "DuckDB '%s': %.*s", c->path, n, msg);
 }
 
-static int result_error(const duck_conn *c, duckdb_result *res)
+int duck_result_error(const duck_conn *c, duckdb_result *res)
 {
 	int code = duckdb_result_error_type(res) == DUCKDB_ERROR_INTERRUPT ? SL_EINTERRUPTED
 									   : SL_EDEST;
@@ -87,7 +65,7 @@ static int run(duck_conn *c, const char *sql)
 	duckdb_result res;
 	int rc = 0;
 	if (duckdb_query(c->con, sql, &res) == DuckDBError)
-		rc = result_error(c, &res);
+		rc = duck_result_error(c, &res);
 	duckdb_destroy_result(&res);
 	return rc;
 }
@@ -260,7 +238,7 @@ static int duck_rollback(sl_dest_conn *conn)
 		/* After a failed COMMIT DuckDB has already ended the transaction. */
 		const char *msg = duckdb_result_error(&res);
 		if (!(msg && strstr(msg, "no transaction is active") && !was_open))
-			rc = result_error(c, &res);
+			rc = duck_result_error(c, &res);
 	}
 	duckdb_destroy_result(&res);
 	return rc ? sl_error_wrap("cannot roll back") : 0;
@@ -268,8 +246,8 @@ static int duck_rollback(sl_dest_conn *conn)
 
 /* ---- statements with text parameters --------------------------------------------------------- */
 
-static int prepare(duckdb_prepared_statement *out, duck_conn *c, const char *sql, size_t nparams,
-		   const char *const *params)
+int duck_prepare(duckdb_prepared_statement *out, duck_conn *c, const char *sql, size_t nparams,
+		 const char *const *params)
 {
 	if (duckdb_prepare(c->con, sql, out) == DuckDBError) {
 		int rc = duck_error(SL_EDEST, c, duckdb_prepare_error(*out));
@@ -303,824 +281,15 @@ static int duck_exec(sl_dest_conn *conn, const char *sql, size_t nparams, const 
 	if (nparams == 0)
 		return run(c, sql);
 	duckdb_prepared_statement stmt;
-	int rc = prepare(&stmt, c, sql, nparams, params);
+	int rc = duck_prepare(&stmt, c, sql, nparams, params);
 	if (rc)
 		return rc;
 	duckdb_result res;
 	if (duckdb_execute_prepared(stmt, &res) == DuckDBError)
-		rc = result_error(c, &res);
+		rc = duck_result_error(c, &res);
 	duckdb_destroy_result(&res);
 	duckdb_destroy_prepare(&stmt);
 	return rc;
-}
-
-/* ---- result rows ----------------------------------------------------------------------------- */
-
-typedef struct duck_rcol {
-	const char *name;     /* owned by the result */
-	duckdb_type id;	      /* DuckDB type of the values in the vectors */
-	sl_type type;	      /* what column_type() reports */
-	duckdb_type internal; /* DECIMAL: physical type of the unscaled value */
-	uint8_t scale;	      /* DECIMAL */
-	const void *data;     /* the current chunk's vector data */
-	uint64_t *validity;   /* the current chunk's validity, NULL when all valid */
-	sl_buf text;	      /* get_text's result for the current row */
-	bool have_text;	      /* text holds the current row's value */
-} duck_rcol;
-
-typedef struct duck_rows {
-	sl_rows base;
-	duck_conn *conn;
-	duckdb_prepared_statement stmt;
-	duckdb_result result;
-	size_t ncols;
-	duck_rcol *cols;
-	duckdb_data_chunk chunk; /* the chunk holding the current row, or NULL */
-	idx_t nrows;		 /* rows in chunk */
-	idx_t row;		 /* current row in chunk */
-	bool done;
-} duck_rows;
-
-/* Types whose vectors this file reads itself; anything else is cast to VARCHAR by DuckDB. */
-static bool readable_type(duckdb_type id)
-{
-	switch (id) {
-	case DUCKDB_TYPE_BOOLEAN:
-	case DUCKDB_TYPE_TINYINT:
-	case DUCKDB_TYPE_SMALLINT:
-	case DUCKDB_TYPE_INTEGER:
-	case DUCKDB_TYPE_BIGINT:
-	case DUCKDB_TYPE_UTINYINT:
-	case DUCKDB_TYPE_USMALLINT:
-	case DUCKDB_TYPE_UINTEGER:
-	case DUCKDB_TYPE_UBIGINT:
-	case DUCKDB_TYPE_HUGEINT:
-	case DUCKDB_TYPE_UHUGEINT:
-	case DUCKDB_TYPE_FLOAT:
-	case DUCKDB_TYPE_DOUBLE:
-	case DUCKDB_TYPE_DECIMAL:
-	case DUCKDB_TYPE_VARCHAR:
-	case DUCKDB_TYPE_BLOB:
-	case DUCKDB_TYPE_DATE:
-	case DUCKDB_TYPE_TIME:
-	case DUCKDB_TYPE_TIMESTAMP:
-	case DUCKDB_TYPE_TIMESTAMP_S:
-	case DUCKDB_TYPE_TIMESTAMP_MS:
-	case DUCKDB_TYPE_TIMESTAMP_NS:
-	case DUCKDB_TYPE_TIMESTAMP_TZ:
-	case DUCKDB_TYPE_INTERVAL:
-	case DUCKDB_TYPE_UUID:
-	case DUCKDB_TYPE_SQLNULL:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static sl_type portable_type(duckdb_type id, duckdb_logical_type lt)
-{
-	switch (id) {
-	case DUCKDB_TYPE_BOOLEAN:
-		return SL_TYPE_BOOL;
-	case DUCKDB_TYPE_TINYINT:
-		return SL_TYPE_INT8;
-	case DUCKDB_TYPE_SMALLINT:
-		return SL_TYPE_INT16;
-	case DUCKDB_TYPE_INTEGER:
-		return SL_TYPE_INT32;
-	case DUCKDB_TYPE_BIGINT:
-		return SL_TYPE_INT64;
-	case DUCKDB_TYPE_UTINYINT:
-		return SL_TYPE_UINT8;
-	case DUCKDB_TYPE_USMALLINT:
-		return SL_TYPE_UINT16;
-	case DUCKDB_TYPE_UINTEGER:
-		return SL_TYPE_UINT32;
-	case DUCKDB_TYPE_UBIGINT:
-		return SL_TYPE_UINT64;
-	case DUCKDB_TYPE_FLOAT:
-		return SL_TYPE_FLOAT;
-	case DUCKDB_TYPE_DOUBLE:
-		return SL_TYPE_DOUBLE;
-	case DUCKDB_TYPE_HUGEINT: /* exact integers: DECIMAL(38,0) in the portable system */
-	case DUCKDB_TYPE_UHUGEINT:
-	case DUCKDB_TYPE_DECIMAL:
-		return SL_TYPE_DECIMAL;
-	case DUCKDB_TYPE_BLOB:
-		return SL_TYPE_BLOB;
-	case DUCKDB_TYPE_DATE:
-		return SL_TYPE_DATE;
-	case DUCKDB_TYPE_TIME:
-		return SL_TYPE_TIME;
-	case DUCKDB_TYPE_TIMESTAMP:
-	case DUCKDB_TYPE_TIMESTAMP_S:
-	case DUCKDB_TYPE_TIMESTAMP_MS:
-	case DUCKDB_TYPE_TIMESTAMP_NS:
-		return SL_TYPE_TIMESTAMP;
-	case DUCKDB_TYPE_TIMESTAMP_TZ:
-		return SL_TYPE_TIMESTAMPTZ;
-	case DUCKDB_TYPE_INTERVAL:
-		return SL_TYPE_INTERVAL;
-	case DUCKDB_TYPE_UUID:
-		return SL_TYPE_UUID;
-	case DUCKDB_TYPE_VARCHAR: {
-		/* JSON is VARCHAR with an alias. */
-		char *alias = duckdb_logical_type_get_alias(lt);
-		bool json = alias && strcmp(alias, "JSON") == 0;
-		duckdb_free(alias);
-		return json ? SL_TYPE_JSON : SL_TYPE_TEXT;
-	}
-	default:
-		return SL_TYPE_TEXT;
-	}
-}
-
-/* Whether a prepared SELECT returns a column of a type this file does not read itself. */
-static bool needs_text_cast(duckdb_prepared_statement stmt)
-{
-	if (duckdb_prepared_statement_type(stmt) != DUCKDB_STATEMENT_TYPE_SELECT)
-		return false;
-	idx_t n = duckdb_prepared_statement_column_count(stmt);
-	for (idx_t i = 0; i < n; i++) {
-		duckdb_type id = duckdb_prepared_statement_column_type(stmt, i);
-		if (id != DUCKDB_TYPE_INVALID && !readable_type(id))
-			return true;
-	}
-	return false;
-}
-
-/*
- * The same query with the unreadable columns cast to VARCHAR (DuckDB's own text of LIST, STRUCT,
- * MAP, ENUM...), columns renamed positionally so duplicate or odd names cannot get in the way.
- */
-static char *text_cast_sql(duckdb_prepared_statement stmt, const char *sql)
-{
-	size_t len = strlen(sql);
-	while (len && (sql[len - 1] == ';' || sql[len - 1] == ' ' || sql[len - 1] == '\n' ||
-		       sql[len - 1] == '\t' || sql[len - 1] == '\r'))
-		len--;
-	idx_t n = duckdb_prepared_statement_column_count(stmt);
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "SELECT ");
-	for (idx_t i = 0; i < n; i++) {
-		duckdb_type id = duckdb_prepared_statement_column_type(stmt, i);
-		const char *name =
-			duckdb_prepared_statement_column_name(stmt, i); /* ours to free */
-		if (i)
-			sl_buf_puts(&b, ", ");
-		if (readable_type(id) || id == DUCKDB_TYPE_INVALID)
-			sl_buf_printf(&b, "_sl_c%" PRIu64, (uint64_t)i);
-		else
-			sl_buf_printf(&b, "CAST(_sl_c%" PRIu64 " AS VARCHAR)", (uint64_t)i);
-		sl_buf_puts(&b, " AS ");
-		sl_buf_quote_ident(&b, name ? name : "", '"');
-		duckdb_free((void *)(uintptr_t)name);
-	}
-	sl_buf_puts(&b, " FROM (");
-	sl_buf_append(&b, sql, len);
-	sl_buf_puts(&b, "\n) AS _sl_q(");
-	for (idx_t i = 0; i < n; i++)
-		sl_buf_printf(&b, "%s_sl_c%" PRIu64, i ? ", " : "", (uint64_t)i);
-	sl_buf_puts(&b, ")");
-	return sl_buf_detach(&b);
-}
-
-static void rows_free(sl_rows *rows)
-{
-	duck_rows *r = (duck_rows *)rows;
-	if (!r)
-		return;
-	if (r->chunk)
-		duckdb_destroy_data_chunk(&r->chunk);
-	for (size_t i = 0; r->cols && i < r->ncols; i++)
-		sl_buf_free(&r->cols[i].text);
-	free(r->cols);
-	duckdb_destroy_result(&r->result);
-	duckdb_destroy_prepare(&r->stmt);
-	free(r);
-}
-
-static int rows_next(sl_rows *rows)
-{
-	duck_rows *r = (duck_rows *)rows;
-	for (size_t i = 0; i < r->ncols; i++)
-		r->cols[i].have_text = false;
-	if (r->done)
-		return 0;
-	if (r->chunk && r->row + 1 < r->nrows) {
-		r->row++;
-		return 1;
-	}
-	for (;;) {
-		if (r->chunk)
-			duckdb_destroy_data_chunk(&r->chunk);
-		r->chunk = duckdb_fetch_chunk(r->result);
-		if (!r->chunk) {
-			r->done = true;
-			if (duckdb_result_error(&r->result))
-				return result_error(r->conn, &r->result);
-			return 0;
-		}
-		r->nrows = duckdb_data_chunk_get_size(r->chunk);
-		r->row = 0;
-		if (r->nrows > 0)
-			break;
-	}
-	for (size_t i = 0; i < r->ncols; i++) {
-		duckdb_vector v = duckdb_data_chunk_get_vector(r->chunk, i);
-		r->cols[i].data = duckdb_vector_get_data(v);
-		r->cols[i].validity = duckdb_vector_get_validity(v);
-	}
-	return 1;
-}
-
-static size_t rows_column_count(const sl_rows *rows)
-{
-	return ((const duck_rows *)rows)->ncols;
-}
-
-static const char *rows_column_name(const sl_rows *rows, size_t col)
-{
-	const duck_rows *r = (const duck_rows *)rows;
-	return col < r->ncols ? r->cols[col].name : NULL;
-}
-
-static sl_type rows_column_type(const sl_rows *rows, size_t col)
-{
-	const duck_rows *r = (const duck_rows *)rows;
-	return col < r->ncols ? r->cols[col].type : SL_TYPE_TEXT;
-}
-
-static bool rows_is_null(const sl_rows *rows, size_t col)
-{
-	const duck_rows *r = (const duck_rows *)rows;
-	if (col >= r->ncols || !r->chunk)
-		return true;
-	const duck_rcol *c = &r->cols[col];
-	if (c->id == DUCKDB_TYPE_SQLNULL)
-		return true;
-	return c->validity && !duckdb_validity_row_is_valid(c->validity, r->row);
-}
-
-#define CELL(r, c, T) (((const T *)(c)->data)[(r)->row])
-
-static sl_i128 hugeint_value(duckdb_hugeint h)
-{
-	return (sl_i128)(((sl_u128)(uint64_t)h.upper << 64) | h.lower);
-}
-
-/* The unscaled value of a DECIMAL cell, or a HUGEINT. */
-static sl_i128 wide_value(const duck_rows *r, const duck_rcol *c)
-{
-	duckdb_type id = c->id == DUCKDB_TYPE_DECIMAL ? c->internal : c->id;
-	switch (id) {
-	case DUCKDB_TYPE_SMALLINT:
-		return CELL(r, c, int16_t);
-	case DUCKDB_TYPE_INTEGER:
-		return CELL(r, c, int32_t);
-	case DUCKDB_TYPE_BIGINT:
-		return CELL(r, c, int64_t);
-	default:
-		return hugeint_value(CELL(r, c, duckdb_hugeint));
-	}
-}
-
-static sl_u128 uhugeint_value(duckdb_uhugeint h)
-{
-	return ((sl_u128)h.upper << 64) | h.lower;
-}
-
-/* Timestamps of any unit as microseconds (NS rounds toward minus infinity). */
-static int64_t timestamp_micros(const duck_rows *r, const duck_rcol *c, bool *ok)
-{
-	int64_t v = CELL(r, c, int64_t);
-	*ok = true;
-	switch (c->id) {
-	case DUCKDB_TYPE_TIMESTAMP_S:
-		if (v > INT64_MAX / 1000000 || v < INT64_MIN / 1000000)
-			*ok = false;
-		return v * (*ok ? 1000000 : 0);
-	case DUCKDB_TYPE_TIMESTAMP_MS:
-		if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
-			*ok = false;
-		return v * (*ok ? 1000 : 0);
-	case DUCKDB_TYPE_TIMESTAMP_NS:
-		return v / 1000 - (v % 1000 < 0);
-	default:
-		return v;
-	}
-}
-
-static int not_integer(const duck_rows *r, size_t col, const char *why)
-{
-	return sl_error_set(SL_ETYPE, "DuckDB '%s': column %s: %s", r->conn->path,
-			    r->cols[col].name, why);
-}
-
-static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
-{
-	const duck_rows *r = (const duck_rows *)rows;
-	*out = 0;
-	if (col >= r->ncols)
-		return sl_error_set(SL_EINVAL, "no column %zu in the result", col);
-	if (rows_is_null(rows, col))
-		return not_integer(r, col, "value is NULL");
-	const duck_rcol *c = &r->cols[col];
-	switch (c->id) {
-	case DUCKDB_TYPE_BOOLEAN:
-		*out = CELL(r, c, bool);
-		return 0;
-	case DUCKDB_TYPE_TINYINT:
-		*out = CELL(r, c, int8_t);
-		return 0;
-	case DUCKDB_TYPE_SMALLINT:
-		*out = CELL(r, c, int16_t);
-		return 0;
-	case DUCKDB_TYPE_INTEGER:
-		*out = CELL(r, c, int32_t);
-		return 0;
-	case DUCKDB_TYPE_DATE:
-		*out = CELL(r, c, int32_t);
-		return *out == INT32_MAX || *out == -INT32_MAX
-			       ? not_integer(r, col, "an infinite date has no day number")
-			       : 0;
-	case DUCKDB_TYPE_BIGINT:
-	case DUCKDB_TYPE_TIME:
-		*out = CELL(r, c, int64_t);
-		return 0;
-	case DUCKDB_TYPE_UTINYINT:
-		*out = CELL(r, c, uint8_t);
-		return 0;
-	case DUCKDB_TYPE_USMALLINT:
-		*out = CELL(r, c, uint16_t);
-		return 0;
-	case DUCKDB_TYPE_UINTEGER:
-		*out = CELL(r, c, uint32_t);
-		return 0;
-	case DUCKDB_TYPE_UBIGINT: {
-		uint64_t v = CELL(r, c, uint64_t);
-		if (v > INT64_MAX)
-			return not_integer(r, col, "value does not fit in a 64-bit integer");
-		*out = (int64_t)v;
-		return 0;
-	}
-	case DUCKDB_TYPE_UHUGEINT: {
-		sl_u128 v = uhugeint_value(CELL(r, c, duckdb_uhugeint));
-		if (v > INT64_MAX)
-			return not_integer(r, col, "value does not fit in a 64-bit integer");
-		*out = (int64_t)v;
-		return 0;
-	}
-	case DUCKDB_TYPE_HUGEINT:
-	case DUCKDB_TYPE_DECIMAL: {
-		sl_i128 v = wide_value(r, c);
-		if (c->id == DUCKDB_TYPE_DECIMAL)
-			v /= sl_pow10_i128(c->scale); /* truncates toward zero */
-		if (v > INT64_MAX || v < INT64_MIN)
-			return not_integer(r, col, "value does not fit in a 64-bit integer");
-		*out = (int64_t)v;
-		return 0;
-	}
-	case DUCKDB_TYPE_FLOAT:
-	case DUCKDB_TYPE_DOUBLE: {
-		double d = c->id == DUCKDB_TYPE_FLOAT ? CELL(r, c, float) : CELL(r, c, double);
-		if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0))
-			return not_integer(r, col, "value does not fit in a 64-bit integer");
-		*out = (int64_t)d;
-		return 0;
-	}
-	case DUCKDB_TYPE_TIMESTAMP:
-	case DUCKDB_TYPE_TIMESTAMP_S:
-	case DUCKDB_TYPE_TIMESTAMP_MS:
-	case DUCKDB_TYPE_TIMESTAMP_NS:
-	case DUCKDB_TYPE_TIMESTAMP_TZ: {
-		int64_t raw = CELL(r, c, int64_t);
-		if (raw == INT64_MAX || raw == -INT64_MAX)
-			return not_integer(r, col,
-					   "an infinite timestamp has no microsecond count");
-		bool ok;
-		*out = timestamp_micros(r, c, &ok);
-		return ok ? 0 : not_integer(r, col, "timestamp out of the microsecond range");
-	}
-	case DUCKDB_TYPE_VARCHAR: {
-		/* Integers that arrive as text (a cast result, a state value) still read as integers. */
-		sl_rows *mut = (sl_rows *)rows;
-		size_t len;
-		const char *s = mut->ops->get_text(mut, col, &len);
-		char *end;
-		errno = 0;
-		long long v = s && len ? strtoll(s, &end, 10) : 0;
-		if (!s || !len || errno || *end)
-			return not_integer(r, col, "text is not an integer");
-		*out = v;
-		return 0;
-	}
-	default:
-		return not_integer(r, col, "value is not an integer");
-	}
-}
-
-static int rows_get_double(double *out, const sl_rows *rows, size_t col)
-{
-	const duck_rows *r = (const duck_rows *)rows;
-	*out = 0;
-	if (col >= r->ncols)
-		return sl_error_set(SL_EINVAL, "no column %zu in the result", col);
-	if (rows_is_null(rows, col))
-		return not_integer(r, col, "value is NULL");
-	const duck_rcol *c = &r->cols[col];
-	switch (c->id) {
-	case DUCKDB_TYPE_FLOAT:
-		*out = CELL(r, c, float);
-		return 0;
-	case DUCKDB_TYPE_DOUBLE:
-		*out = CELL(r, c, double);
-		return 0;
-	case DUCKDB_TYPE_HUGEINT:
-		*out = (double)wide_value(r, c);
-		return 0;
-	case DUCKDB_TYPE_UHUGEINT:
-		*out = (double)uhugeint_value(CELL(r, c, duckdb_uhugeint));
-		return 0;
-	case DUCKDB_TYPE_UBIGINT:
-		*out = (double)CELL(r, c, uint64_t);
-		return 0;
-	case DUCKDB_TYPE_DECIMAL:
-		*out = (double)wide_value(r, c) / (double)sl_pow10_i128(c->scale);
-		return 0;
-	case DUCKDB_TYPE_VARCHAR: {
-		sl_rows *mut = (sl_rows *)rows;
-		size_t len;
-		const char *s = mut->ops->get_text(mut, col, &len);
-		char *end;
-		errno = 0;
-		double v = s && len ? strtod(s, &end) : 0;
-		if (!s || !len || *end)
-			return not_integer(r, col, "text is not a number");
-		*out = v;
-		return 0;
-	}
-	default: {
-		int64_t v;
-		if (rows_get_int64(&v, rows, col))
-			return not_integer(r, col, "value is not a number");
-		*out = (double)v;
-		return 0;
-	}
-	}
-}
-
-/* ---- text of values -------------------------------------------------------------------------- */
-
-static void put_u128(sl_buf *b, sl_u128 v)
-{
-	char tmp[40];
-	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + (int)(v % 10));
-		v /= 10;
-	} while (v);
-	sl_buf_append(b, tmp + i, sizeof(tmp) - i);
-}
-
-/* An unscaled DECIMAL with exactly `scale` digits after the point ("-0.05"). */
-static void put_decimal(sl_buf *b, sl_i128 v, int scale)
-{
-	sl_u128 u = v < 0 ? -(sl_u128)v : (sl_u128)v;
-	sl_buf digits = SL_BUF_INIT;
-	put_u128(&digits, u);
-	if (v < 0)
-		sl_buf_putc(b, '-');
-	size_t n = digits.len;
-	const char *d = sl_buf_cstr(&digits);
-	if (scale <= 0) {
-		sl_buf_append(b, d, n);
-	} else {
-		size_t s = (size_t)scale;
-		if (n <= s) {
-			sl_buf_putc(b, '0');
-			sl_buf_putc(b, '.');
-			for (size_t i = n; i < s; i++)
-				sl_buf_putc(b, '0');
-			sl_buf_append(b, d, n);
-		} else {
-			sl_buf_append(b, d, n - s);
-			sl_buf_putc(b, '.');
-			sl_buf_append(b, d + n - s, s);
-		}
-	}
-	if (digits.failed)
-		b->failed = true;
-	sl_buf_free(&digits);
-}
-
-/* The shortest text that reads back as the same value. */
-static void put_double(sl_buf *b, double v, bool single)
-{
-	if (isnan(v)) {
-		sl_buf_puts(b, "nan");
-		return;
-	}
-	if (isinf(v)) {
-		sl_buf_puts(b, v < 0 ? "-inf" : "inf");
-		return;
-	}
-	char tmp[40];
-	/* %g drops trailing zeros, so the first precision that round-trips is the shortest. */
-	for (int prec = single ? 6 : 15; prec <= (single ? 9 : 17); prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
-			break;
-	}
-	sl_buf_puts(b, tmp);
-}
-
-/* "YYYY-MM-DD", years before 1 as DuckDB writes them: "0044-03-15 (BC)". */
-static void put_date(sl_buf *b, int32_t days)
-{
-	int64_t y;
-	unsigned m, d;
-	sl_civil_from_days(days, &y, &m, &d);
-	sl_buf_printf(b, "%04" PRId64 "-%02u-%02u%s", y > 0 ? y : 1 - y, m, d,
-		      y > 0 ? "" : " (BC)");
-}
-
-static void put_time(sl_buf *b, int64_t micros)
-{
-	int64_t s = micros / 1000000, f = micros % 1000000;
-	sl_buf_printf(b, "%02" PRId64 ":%02" PRId64 ":%02" PRId64, s / 3600, s / 60 % 60, s % 60);
-	if (f)
-		sl_buf_printf(b, ".%06" PRId64, f);
-}
-
-static void put_timestamp(sl_buf *b, int64_t micros, bool tz)
-{
-	if (micros == INT64_MAX || micros == -INT64_MAX) {
-		sl_buf_puts(b, micros > 0 ? "infinity" : "-infinity");
-		return;
-	}
-	int64_t days = sl_floor_div(micros, SL_MICROS_PER_DAY);
-	put_date(b, (int32_t)days);
-	sl_buf_putc(b, ' ');
-	put_time(b, micros - days * SL_MICROS_PER_DAY);
-	if (tz)
-		sl_buf_puts(b, "+00");
-}
-
-/* DuckDB's interval text: "1 year 2 months 3 days 04:05:06.789", "00:00:00" when zero. */
-static void put_interval(sl_buf *b, duckdb_interval iv)
-{
-	size_t start = b->len;
-	int32_t years = iv.months / 12, months = iv.months % 12;
-	const struct {
-		int32_t n;
-		const char *unit;
-	} parts[] = {{years, "year"}, {months, "month"}, {iv.days, "day"}};
-	for (size_t i = 0; i < SL_ARRAY_LEN(parts); i++) {
-		if (!parts[i].n)
-			continue;
-		sl_buf_printf(b, "%s%" PRId32 " %s%s", b->len > start ? " " : "", parts[i].n,
-			      parts[i].unit, parts[i].n == 1 || parts[i].n == -1 ? "" : "s");
-	}
-	if (iv.micros == 0) {
-		if (b->len == start)
-			sl_buf_puts(b, "00:00:00");
-		return;
-	}
-	if (b->len > start)
-		sl_buf_putc(b, ' ');
-	uint64_t u = iv.micros < 0 ? -(uint64_t)iv.micros : (uint64_t)iv.micros;
-	if (iv.micros < 0)
-		sl_buf_putc(b, '-');
-	uint64_t s = u / 1000000, f = u % 1000000;
-	sl_buf_printf(b, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60, s % 60);
-	if (f) {
-		char frac[8];
-		snprintf(frac, sizeof(frac), "%06" PRIu64, f);
-		size_t n = 6;
-		while (frac[n - 1] == '0')
-			n--;
-		sl_buf_putc(b, '.');
-		sl_buf_append(b, frac, n);
-	}
-}
-
-/* DuckDB stores a UUID as a HUGEINT with the top bit flipped, so that they sort as bytes do. */
-static void put_uuid(sl_buf *b, duckdb_hugeint h)
-{
-	uint64_t hi = (uint64_t)h.upper ^ (UINT64_C(1) << 63), lo = h.lower;
-	sl_buf_printf(b, "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64,
-		      hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
-		      lo & UINT64_C(0xffffffffffff));
-}
-
-/* DuckDB's BLOB text: printable ASCII as is, other bytes and quotes/backslash as \xHH. */
-static void put_blob(sl_buf *b, const unsigned char *p, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = p[i];
-		if (ch >= 32 && ch <= 126 && ch != '\\' && ch != '\'' && ch != '"') {
-			sl_buf_putc(b, (char)ch);
-		} else {
-			char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-			sl_buf_append(b, esc, 4);
-		}
-	}
-}
-
-static void string_bytes(const duckdb_string_t *s, const char **ptr, size_t *len)
-{
-	*len = s->value.inlined.length;
-	*ptr = *len <= 12 ? s->value.inlined.inlined : s->value.pointer.ptr;
-}
-
-static void format_cell(sl_buf *b, const duck_rows *r, const duck_rcol *c)
-{
-	switch (c->id) {
-	case DUCKDB_TYPE_BOOLEAN:
-		sl_buf_puts(b, CELL(r, c, bool) ? "true" : "false");
-		break;
-	case DUCKDB_TYPE_TINYINT:
-		sl_buf_printf(b, "%d", CELL(r, c, int8_t));
-		break;
-	case DUCKDB_TYPE_SMALLINT:
-		sl_buf_printf(b, "%d", CELL(r, c, int16_t));
-		break;
-	case DUCKDB_TYPE_INTEGER:
-		sl_buf_printf(b, "%" PRId32, CELL(r, c, int32_t));
-		break;
-	case DUCKDB_TYPE_BIGINT:
-		sl_buf_printf(b, "%" PRId64, CELL(r, c, int64_t));
-		break;
-	case DUCKDB_TYPE_UTINYINT:
-		sl_buf_printf(b, "%u", CELL(r, c, uint8_t));
-		break;
-	case DUCKDB_TYPE_USMALLINT:
-		sl_buf_printf(b, "%u", CELL(r, c, uint16_t));
-		break;
-	case DUCKDB_TYPE_UINTEGER:
-		sl_buf_printf(b, "%" PRIu32, CELL(r, c, uint32_t));
-		break;
-	case DUCKDB_TYPE_UBIGINT:
-		sl_buf_printf(b, "%" PRIu64, CELL(r, c, uint64_t));
-		break;
-	case DUCKDB_TYPE_HUGEINT:
-	case DUCKDB_TYPE_DECIMAL:
-		put_decimal(b, wide_value(r, c), c->id == DUCKDB_TYPE_DECIMAL ? c->scale : 0);
-		break;
-	case DUCKDB_TYPE_UHUGEINT:
-		put_u128(b, uhugeint_value(CELL(r, c, duckdb_uhugeint)));
-		break;
-	case DUCKDB_TYPE_FLOAT:
-		put_double(b, CELL(r, c, float), true);
-		break;
-	case DUCKDB_TYPE_DOUBLE:
-		put_double(b, CELL(r, c, double), false);
-		break;
-	case DUCKDB_TYPE_VARCHAR:
-	case DUCKDB_TYPE_BLOB: {
-		const char *p;
-		size_t n;
-		string_bytes(&CELL(r, c, duckdb_string_t), &p, &n);
-		if (c->id == DUCKDB_TYPE_BLOB)
-			put_blob(b, (const unsigned char *)p, n);
-		else
-			sl_buf_append(b, p, n);
-		break;
-	}
-	case DUCKDB_TYPE_DATE: {
-		int32_t d = CELL(r, c, int32_t);
-		if (d == INT32_MAX || d == -INT32_MAX)
-			sl_buf_puts(b, d > 0 ? "infinity" : "-infinity");
-		else
-			put_date(b, d);
-		break;
-	}
-	case DUCKDB_TYPE_TIME:
-		put_time(b, CELL(r, c, int64_t));
-		break;
-	case DUCKDB_TYPE_TIMESTAMP:
-	case DUCKDB_TYPE_TIMESTAMP_S:
-	case DUCKDB_TYPE_TIMESTAMP_MS:
-	case DUCKDB_TYPE_TIMESTAMP_NS:
-	case DUCKDB_TYPE_TIMESTAMP_TZ: {
-		int64_t raw = CELL(r, c, int64_t);
-		bool ok;
-		int64_t us = timestamp_micros(r, c, &ok);
-		if (raw == INT64_MAX || raw == -INT64_MAX)
-			us = raw;
-		put_timestamp(b, us, c->id == DUCKDB_TYPE_TIMESTAMP_TZ);
-		break;
-	}
-	case DUCKDB_TYPE_INTERVAL:
-		put_interval(b, CELL(r, c, duckdb_interval));
-		break;
-	case DUCKDB_TYPE_UUID:
-		put_uuid(b, CELL(r, c, duckdb_hugeint));
-		break;
-	default:
-		/* Only a non-SELECT statement (not rewritten by text_cast_sql) gets here. */
-		sl_buf_puts(b, "?");
-		break;
-	}
-}
-
-static const char *rows_get_text(sl_rows *rows, size_t col, size_t *len)
-{
-	duck_rows *r = (duck_rows *)rows;
-	if (len)
-		*len = 0;
-	if (rows_is_null(rows, col))
-		return NULL;
-	duck_rcol *c = &r->cols[col];
-	if (!c->have_text) {
-		sl_buf_reset(&c->text);
-		format_cell(&c->text, r, c);
-		if (c->text.failed) {
-			nomem();
-			return NULL;
-		}
-		c->have_text = true;
-	}
-	if (len)
-		*len = c->text.len;
-	return sl_buf_cstr(&c->text);
-}
-
-static const sl_rows_ops duck_rows_ops = {
-	.next = rows_next,
-	.column_count = rows_column_count,
-	.column_name = rows_column_name,
-	.column_type = rows_column_type,
-	.is_null = rows_is_null,
-	.get_int64 = rows_get_int64,
-	.get_double = rows_get_double,
-	.get_text = rows_get_text,
-	.free = rows_free,
-};
-
-static int describe_columns(duck_rows *r)
-{
-	r->ncols = duckdb_column_count(&r->result);
-	r->cols = sl_calloc(r->ncols ? r->ncols : 1, sizeof(*r->cols));
-	if (!r->cols)
-		return SL_ENOMEM;
-	for (size_t i = 0; i < r->ncols; i++) {
-		duck_rcol *c = &r->cols[i];
-		duckdb_logical_type lt = duckdb_column_logical_type(&r->result, i);
-		c->name = duckdb_column_name(&r->result, i);
-		c->id = duckdb_get_type_id(lt);
-		c->type = portable_type(c->id, lt);
-		if (c->id == DUCKDB_TYPE_DECIMAL) {
-			c->internal = duckdb_decimal_internal_type(lt);
-			c->scale = duckdb_decimal_scale(lt);
-		}
-		duckdb_destroy_logical_type(&lt);
-	}
-	return 0;
-}
-
-static int duck_query(sl_rows **out, sl_dest_conn *conn, const char *sql, size_t nparams,
-		      const char *const *params)
-{
-	duck_conn *c = (duck_conn *)conn;
-	*out = NULL;
-	duckdb_prepared_statement stmt;
-	int rc = prepare(&stmt, c, sql, nparams, params);
-	if (rc)
-		return rc;
-	if (needs_text_cast(stmt)) {
-		char *wrapped = text_cast_sql(stmt, sql);
-		duckdb_destroy_prepare(&stmt);
-		if (!wrapped)
-			return SL_ENOMEM;
-		rc = prepare(&stmt, c, wrapped, nparams, params);
-		free(wrapped);
-		if (rc)
-			return rc;
-	}
-	duck_rows *r = sl_calloc(1, sizeof(*r));
-	if (!r) {
-		duckdb_destroy_prepare(&stmt);
-		return SL_ENOMEM;
-	}
-	r->base.ops = &duck_rows_ops;
-	r->conn = c;
-	r->stmt = stmt;
-	/* Deprecated in 1.4's header, yet the C API's only way to stream a prepared statement. */
-	if (duckdb_execute_prepared_streaming(stmt, &r->result) == DuckDBError) {
-		rc = result_error(c, &r->result);
-		rows_free(&r->base);
-		return rc;
-	}
-	rc = describe_columns(r);
-	if (rc) {
-		rows_free(&r->base);
-		return rc;
-	}
-	*out = &r->base;
-	return 0;
 }
 
 /* ---- tables ---------------------------------------------------------------------------------- */
@@ -1162,7 +331,7 @@ static int table_columns(name_list *out, duck_conn *c, const char *dataset, cons
 	if (rc)
 		return rc;
 	size_t cap = 0;
-	while ((rc = rows_next(rows)) == 1) {
+	while ((rc = rows->ops->next(rows)) == 1) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
 			char **p = sl_realloc(out->names, cap * sizeof(*p));
@@ -1172,14 +341,14 @@ static int table_columns(name_list *out, duck_conn *c, const char *dataset, cons
 			}
 			out->names = p;
 		}
-		const char *name = rows_get_text(rows, 0, NULL);
+		const char *name = rows->ops->get_text(rows, 0, NULL);
 		if (!name || !(out->names[out->n] = sl_strdup(name))) {
 			rc = SL_ENOMEM;
 			break;
 		}
 		out->n++;
 	}
-	rows_free(rows);
+	rows->ops->free(rows);
 	if (rc < 0) {
 		names_free(out);
 		return rc;
@@ -1199,8 +368,8 @@ static int duck_table_exists(bool *out, sl_dest_conn *conn, const char *dataset,
 	int rc = duck_query(&rows, conn, sql, 2, params);
 	if (rc)
 		return rc;
-	rc = rows_next(rows);
-	rows_free(rows);
+	rc = rows->ops->next(rows);
+	rows->ops->free(rows);
 	if (rc < 0)
 		return rc;
 	*out = rc == 1;
@@ -1396,13 +565,13 @@ static int describe_list(sl_table_schema *schema, const char *name, bool nullabl
 static int describe_rows(sl_table_schema *schema, sl_rows *rows)
 {
 	int rc;
-	while ((rc = rows_next(rows)) == 1) {
-		const char *name = rows_get_text(rows, 0, NULL);
-		const char *type = rows_get_text(rows, 2, NULL);
+	while ((rc = rows->ops->next(rows)) == 1) {
+		const char *name = rows->ops->get_text(rows, 0, NULL);
+		const char *type = rows->ops->get_text(rows, 2, NULL);
 		if (!name || !type)
 			return SL_ENOMEM;
 		int64_t nullable = 1, precision = 0, scale = 0;
-		rows_get_int64(&nullable, rows, 1);
+		rows->ops->get_int64(&nullable, rows, 1);
 		size_t tlen = strlen(type);
 		if (tlen > 2 && strcmp(type + tlen - 2, "[]") == 0) {
 			int col = describe_list(schema, name, nullable != 0, type);
@@ -1411,9 +580,9 @@ static int describe_rows(sl_table_schema *schema, sl_rows *rows)
 			continue;
 		}
 		sl_type t = type_from_name(type);
-		if (t == SL_TYPE_DECIMAL && !rows_is_null(rows, 3)) {
-			rows_get_int64(&precision, rows, 3);
-			rows_get_int64(&scale, rows, 4);
+		if (t == SL_TYPE_DECIMAL && !rows->ops->is_null(rows, 3)) {
+			rows->ops->get_int64(&precision, rows, 3);
+			rows->ops->get_int64(&scale, rows, 4);
 			if (strcmp(type, "HUGEINT") == 0)
 				precision = 38, scale = 0;
 		}
@@ -1441,7 +610,7 @@ static int duck_describe_table(sl_table_schema **out, sl_dest_conn *conn, const 
 		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
 	sl_table_schema *schema = sl_schema_new(dataset, table);
 	rc = schema ? describe_rows(schema, rows) : SL_ENOMEM;
-	rows_free(rows);
+	rows->ops->free(rows);
 	if (rc < 0 || schema->ncolumns == 0) {
 		sl_schema_free(schema);
 		return rc < 0 ? rc : 0;
