@@ -1,7 +1,8 @@
 /*
  * dataset.c — reading a dataset back (dlt's pipeline.dataset()): its tables with row counts, the
- * rows of a table, the result of any SQL, through whichever destination holds it. The public
- * sl_rows_* functions dispatch to the destination driver's result implementation.
+ * rows of a table, the result of any SQL (a destination that is a SQL database), through
+ * whichever destination holds it. The public sl_rows_* functions dispatch to the destination
+ * driver's result implementation.
  */
 #include "drivers.h"
 #include "pipeline.h"
@@ -72,15 +73,13 @@ void sl_dataset_free(sl_dataset *dataset)
 	free(dataset);
 }
 
-static int run_query(sl_rows **out, sl_dataset *d, sl_buf *sql, size_t n, const char *const *params)
+/* Reading back gets the database's own settings, not a load's. */
+static const sl_destination_driver *end_load(sl_dataset *d)
 {
-	*out = NULL;
-	if (sql->failed)
-		return sl_error_set(SL_ENOMEM, "out of memory building SQL");
 	sl_pipeline *p = d->pipeline;
-	if (p->dest_driver->end_load) /* a query may need more than a load */
+	if (p->dest_driver->end_load)
 		p->dest_driver->end_load(p->dest);
-	return p->dest_driver->query(out, p->dest, sl_buf_cstr(sql), n, params);
+	return p->dest_driver;
 }
 
 static int require_table(sl_dataset *d, const char *table)
@@ -97,108 +96,38 @@ static int require_table(sl_dataset *d, const char *table)
 int sl_dataset_row_count(uint64_t *out, sl_dataset *d, const char *table)
 {
 	*out = 0;
-	int rc = require_table(d, table);
-	if (rc)
-		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT COUNT(*) FROM ");
-	sl_buf_quote_qualified(&sql, d->name, table, '"');
-	sl_rows *rows;
-	rc = run_query(&rows, d, &sql, 0, NULL);
-	sl_buf_free(&sql);
-	if (rc)
-		return rc;
 	int64_t n = 0;
-	rc = sl_rows_next(rows);
-	if (rc == 1)
-		rc = sl_rows_int64(&n, rows, 0);
-	sl_rows_free(rows);
+	int rc = require_table(d, table);
+	if (!rc)
+		rc = end_load(d)->count_rows(&n, d->pipeline->dest, d->name, table);
 	*out = (uint64_t)n;
-	return rc < 0 ? rc : SL_OK;
+	return rc;
 }
 
 int sl_dataset_tables(sl_rows **out, sl_dataset *d)
 {
 	*out = NULL;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql,
-		    "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 "
-		    "ORDER BY table_name");
-	const char *params[] = {d->name};
-	sl_rows *names;
-	int rc = run_query(&names, d, &sql, 1, params);
-	sl_buf_reset(&sql);
-	if (rc) {
-		sl_buf_free(&sql);
-		return rc;
-	}
-	/* one statement counting every table, so the result streams like any other */
-	size_t n = 0;
-	while ((rc = sl_rows_next(names)) == 1) {
-		const char *t = sl_rows_text(names, 0, NULL);
-		sl_buf_puts(&sql, n++ ? " UNION ALL " : "");
-		sl_buf_puts(&sql, "SELECT ");
-		sl_buf_quote_literal(&sql, t ? t : "");
-		sl_buf_puts(&sql, " AS name, (SELECT COUNT(*) FROM ");
-		sl_buf_quote_qualified(&sql, d->name, t ? t : "", '"');
-		sl_buf_puts(&sql, ") AS row_count");
-	}
-	sl_rows_free(names);
-	if (rc == 0 && n == 0)
-		sl_buf_puts(&sql,
-			    "SELECT CAST(NULL AS VARCHAR) AS name, CAST(0 AS BIGINT) AS row_count "
-			    "WHERE 1 = 0");
-	else if (rc == 0)
-		sl_buf_puts(&sql, " ORDER BY name");
-	if (rc == 0)
-		rc = run_query(out, d, &sql, 0, NULL);
-	sl_buf_free(&sql);
-	return rc;
+	return end_load(d)->list_tables(out, d->pipeline->dest, d->name);
 }
 
 int sl_dataset_read(sl_rows **out, sl_dataset *d, const char *table, uint64_t limit)
 {
 	*out = NULL;
 	int rc = require_table(d, table);
-	if (rc)
-		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT * FROM ");
-	sl_buf_quote_qualified(&sql, d->name, table, '"');
-	if (limit)
-		sl_buf_printf(&sql, " LIMIT %llu", (unsigned long long)limit);
-	rc = run_query(out, d, &sql, 0, NULL);
-	sl_buf_free(&sql);
-	return rc;
+	return rc ? rc : end_load(d)->read_table(out, d->pipeline->dest, d->name, table, limit);
 }
 
+/* Unqualified names in the query mean the dataset's tables. */
 int sl_dataset_query(sl_rows **out, sl_dataset *d, const char *query)
 {
 	*out = NULL;
-	sl_buf sql = SL_BUF_INIT;
-	/* unqualified names resolve in the dataset (DuckDB and PostgreSQL both take search_path);
-	 * the value is a list of identifiers, so the name goes in quoted, or a '"', ',' or '.' in
-	 * it would be parsed. DuckDB reads that list from a string ('"my ds"'); PostgreSQL takes
-	 * the identifiers themselves ("my ds") and would keep the quotes of a string as part of
-	 * the name */
 	sl_pipeline *p = d->pipeline;
-	sl_buf ident = SL_BUF_INIT;
-	sl_buf_quote_ident(&ident, d->name, '"');
-	sl_buf_puts(&sql, "SET search_path = ");
-	if (p->dest_url->kind == SL_URL_POSTGRES)
-		sl_buf_puts(&sql, ident.failed ? "" : sl_buf_cstr(&ident));
-	else
-		sl_buf_quote_literal(&sql, ident.failed ? "" : sl_buf_cstr(&ident));
-	if (ident.failed)
-		sql.failed = true;
-	sl_buf_free(&ident);
-	int rc = sql.failed ? SL_ENOMEM : p->dest_driver->exec(p->dest, sl_buf_cstr(&sql), 0, NULL);
-	sl_buf_reset(&sql);
-	sl_buf_puts(&sql, query);
-	if (!rc)
-		rc = run_query(out, d, &sql, 0, NULL);
-	sl_buf_free(&sql);
-	return rc;
+	const sl_destination_driver *dd = p->dest_driver;
+	if (!dd->query || !dd->use_dataset)
+		return sl_error_set(SL_EUNSUPPORTED, "destination %s cannot run SQL queries",
+				    dd->head.name);
+	int rc = dd->use_dataset(p->dest, d->name);
+	return rc ? rc : end_load(d)->query(out, p->dest, query, 0, NULL);
 }
 
 /* ---- rows ---------------------------------------------------------------------------------- */

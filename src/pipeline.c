@@ -53,35 +53,30 @@ static char *default_pipelines_dir(void)
 	return sl_printf_alloc("%s/.sluice/pipelines", home && *home ? home : ".");
 }
 
-/* An absolute path for a relative DuckDB file, so that the pipeline can be reopened by name from
-   any working directory. */
-static char *absolute_duckdb_url(const char *path)
-{
-	char cwd[4096];
-	if (path[0] == '/' || strcmp(path, ":memory:") == 0 || !getcwd(cwd, sizeof(cwd)))
-		return sl_printf_alloc("duckdb:///%s", path);
-	return sl_printf_alloc("duckdb:///%s/%s", cwd, path);
-}
-
-/* "duckdb" -> <cwd>/<name>.duckdb; a bare path -> that DuckDB file; other URLs as they are. A
-   URL that does not parse is kept as given, for check_destination to report. */
+/*
+ * The destination a pipeline writes to: "duckdb" (or none) is <name>.duckdb and a bare path a
+ * DuckDB file, both in the working directory; the driver makes what is relative in its URL
+ * absolute, so that the pipeline can be reopened by name from any working directory. A URL that
+ * does not parse, or that no driver serves, is kept as given, for check_destination to report.
+ */
 static char *resolve_destination(const char *dest, const char *name)
 {
-	if (!dest || !*dest || strcmp(dest, "duckdb") == 0) {
-		char file[300];
-		snprintf(file, sizeof(file), "%s.duckdb", name);
-		return absolute_duckdb_url(file);
-	}
-	if (!strstr(dest, "://"))
-		return absolute_duckdb_url(dest);
+	char *given = !dest || !*dest || strcmp(dest, "duckdb") == 0
+			      ? sl_printf_alloc("duckdb:///%s.duckdb", name)
+		      : !strstr(dest, "://") ? sl_printf_alloc("duckdb:///%s", dest)
+					     : sl_strdup(dest);
 	sl_url *url;
-	if (sl_url_parse(&url, dest) != SL_OK) {
+	if (!given || sl_url_parse(&url, given) != SL_OK) {
 		sl_error_clear();
-		return sl_strdup(dest);
+		return given;
 	}
-	char *out = url->kind == SL_URL_DUCKDB && url->database ? absolute_duckdb_url(url->database)
-								: sl_strdup(dest);
+	const sl_destination_driver *driver = sl_destination_driver_for(url);
+	sl_error_clear();
+	char *out = driver && driver->absolute_url ? driver->absolute_url(url, given) : NULL;
 	sl_url_free(url);
+	if (!out)
+		return given;
+	free(given);
 	return out;
 }
 
@@ -144,8 +139,7 @@ int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 	if (p->dataset != base)
 		free(base);
 	sl_pipeline_set_destination(p, resolve_destination(o->destination, o->pipeline_name));
-	const char *mem = o->memory_limit ? o->memory_limit : getenv("SLUICE_DUCKDB_MEMORY");
-	p->memory_limit = mem && *mem ? sl_strdup(mem) : NULL;
+	p->memory_limit = o->memory_limit ? sl_strdup(o->memory_limit) : NULL;
 	p->no_load_id = o->no_load_id;
 	p->on_progress = o->on_progress;
 	p->progress_ctx = o->progress_ctx;
@@ -677,7 +671,7 @@ static int run_table(table_run *r)
 	bool keeps_rows = r->disposition->keeps_rows;
 	int rc = r->diff->n && keeps_rows
 			 ? apply_schema_changes(r, started)
-			 : sl_pipeline_record_load(p, r->load_id, info, started, NULL, "running");
+			 : sl_pipeline_commit_load(p, r->load_id, info, started, NULL, "running");
 	if (!rc)
 		rc = prepare_table(r);
 	if (!rc)
@@ -694,11 +688,11 @@ static int run_table(table_run *r)
 	if (rc) {
 		saved_error e;
 		save_error(&e, rc);
-		sl_pipeline_record_load(p, r->load_id, info, started, finished,
+		sl_pipeline_commit_load(p, r->load_id, info, started, finished,
 					rc == SL_EINTERRUPTED ? "interrupted" : "failed");
 		return restore_error(&e);
 	}
-	return sl_pipeline_record_load(p, r->load_id, info, started, finished, "completed");
+	return sl_pipeline_commit_load(p, r->load_id, info, started, finished, "completed");
 }
 
 /* ---- running a pipeline -------------------------------------------------------------------- */

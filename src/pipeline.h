@@ -13,10 +13,6 @@
 
 #include <stdatomic.h>
 
-#define SL_STATE_TABLE	  "_sluice_state"
-#define SL_LOADS_TABLE	  "_sluice_loads"
-#define SL_LOAD_ID_COLUMN "_sluice_load_id"
-
 /* The _sluice_loads status of a reset that kept rows its table's next run loads again. */
 #define SL_LOAD_RESET_KEEP_DATA "reset_keep_data"
 
@@ -30,7 +26,7 @@ struct sl_pipeline {
 	char *destination_shown; /* the same with the password as *** (messages, files) */
 	char *dataset;		 /* with the dev-mode suffix */
 	char *pipelines_dir;	 /* root of local mirrors */
-	char *memory_limit;	 /* NULL: driver default */
+	char *memory_limit;	 /* the destination's memory_limit setting; NULL: none given */
 	bool no_load_id;
 	void (*on_progress)(void *ctx, const sl_progress *progress);
 	void *progress_ctx;
@@ -75,11 +71,8 @@ bool sl_pipeline_interrupted(sl_pipeline *p);
 /* Open the destination if not yet open and make sure the dataset and bookkeeping tables exist. */
 int sl_pipeline_connect(sl_pipeline *p);
 
-/* DROP TABLE IF EXISTS `table` of the pipeline's dataset. */
+/* Drop `table` of the pipeline's dataset, if it exists. */
 int sl_pipeline_drop_table(sl_pipeline *p, const char *table);
-
-/* ALTER TABLE `from` RENAME TO `to` in the pipeline's dataset; joins the open transaction. */
-int sl_pipeline_rename_table(sl_pipeline *p, const char *from, const char *to);
 
 /* Rows in `table` of the pipeline's dataset; 0 if there is no such table. */
 int sl_pipeline_count_rows(int64_t *out, sl_pipeline *p, const char *table);
@@ -91,13 +84,13 @@ int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *tabl
 /* Write a table's state into the open transaction. */
 int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state);
 
-/* Record one table's run in _sluice_loads (its own statement, outside chunk transactions). */
-int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
-			    const char *started, const char *finished, const char *status);
-
-/* The same into the open transaction. */
+/* Record one table's run in _sluice_loads, into the open transaction. */
 int sl_pipeline_write_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
 			   const char *started, const char *finished, const char *status);
+
+/* The same in a transaction of its own, committed (outside chunk transactions). */
+int sl_pipeline_commit_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
+			    const char *started, const char *finished, const char *status);
 
 /* The columns of `table` that recorded schema changes say are dropped from the source (and kept
    in the destination); free with sl_name_set_clear. */

@@ -35,54 +35,6 @@ double sl_monotonic_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int exec_sql(sl_pipeline *p, sl_buf *sql, size_t nparams, const char *const *params)
-{
-	if (sql->failed)
-		return sl_error_set(SL_ENOMEM, "out of memory building SQL");
-	return p->dest_driver->exec(p->dest, sl_buf_cstr(sql), nparams, params);
-}
-
-/* Datasets from before schema changes were recorded lack the column. */
-static int add_schema_changes_column(sl_pipeline *p)
-{
-	sl_table_schema *loads;
-	int rc = p->dest_driver->describe_table(&loads, p->dest, p->dataset, SL_LOADS_TABLE);
-	if (rc || !loads || sl_schema_find(loads, "schema_changes") >= 0) {
-		sl_schema_free(loads);
-		return rc;
-	}
-	sl_schema_free(loads);
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "ALTER TABLE ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
-	sl_buf_puts(&sql, " ADD COLUMN schema_changes VARCHAR");
-	rc = exec_sql(p, &sql, 0, NULL);
-	sl_buf_free(&sql);
-	return rc;
-}
-
-static int create_bookkeeping(sl_pipeline *p)
-{
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql,
-		    " (pipeline_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
-		    "state VARCHAR NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP)");
-	int rc = exec_sql(p, &sql, 0, NULL);
-	sl_buf_reset(&sql);
-	sl_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
-	sl_buf_puts(&sql, " (load_id VARCHAR NOT NULL, pipeline_name VARCHAR NOT NULL, "
-			  "table_name VARCHAR NOT NULL, rows BIGINT, chunks BIGINT, "
-			  "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, "
-			  "schema_changes VARCHAR)");
-	if (!rc)
-		rc = exec_sql(p, &sql, 0, NULL);
-	sl_buf_free(&sql);
-	return rc ? rc : add_schema_changes_column(p);
-}
-
 int sl_pipeline_connect(sl_pipeline *p)
 {
 	if (p->dest)
@@ -95,38 +47,20 @@ int sl_pipeline_connect(sl_pipeline *p)
 	p->dest_driver = sl_destination_driver_for(p->dest_url);
 	if (!p->dest_driver)
 		return sl_error_last_code();
-	sl_dest_options opts = {p->memory_limit, &p->interrupt};
+	/* the memory limit is the driver's to read (DuckDB's) */
+	sl_dest_setting mem = {"memory_limit", p->memory_limit};
+	sl_dest_options opts = {&mem, p->memory_limit ? 1 : 0, &p->interrupt};
 	int rc = p->dest_driver->open(&p->dest, p->dest_url, &opts);
 	if (rc) {
 		p->dest = NULL;
 		return rc;
 	}
-	rc = p->dest_driver->ensure_dataset(p->dest, p->dataset);
-	if (!rc)
-		rc = create_bookkeeping(p);
-	return rc;
+	return p->dest_driver->ensure_dataset(p->dest, p->dataset);
 }
 
 int sl_pipeline_drop_table(sl_pipeline *p, const char *table)
 {
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "DROP TABLE IF EXISTS ");
-	sl_buf_quote_qualified(&sql, p->dataset, table, '"');
-	int rc = exec_sql(p, &sql, 0, NULL);
-	sl_buf_free(&sql);
-	return rc;
-}
-
-int sl_pipeline_rename_table(sl_pipeline *p, const char *from, const char *to)
-{
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "ALTER TABLE ");
-	sl_buf_quote_qualified(&sql, p->dataset, from, '"');
-	sl_buf_puts(&sql, " RENAME TO ");
-	sl_buf_quote_ident(&sql, to, '"');
-	int rc = exec_sql(p, &sql, 0, NULL);
-	sl_buf_free(&sql);
-	return rc;
+	return p->dest_driver->drop_table(p->dest, p->dataset, table);
 }
 
 int sl_pipeline_count_rows(int64_t *out, sl_pipeline *p, const char *table)
@@ -136,62 +70,42 @@ int sl_pipeline_count_rows(int64_t *out, sl_pipeline *p, const char *table)
 	int rc = p->dest_driver->table_exists(&exists, p->dest, p->dataset, table);
 	if (rc || !exists)
 		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT COUNT(*) FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, table, '"');
-	sl_rows *rows;
-	rc = sql.failed ? sl_error_set(SL_ENOMEM, "out of memory building SQL")
-			: p->dest_driver->query(&rows, p->dest, sl_buf_cstr(&sql), 0, NULL);
-	sl_buf_free(&sql);
-	if (rc)
-		return rc;
-	if ((rc = rows->ops->next(rows)) == 1)
-		rc = rows->ops->get_int64(out, rows, 0);
-	rows->ops->free(rows);
-	return rc < 0 ? rc : SL_OK;
+	return p->dest_driver->count_rows(out, p->dest, p->dataset, table);
 }
 
-/* The state row's version column: what the writer's sluice was (the JSON repeats it). */
-static int check_row_version(sl_rows *rows, const char *dataset, const char *table)
+/* Reading one table's state: what it is decoded for, and whether it was found. */
+typedef struct state_read {
+	sl_table_state *out;
+	const sl_pipeline *p;
+	const char *table, *cursor;
+	sl_type cursor_type;
+	int precision, scale;
+	bool found;
+} state_read;
+
+static int decode_state(void *ctx, const sl_state_record *r)
 {
-	int64_t version = 0;
-	if (rows->ops->get_int64(&version, rows, 1))
-		return sl_error_wrap("%s.%s: version of table '%s'", dataset, SL_STATE_TABLE,
-				     table);
-	if (version > SL_STATE_VERSION)
+	state_read *s = ctx;
+	const char *ds = s->p->dataset;
+	/* one state per table: two would mean the table was edited by hand, and either may be
+	   wrong (one of them could load rows again or skip some) */
+	if (s->found)
+		return sl_error_set(SL_ESTATE,
+				    "%s.%s holds more than one state of table '%s' for pipeline "
+				    "'%s'; delete the wrong one(s) or `sluice reset` the table",
+				    ds, SL_STATE_TABLE, s->table, s->p->name);
+	s->found = true;
+	if (r->version > SL_STATE_VERSION)
 		return sl_error_set(SL_ESTATE,
 				    "%s.%s: state of table '%s' was written by a newer sluice "
 				    "(state version %lld, this sluice reads up to %d); upgrade "
 				    "sluice",
-				    dataset, SL_STATE_TABLE, table, (long long)version,
+				    ds, SL_STATE_TABLE, s->table, (long long)r->version,
 				    SL_STATE_VERSION);
+	if (sl_table_state_decode(s->out, r->state ? r->state : "", s->table, s->cursor,
+				  s->cursor_type, s->precision, s->scale))
+		return sl_error_wrap("%s.%s", ds, SL_STATE_TABLE);
 	return SL_OK;
-}
-
-static int decode_row(sl_table_state *out, sl_pipeline *p, sl_rows *rows, const char *table,
-		      const char *cursor, sl_type cursor_type, int precision, int scale)
-{
-	int rc = check_row_version(rows, p->dataset, table);
-	if (rc)
-		return rc;
-	const char *json = rows->ops->get_text(rows, 0, NULL);
-	rc = sl_table_state_decode(out, json ? json : "", table, cursor, cursor_type, precision,
-				   scale);
-	if (rc)
-		return sl_error_wrap("%s.%s", p->dataset, SL_STATE_TABLE);
-	/* one row per table: two would mean the table was edited by hand, and either may be
-	   wrong (one of them could load rows again or skip some) */
-	int more = rows->ops->next(rows);
-	if (more == 1)
-		rc = sl_error_set(SL_ESTATE,
-				  "%s.%s holds more than one state of table '%s' for pipeline "
-				  "'%s'; delete the wrong one(s) or `sluice reset` the table",
-				  p->dataset, SL_STATE_TABLE, table, p->name);
-	else if (more < 0)
-		rc = more;
-	if (rc)
-		sl_table_state_clear(out);
-	return rc;
 }
 
 /* No state yet: the table's first run. */
@@ -214,25 +128,12 @@ int sl_pipeline_read_state(sl_table_state *out, sl_pipeline *p, const char *tabl
 			   const char *cursor, sl_type cursor_type, int precision, int scale)
 {
 	sl_table_state_init(out);
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT state, version FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2");
-	const char *params[] = {p->name, table};
-	sl_rows *rows = NULL;
-	int rc = sql.failed ? SL_ENOMEM
-			    : p->dest_driver->query(&rows, p->dest, sl_buf_cstr(&sql), 2, params);
-	sl_buf_free(&sql);
+	state_read s = {out, p, table, cursor, cursor_type, precision, scale, false};
+	int rc = p->dest_driver->read_states(p->dest, p->dataset, p->name, table, decode_state, &s);
 	if (rc)
-		return rc;
-	int has = rows->ops->next(rows);
-	if (has == 1)
-		rc = decode_row(out, p, rows, table, cursor, cursor_type, precision, scale);
-	else if (has < 0)
-		rc = has;
-	else
+		sl_table_state_clear(out);
+	else if (!s.found)
 		rc = fresh_state(out, table, cursor, cursor_type, precision, scale);
-	rows->ops->free(rows);
 	return rc;
 }
 
@@ -243,19 +144,8 @@ int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state)
 		return SL_ENOMEM;
 	char now[40];
 	sl_now_utc(now, sizeof(now));
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "DELETE FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2");
-	const char *params[] = {p->name, state->table, json, now};
-	int rc = exec_sql(p, &sql, 2, params);
-	sl_buf_reset(&sql);
-	sl_buf_puts(&sql, "INSERT INTO ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_printf(&sql, " VALUES ($1, $2, $3, %d, CAST($4 AS TIMESTAMP))", SL_STATE_VERSION);
-	if (!rc)
-		rc = exec_sql(p, &sql, 4, params);
-	sl_buf_free(&sql);
+	sl_state_record r = {p->name, state->table, json, SL_STATE_VERSION, now};
+	int rc = p->dest_driver->write_state(p->dest, p->dataset, &r);
 	free(json);
 	return rc;
 }
@@ -263,32 +153,15 @@ int sl_pipeline_write_state(sl_pipeline *p, const sl_table_state *state)
 int sl_pipeline_write_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
 			   const char *started, const char *finished, const char *status)
 {
-	char rows[24], chunks[24];
-	snprintf(rows, sizeof(rows), "%llu", (unsigned long long)t->rows_loaded);
-	snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)t->chunks);
-	const char *params[] = {load_id,  p->name, t->table,	     rows, chunks, started,
-				finished, status,  t->schema_changes};
-	/* one row per (load, table), replaced as the run goes: 'running' from its start, so a
+	/* one record per (load, table), replaced as the run goes: 'running' from its start, so a
 	   killed run still shows which load ids its committed chunks carry */
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "DELETE FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE load_id = $1 AND pipeline_name = $2 AND table_name = $3");
-	int rc = exec_sql(p, &sql, 3, params);
-	sl_buf_reset(&sql);
-	sl_buf_puts(&sql, "INSERT INTO ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
-	sl_buf_puts(&sql, " (load_id, pipeline_name, table_name, rows, chunks, started_at, "
-			  "finished_at, status, schema_changes) "
-			  "VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
-			  "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8, $9)");
-	if (!rc)
-		rc = exec_sql(p, &sql, 9, params);
-	sl_buf_free(&sql);
-	return rc;
+	sl_load_record r = {
+		load_id, p->name,  t->table, (int64_t)t->rows_loaded, (int64_t)t->chunks,
+		started, finished, status,   t->schema_changes};
+	return p->dest_driver->write_load(p->dest, p->dataset, &r);
 }
 
-int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
+int sl_pipeline_commit_load(sl_pipeline *p, const char *load_id, const sl_table_load *t,
 			    const char *started, const char *finished, const char *status)
 {
 	int rc = p->dest_driver->begin(p->dest);
@@ -300,55 +173,46 @@ int sl_pipeline_record_load(sl_pipeline *p, const char *load_id, const sl_table_
 	return rc;
 }
 
-/* The schema_changes recorded for a table, oldest first (or only the newest). */
-static int query_schema_changes(sl_rows **out, sl_pipeline *p, const char *table, bool newest)
+/* The load records of `table` with schema changes: every one, oldest first, or the newest. */
+static int read_schema_changes(sl_pipeline *p, const char *table, bool newest,
+			       sl_load_visitor visit, void *ctx)
 {
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT schema_changes, CAST(started_at AS VARCHAR) FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2 "
-			  "AND schema_changes IS NOT NULL ORDER BY ");
-	sl_buf_puts(&sql, newest ? "started_at DESC, load_id DESC LIMIT 1" : "started_at, load_id");
-	const char *params[] = {p->name, table};
-	int rc = sql.failed ? SL_ENOMEM
-			    : p->dest_driver->query(out, p->dest, sl_buf_cstr(&sql), 2, params);
-	sl_buf_free(&sql);
-	return rc;
+	sl_load_filter f = {.pipeline = p->name,
+			    .table = table,
+			    .with_schema_changes = true,
+			    .newest_only = newest};
+	return p->dest_driver->read_loads(p->dest, p->dataset, &f, visit, ctx);
+}
+
+static int fold_dropped(void *ctx, const sl_load_record *r)
+{
+	return sl_schema_changes_fold(ctx, r->schema_changes);
 }
 
 int sl_pipeline_dropped_columns(sl_name_set *out, sl_pipeline *p, const char *table)
 {
 	memset(out, 0, sizeof(*out));
-	sl_rows *rows;
-	int rc = query_schema_changes(&rows, p, table, false);
+	int rc = read_schema_changes(p, table, false, fold_dropped, out);
 	if (rc)
-		return rc;
-	while ((rc = rows->ops->next(rows)) == 1)
-		if ((rc = sl_schema_changes_fold(out, rows->ops->get_text(rows, 0, NULL))) != 0)
-			break;
-	rows->ops->free(rows);
-	if (rc < 0)
 		sl_name_set_clear(out);
-	return rc < 0 ? rc : SL_OK;
+	return rc;
+}
+
+static int describe_change(void *ctx, const sl_load_record *r)
+{
+	char **out = ctx;
+	char *text = sl_schema_changes_text(r->schema_changes);
+	if (text)
+		*out = sl_printf_alloc("%s (run of %s)", text, r->started ? r->started : "?");
+	int rc = text && !*out ? SL_ENOMEM : SL_OK;
+	free(text);
+	return rc;
 }
 
 int sl_pipeline_last_schema_change(char **out, sl_pipeline *p, const char *table)
 {
 	*out = NULL;
-	sl_rows *rows;
-	int rc = query_schema_changes(&rows, p, table, true);
-	if (rc)
-		return rc;
-	if ((rc = rows->ops->next(rows)) == 1) {
-		char *text = sl_schema_changes_text(rows->ops->get_text(rows, 0, NULL));
-		const char *when = rows->ops->get_text(rows, 1, NULL);
-		if (text)
-			*out = sl_printf_alloc("%s (run of %s)", text, when ? when : "?");
-		rc = text && !*out ? SL_ENOMEM : SL_OK;
-		free(text);
-	}
-	rows->ops->free(rows);
-	return rc < 0 ? rc : SL_OK;
+	return read_schema_changes(p, table, true, describe_change, out);
 }
 
 /* ---- local mirror -------------------------------------------------------------------------- */

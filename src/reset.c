@@ -41,11 +41,13 @@ static bool has_position(const char *state)
 	return pos;
 }
 
-/* A table whose state has a position; its rows are counted once the state query is done (a
-   PostgreSQL connection reads one result at a time). */
-static int add_positioned(reloaded_list *l, const char *name, const char *state)
+/* A table whose state has a position; its rows are counted once the states are read (a visitor
+   must not use the connection). */
+static int add_positioned(void *ctx, const sl_state_record *r)
 {
-	if (!name || !has_position(state))
+	reloaded_list *l = ctx;
+	const char *name = r->table;
+	if (!name || !has_position(r->state))
 		return SL_OK;
 	reloaded *t = realloc(l->t, (l->n + 1) * sizeof(*t));
 	if (!t)
@@ -78,24 +80,8 @@ static int count_rows(reloaded_list *l, sl_pipeline *p)
 /* The tables of the reset (`table`, or all) whose kept rows their next run would load again. */
 static int find_reloaded(reloaded_list *out, sl_pipeline *p, const char *table)
 {
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT table_name, state FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1");
-	if (table)
-		sl_buf_puts(&sql, " AND table_name = $2");
-	sl_buf_puts(&sql, " ORDER BY table_name");
-	const char *params[] = {p->name, table};
-	sl_rows *rows = NULL;
-	int rc = sql.failed ? sl_error_set(SL_ENOMEM, "out of memory building SQL")
-			    : p->dest_driver->query(&rows, p->dest, sl_buf_cstr(&sql),
-						    table ? 2 : 1, params);
-	sl_buf_free(&sql);
-	while (!rc && (rc = rows->ops->next(rows)) == 1)
-		rc = add_positioned(out, rows->ops->get_text(rows, 0, NULL),
-				    rows->ops->get_text(rows, 1, NULL));
-	if (rows)
-		rows->ops->free(rows);
+	int rc = p->dest_driver->read_states(p->dest, p->dataset, p->name, table, add_positioned,
+					     out);
 	if (rc >= 0)
 		rc = count_rows(out, p);
 	if (rc < 0)
@@ -138,18 +124,9 @@ static int record_kept(sl_pipeline *p, const reloaded_list *l)
 static int forget(sl_pipeline *p, const char *table, const reloaded_list *kept)
 {
 	const sl_destination_driver *dd = p->dest_driver;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "DELETE FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1");
-	if (table)
-		sl_buf_puts(&sql, " AND table_name = $2");
-	const char *params[] = {p->name, table};
-	int rc = sql.failed ? sl_error_set(SL_ENOMEM, "out of memory building SQL")
-			    : dd->begin(p->dest);
+	int rc = dd->begin(p->dest);
 	if (!rc)
-		rc = dd->exec(p->dest, sl_buf_cstr(&sql), table ? 2 : 1, params);
-	sl_buf_free(&sql);
+		rc = dd->delete_states(p->dest, p->dataset, p->name, table);
 	if (!rc)
 		rc = record_kept(p, kept);
 	if (!rc)

@@ -293,12 +293,13 @@ int sl_pipeline_last_source(sl_source **out, sl_pipeline *p)
 
 /* ---- state --------------------------------------------------------------------------------- */
 
-static int query_rows(sl_rows **out, sl_pipeline *p, sl_buf *sql, size_t n,
-		      const char *const *params)
+/* Each table's state into `ctx`, a JSON object: parsed, or as the text it is when damaged. */
+static int add_state(void *ctx, const sl_state_record *r)
 {
-	if (sql->failed)
-		return sl_error_set(SL_ENOMEM, "out of memory building SQL");
-	return p->dest_driver->query(out, p->dest, sl_buf_cstr(sql), n, params);
+	json_t *v = r->state ? json_loads(r->state, 0, NULL) : NULL;
+	json_object_set_new(ctx, r->table ? r->table : "",
+			    v ? v : json_string(r->state ? r->state : ""));
+	return SL_OK;
 }
 
 int sl_pipeline_state_json(char **out, sl_pipeline *p)
@@ -307,33 +308,16 @@ int sl_pipeline_state_json(char **out, sl_pipeline *p)
 	int rc = sl_pipeline_connect(p);
 	if (rc)
 		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT table_name, state FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1 ORDER BY table_name");
-	const char *params[] = {p->name};
-	sl_rows *rows;
-	rc = query_rows(&rows, p, &sql, 1, params);
-	sl_buf_free(&sql);
-	if (rc)
-		return rc;
 	json_t *tables = json_object();
-	while ((rc = rows->ops->next(rows)) == 1) {
-		const char *name = rows->ops->get_text(rows, 0, NULL);
-		const char *state = rows->ops->get_text(rows, 1, NULL);
-		json_t *v = state ? json_loads(state, 0, NULL) : NULL;
-		json_object_set_new(tables, name ? name : "",
-				    v ? v : json_string(state ? state : ""));
-	}
-	rows->ops->free(rows);
+	rc = p->dest_driver->read_states(p->dest, p->dataset, p->name, NULL, add_state, tables);
 	json_t *o = json_object();
 	json_object_set_new(o, "pipeline_name", json_string(p->name));
 	json_object_set_new(o, "destination", json_string(p->destination_shown));
 	json_object_set_new(o, "dataset_name", json_string(p->dataset));
 	json_object_set_new(o, "tables", tables);
-	*out = rc < 0 ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	*out = rc ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
-	if (rc < 0)
+	if (rc)
 		return rc;
 	return *out ? SL_OK : sl_error_set(SL_ENOMEM, "out of memory");
 }
@@ -437,42 +421,30 @@ static int open_source(status_ctx *c, sl_status *st, const sl_source *source)
 
 /* ---- status: one table ---------------------------------------------------------------------- */
 
+static int add_known(void *ctx, const char *name)
+{
+	json_object_set_new(ctx, name, json_true());
+	return SL_OK;
+}
+
 /* The destination tables the pipeline has state or loads for (or the local record has state
    for): without the source, a selected name ("Odd Schema"."MixedCase") is matched to them. */
 static int load_known(status_ctx *c)
 {
 	if (c->known)
 		return SL_OK;
-	if (!c->dest) {
-		c->known = json_object();
-		const char *k;
-		json_t *v;
-		json_object_foreach(c->mirror, k, v)
-		{
-			json_object_set_new(c->known, k, json_true());
-		}
-		return c->known ? SL_OK : SL_ENOMEM;
+	if (!(c->known = json_object()))
+		return SL_ENOMEM;
+	if (c->dest)
+		return c->p->dest_driver->recorded_tables(c->p->dest, c->p->dataset, c->p->name,
+							  add_known, c->known);
+	const char *k;
+	json_t *v;
+	json_object_foreach(c->mirror, k, v)
+	{
+		add_known(c->known, k);
 	}
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT table_name FROM ");
-	sl_buf_quote_qualified(&sql, c->p->dataset, SL_STATE_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1 UNION SELECT table_name FROM ");
-	sl_buf_quote_qualified(&sql, c->p->dataset, SL_LOADS_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1");
-	const char *params[] = {c->p->name};
-	sl_rows *rows;
-	int rc = query_rows(&rows, c->p, &sql, 1, params);
-	sl_buf_free(&sql);
-	if (rc)
-		return rc;
-	c->known = json_object();
-	while ((rc = rows->ops->next(rows)) == 1) {
-		const char *name = rows->ops->get_text(rows, 0, NULL);
-		if (name)
-			json_object_set_new(c->known, name, json_true());
-	}
-	rows->ops->free(rows);
-	return rc < 0 ? rc : c->known ? SL_OK : SL_ENOMEM;
+	return SL_OK;
 }
 
 /* The table part of a selected name: after its last '.' outside double quotes, unquoted. */
@@ -555,56 +527,45 @@ static int read_state(sl_table_state *out, status_ctx *c, sl_table_status *st, c
 				      cc ? cc->precision : 0, cc ? cc->scale : 0);
 }
 
-/* Text of column `col`, or NULL; *rc set to SL_ENOMEM when the copy failed. */
-static char *dup_text(sl_rows *rows, size_t col, int *rc)
+/* A copy of `text` (NULL stays NULL); *rc set to SL_ENOMEM when the copy failed. */
+static char *dup_text(const char *text, int *rc)
 {
-	const char *t = rows->ops->get_text(rows, col, NULL);
-	char *copy = t ? sl_strdup(t) : NULL;
-	if (t && !copy)
+	char *copy = text ? sl_strdup(text) : NULL;
+	if (text && !copy)
 		*rc = SL_ENOMEM;
 	return copy;
 }
 
-/* Rows of _sluice_loads of the table: its last run (reset = false) or its last reset that kept
-   rows; columns started_at, finished_at, status, rows. */
-static int query_last(sl_rows **out, sl_pipeline *p, const char *table, bool reset)
+static int take_last_load(void *ctx, const sl_load_record *r)
 {
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT CAST(started_at AS VARCHAR), CAST(finished_at AS VARCHAR), "
-			  "status, rows FROM ");
-	sl_buf_quote_qualified(&sql, p->dataset, SL_LOADS_TABLE, '"');
-	sl_buf_puts(&sql, " WHERE pipeline_name = $1 AND table_name = $2 AND status ");
-	sl_buf_puts(&sql, reset ? "= $3" : "<> $3");
-	sl_buf_puts(&sql, " ORDER BY started_at DESC, load_id DESC LIMIT 1");
-	const char *params[] = {p->name, table, SL_LOAD_RESET_KEEP_DATA};
-	int rc = query_rows(out, p, &sql, 3, params);
-	sl_buf_free(&sql);
+	sl_table_status *st = ctx;
+	int rc = SL_OK;
+	st->last_load_started = dup_text(r->started, &rc);
+	st->last_load_finished = dup_text(r->finished, &rc);
+	st->last_load_status = dup_text(r->status, &rc);
+	st->last_load_rows = r->rows;
 	return rc;
 }
 
+static int take_last_reset(void *ctx, const sl_load_record *r)
+{
+	sl_table_status *st = ctx;
+	int rc = SL_OK;
+	st->reset_kept_at = dup_text(r->started, &rc);
+	return rc;
+}
+
+/* The table's last run, and its last reset that kept rows. */
 static int last_loads(sl_table_status *st, sl_pipeline *p)
 {
-	sl_rows *rows;
-	int rc = query_last(&rows, p, st->table, false);
-	if (rc)
-		return rc;
-	if ((rc = rows->ops->next(rows)) == 1) {
-		rc = SL_OK;
-		st->last_load_started = dup_text(rows, 0, &rc);
-		st->last_load_finished = dup_text(rows, 1, &rc);
-		st->last_load_status = dup_text(rows, 2, &rc);
-		if (!rows->ops->is_null(rows, 3))
-			rows->ops->get_int64(&st->last_load_rows, rows, 3);
-	}
-	rows->ops->free(rows);
-	if (rc < 0 || (rc = query_last(&rows, p, st->table, true)) != 0)
-		return rc;
-	if ((rc = rows->ops->next(rows)) == 1) {
-		rc = SL_OK;
-		st->reset_kept_at = dup_text(rows, 0, &rc);
-	}
-	rows->ops->free(rows);
-	return rc < 0 ? rc : SL_OK;
+	sl_load_filter f = {.pipeline = p->name,
+			    .table = st->table,
+			    .not_status = SL_LOAD_RESET_KEEP_DATA,
+			    .newest_only = true};
+	int rc = p->dest_driver->read_loads(p->dest, p->dataset, &f, take_last_load, st);
+	f.status = SL_LOAD_RESET_KEEP_DATA;
+	f.not_status = NULL;
+	return rc ? rc : p->dest_driver->read_loads(p->dest, p->dataset, &f, take_last_reset, st);
 }
 
 static int destination_figures(sl_table_status *st, sl_pipeline *p)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /*
  * Memory, measured on a 100k-row-chunk load (bench/README.md, "Memory"): DuckDB keeps every block
@@ -34,7 +35,54 @@
    threads only checkpoint row groups in parallel, each with its own compression buffers (+20-25
    MB peak RSS on 2 cores, more on more cores) and no faster on a machine the source also needs. */
 #define LOAD_THREADS	  "1"
-#define LOAD_ID_COLUMN	  "_sluice_load_id"
+
+/* Each portable type's DuckDB column type (DECIMAL gets its precision and scale added)... */
+static const char *const duck_type_names[SL_TYPE__COUNT] = {
+	[SL_TYPE_BOOL] = "BOOLEAN",	   [SL_TYPE_INT8] = "TINYINT",
+	[SL_TYPE_INT16] = "SMALLINT",	   [SL_TYPE_INT32] = "INTEGER",
+	[SL_TYPE_INT64] = "BIGINT",	   [SL_TYPE_UINT8] = "UTINYINT",
+	[SL_TYPE_UINT16] = "USMALLINT",	   [SL_TYPE_UINT32] = "UINTEGER",
+	[SL_TYPE_UINT64] = "UBIGINT",	   [SL_TYPE_FLOAT] = "FLOAT",
+	[SL_TYPE_DOUBLE] = "DOUBLE",	   [SL_TYPE_DECIMAL] = "DECIMAL",
+	[SL_TYPE_TEXT] = "VARCHAR",	   [SL_TYPE_BLOB] = "BLOB",
+	[SL_TYPE_JSON] = "JSON", /* the json extension is built in */
+	[SL_TYPE_DATE] = "DATE",	   [SL_TYPE_TIME] = "TIME",
+	[SL_TYPE_TIMESTAMP] = "TIMESTAMP", [SL_TYPE_TIMESTAMPTZ] = "TIMESTAMPTZ",
+	[SL_TYPE_INTERVAL] = "INTERVAL",   [SL_TYPE_UUID] = "UUID",
+	[SL_TYPE_LIST] = "LIST", /* ELEMENT[] */
+};
+
+/* ...and the type of its values in a data chunk. */
+static const duckdb_type duck_type_ids[SL_TYPE__COUNT] = {
+	[SL_TYPE_BOOL] = DUCKDB_TYPE_BOOLEAN,
+	[SL_TYPE_INT8] = DUCKDB_TYPE_TINYINT,
+	[SL_TYPE_INT16] = DUCKDB_TYPE_SMALLINT,
+	[SL_TYPE_INT32] = DUCKDB_TYPE_INTEGER,
+	[SL_TYPE_INT64] = DUCKDB_TYPE_BIGINT,
+	[SL_TYPE_UINT8] = DUCKDB_TYPE_UTINYINT,
+	[SL_TYPE_UINT16] = DUCKDB_TYPE_USMALLINT,
+	[SL_TYPE_UINT32] = DUCKDB_TYPE_UINTEGER,
+	[SL_TYPE_UINT64] = DUCKDB_TYPE_UBIGINT,
+	[SL_TYPE_FLOAT] = DUCKDB_TYPE_FLOAT,
+	[SL_TYPE_DOUBLE] = DUCKDB_TYPE_DOUBLE,
+	[SL_TYPE_DECIMAL] = DUCKDB_TYPE_DECIMAL,
+	[SL_TYPE_TEXT] = DUCKDB_TYPE_VARCHAR,
+	[SL_TYPE_BLOB] = DUCKDB_TYPE_BLOB,
+	[SL_TYPE_JSON] = DUCKDB_TYPE_VARCHAR,
+	[SL_TYPE_DATE] = DUCKDB_TYPE_DATE,
+	[SL_TYPE_TIME] = DUCKDB_TYPE_TIME,
+	[SL_TYPE_TIMESTAMP] = DUCKDB_TYPE_TIMESTAMP,
+	[SL_TYPE_TIMESTAMPTZ] = DUCKDB_TYPE_TIMESTAMP_TZ,
+	[SL_TYPE_INTERVAL] = DUCKDB_TYPE_INTERVAL,
+	[SL_TYPE_UUID] = DUCKDB_TYPE_UUID,
+	[SL_TYPE_LIST] = DUCKDB_TYPE_LIST,
+};
+
+static const sl_sql_dialect duck_dialect = {
+	.name = "DuckDB",
+	.type_names = duck_type_names,
+	.search_path_literal = true,
+};
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
@@ -179,6 +227,15 @@ static void load_settings(duck_conn *c, bool load)
 	sl_buf_free(&sql);
 }
 
+/* The memory_limit setting, else $SLUICE_DUCKDB_MEMORY; NULL (DuckDB's default) when empty. */
+static const char *memory_limit(const sl_dest_options *options)
+{
+	const char *limit = sl_dest_setting_get(options, "memory_limit");
+	if (!limit)
+		limit = getenv("SLUICE_DUCKDB_MEMORY");
+	return limit && *limit ? limit : NULL;
+}
+
 static int duck_open(sl_dest_conn **out, const sl_url *url, const sl_dest_options *options)
 {
 	*out = NULL;
@@ -188,22 +245,20 @@ static int duck_open(sl_dest_conn **out, const sl_url *url, const sl_dest_option
 	duck_conn *c = sl_calloc(1, sizeof(*c));
 	if (!c)
 		return SL_ENOMEM;
-	c->base.driver = &sl_duckdb_destination;
 	c->path = sl_strdup(url->database && url->database[0] ? url->database : ":memory:");
 	if (!c->path) {
 		free(c);
 		return SL_ENOMEM;
 	}
-	const char *limit = options && options->memory_limit && options->memory_limit[0]
-				    ? options->memory_limit
-				    : NULL;
+	c->sql = (sl_sql_conn){{&sl_duckdb_destination}, &duck_dialect, c->path};
+	const char *limit = memory_limit(options);
 	c->user_limit = limit != NULL;
 	int rc = open_database(c, limit);
 	if (rc) {
-		duck_close(&c->base);
+		duck_close(&c->sql.base);
 		return rc;
 	}
-	*out = &c->base;
+	*out = &c->sql.base;
 	return 0;
 }
 
@@ -294,68 +349,6 @@ static int duck_exec(sl_dest_conn *conn, const char *sql, size_t nparams, const 
 
 /* ---- tables ---------------------------------------------------------------------------------- */
 
-typedef struct name_list {
-	char **names;
-	size_t n;
-} name_list;
-
-static void names_free(name_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->names[i]);
-	free(l->names);
-	l->names = NULL;
-	l->n = 0;
-}
-
-static bool names_has(const name_list *l, const char *name)
-{
-	/* DuckDB identifiers are case-insensitive, quoted or not. */
-	for (size_t i = 0; i < l->n; i++)
-		if (strcasecmp(l->names[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* The table's columns in order; none when the table does not exist. */
-static int table_columns(name_list *out, duck_conn *c, const char *dataset, const char *table)
-{
-	static const char sql[] = "SELECT column_name FROM duckdb_columns() "
-				  "WHERE database_name = current_database() "
-				  "AND lower(schema_name) = lower($1) "
-				  "AND lower(table_name) = lower($2) ORDER BY column_index";
-	const char *params[2] = {dataset, table};
-	sl_rows *rows;
-	memset(out, 0, sizeof(*out));
-	int rc = duck_query(&rows, &c->base, sql, 2, params);
-	if (rc)
-		return rc;
-	size_t cap = 0;
-	while ((rc = rows->ops->next(rows)) == 1) {
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **p = sl_realloc(out->names, cap * sizeof(*p));
-			if (!p) {
-				rc = SL_ENOMEM;
-				break;
-			}
-			out->names = p;
-		}
-		const char *name = rows->ops->get_text(rows, 0, NULL);
-		if (!name || !(out->names[out->n] = sl_strdup(name))) {
-			rc = SL_ENOMEM;
-			break;
-		}
-		out->n++;
-	}
-	rows->ops->free(rows);
-	if (rc < 0) {
-		names_free(out);
-		return rc;
-	}
-	return 0;
-}
-
 static int duck_table_exists(bool *out, sl_dest_conn *conn, const char *dataset, const char *table)
 {
 	static const char sql[] = "SELECT 1 FROM duckdb_tables() "
@@ -376,164 +369,6 @@ static int duck_table_exists(bool *out, sl_dest_conn *conn, const char *dataset,
 	return 0;
 }
 
-static int duck_ensure_dataset(sl_dest_conn *conn, const char *dataset)
-{
-	duck_conn *c = (duck_conn *)conn;
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
-	sl_buf_quote_ident(&b, dataset, '"');
-	if (b.failed) {
-		sl_buf_free(&b);
-		return SL_ENOMEM;
-	}
-	int rc = run(c, sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc ? sl_error_wrap("cannot create dataset %s", dataset) : 0;
-}
-
-/* Each portable type's DuckDB column type (DECIMAL gets its precision and scale added). */
-static const struct {
-	const char *name;
-	duckdb_type id;
-} duck_types[SL_TYPE__COUNT] = {
-	[SL_TYPE_BOOL] = {"BOOLEAN", DUCKDB_TYPE_BOOLEAN},
-	[SL_TYPE_INT8] = {"TINYINT", DUCKDB_TYPE_TINYINT},
-	[SL_TYPE_INT16] = {"SMALLINT", DUCKDB_TYPE_SMALLINT},
-	[SL_TYPE_INT32] = {"INTEGER", DUCKDB_TYPE_INTEGER},
-	[SL_TYPE_INT64] = {"BIGINT", DUCKDB_TYPE_BIGINT},
-	[SL_TYPE_UINT8] = {"UTINYINT", DUCKDB_TYPE_UTINYINT},
-	[SL_TYPE_UINT16] = {"USMALLINT", DUCKDB_TYPE_USMALLINT},
-	[SL_TYPE_UINT32] = {"UINTEGER", DUCKDB_TYPE_UINTEGER},
-	[SL_TYPE_UINT64] = {"UBIGINT", DUCKDB_TYPE_UBIGINT},
-	[SL_TYPE_FLOAT] = {"FLOAT", DUCKDB_TYPE_FLOAT},
-	[SL_TYPE_DOUBLE] = {"DOUBLE", DUCKDB_TYPE_DOUBLE},
-	[SL_TYPE_DECIMAL] = {"DECIMAL", DUCKDB_TYPE_DECIMAL},
-	[SL_TYPE_TEXT] = {"VARCHAR", DUCKDB_TYPE_VARCHAR},
-	[SL_TYPE_BLOB] = {"BLOB", DUCKDB_TYPE_BLOB},
-	[SL_TYPE_JSON] = {"JSON", DUCKDB_TYPE_VARCHAR}, /* the json extension is built in */
-	[SL_TYPE_DATE] = {"DATE", DUCKDB_TYPE_DATE},
-	[SL_TYPE_TIME] = {"TIME", DUCKDB_TYPE_TIME},
-	[SL_TYPE_TIMESTAMP] = {"TIMESTAMP", DUCKDB_TYPE_TIMESTAMP},
-	[SL_TYPE_TIMESTAMPTZ] = {"TIMESTAMPTZ", DUCKDB_TYPE_TIMESTAMP_TZ},
-	[SL_TYPE_INTERVAL] = {"INTERVAL", DUCKDB_TYPE_INTERVAL},
-	[SL_TYPE_UUID] = {"UUID", DUCKDB_TYPE_UUID},
-	[SL_TYPE_LIST] = {"LIST", DUCKDB_TYPE_LIST}, /* ELEMENT[] */
-};
-
-static int check_column_type(const sl_column *col)
-{
-	/* a LIST's precision and scale are its elements' */
-	sl_type type = col->type == SL_TYPE_LIST ? col->element : col->type;
-	if ((unsigned)col->type >= SL_TYPE__COUNT || (unsigned)type >= SL_TYPE__COUNT ||
-	    type == SL_TYPE_LIST)
-		return sl_error_set(SL_ETYPE, "column %s: unknown portable type %d", col->name,
-				    (int)type);
-	if (type == SL_TYPE_DECIMAL && (col->precision < 1 || col->precision > 38 ||
-					col->scale < 0 || col->scale > col->precision))
-		return sl_error_set(SL_ETYPE,
-				    "column %s: DECIMAL(%d,%d) is outside DuckDB's range "
-				    "(precision 1..38, scale 0..precision)",
-				    col->name, col->precision, col->scale);
-	return 0;
-}
-
-static void put_scalar_type(sl_buf *b, sl_type type, int precision, int scale)
-{
-	if (type == SL_TYPE_DECIMAL)
-		sl_buf_printf(b, "DECIMAL(%d,%d)", precision, scale);
-	else
-		sl_buf_puts(b, duck_types[type].name);
-}
-
-/* The column's type; a LIST's is its element's, then []. */
-static void put_type(sl_buf *b, const sl_column *col)
-{
-	if (col->type == SL_TYPE_LIST) {
-		put_scalar_type(b, col->element, col->precision, col->scale);
-		sl_buf_puts(b, "[]");
-	} else {
-		put_scalar_type(b, col->type, col->precision, col->scale);
-	}
-}
-
-static void put_column_def(sl_buf *b, const sl_column *col, bool constraints)
-{
-	sl_buf_quote_ident(b, col->name, '"');
-	sl_buf_putc(b, ' ');
-	put_type(b, col);
-	if (constraints && !col->nullable)
-		sl_buf_puts(b, " NOT NULL");
-}
-
-/* No PRIMARY KEY: the index costs most of the append speed, and the pipeline dedups itself. */
-static int create_table(duck_conn *c, const char *dataset, const char *table,
-			const sl_table_schema *schema, bool add_load_id)
-{
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
-	sl_buf_quote_qualified(&b, dataset, table, '"');
-	sl_buf_puts(&b, " (");
-	for (size_t i = 0; i < schema->ncolumns; i++) {
-		if (i)
-			sl_buf_puts(&b, ", ");
-		put_column_def(&b, &schema->columns[i], true);
-	}
-	if (add_load_id)
-		sl_buf_puts(&b, ", \"" LOAD_ID_COLUMN "\" VARCHAR");
-	sl_buf_puts(&b, ")");
-	int rc = b.failed ? SL_ENOMEM : run(c, sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc;
-}
-
-/* Columns added later are nullable: DuckDB cannot add a NOT NULL column to existing rows. */
-static int add_column(duck_conn *c, const char *dataset, const char *table, const sl_column *col)
-{
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "ALTER TABLE ");
-	sl_buf_quote_qualified(&b, dataset, table, '"');
-	sl_buf_puts(&b, " ADD COLUMN ");
-	put_column_def(&b, col, false);
-	int rc = b.failed ? SL_ENOMEM : run(c, sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc ? sl_error_wrap("cannot add column %s to %s.%s", col->name, dataset, table) : 0;
-}
-
-static int duck_ensure_table(sl_dest_conn *conn, const char *dataset, const char *table,
-			     const sl_table_schema *schema, bool with_load_id)
-{
-	duck_conn *c = (duck_conn *)conn;
-	if (schema->ncolumns == 0)
-		return sl_error_set(SL_EINVAL, "table %s.%s: the schema has no columns", dataset,
-				    table);
-	for (size_t i = 0; i < schema->ncolumns; i++) {
-		int rc = check_column_type(&schema->columns[i]);
-		if (rc)
-			return sl_error_wrap("table %s.%s", dataset, table);
-	}
-	bool add_load_id = with_load_id && sl_schema_find(schema, LOAD_ID_COLUMN) < 0;
-	name_list have;
-	int rc = table_columns(&have, c, dataset, table);
-	if (rc)
-		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
-	if (have.n == 0) {
-		rc = create_table(c, dataset, table, schema, add_load_id);
-		if (rc)
-			sl_error_wrap("cannot create table %s.%s", dataset, table);
-	} else {
-		for (size_t i = 0; !rc && i < schema->ncolumns; i++)
-			if (!names_has(&have, schema->columns[i].name))
-				rc = add_column(c, dataset, table, &schema->columns[i]);
-		if (!rc && add_load_id && !names_has(&have, LOAD_ID_COLUMN)) {
-			sl_column load = {
-				.name = LOAD_ID_COLUMN, .type = SL_TYPE_TEXT, .nullable = true};
-			rc = add_column(c, dataset, table, &load);
-		}
-	}
-	names_free(&have);
-	return rc;
-}
-
 /* The portable type of a native type name as duckdb_columns() spells it; DECIMAL comes with its
    precision and scale from there too. */
 static sl_type type_from_name(const char *name)
@@ -543,7 +378,7 @@ static sl_type type_from_name(const char *name)
 	if (strcmp(name, "HUGEINT") == 0 || strncmp(name, "DECIMAL(", 8) == 0)
 		return SL_TYPE_DECIMAL;
 	for (int t = 0; t < SL_TYPE__COUNT; t++)
-		if (t != SL_TYPE_DECIMAL && strcmp(name, duck_types[t].name) == 0)
+		if (t != SL_TYPE_DECIMAL && strcmp(name, duck_type_names[t]) == 0)
 			return (sl_type)t;
 	return SL_TYPE__COUNT;
 }
@@ -619,39 +454,6 @@ static int duck_describe_table(sl_table_schema **out, sl_dest_conn *conn, const 
 	return 0;
 }
 
-/* ALTER TABLE dataset.table ALTER COLUMN column <what> */
-static int alter_column(duck_conn *c, const char *dataset, const char *table, const char *column,
-			const sl_column *type)
-{
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "ALTER TABLE ");
-	sl_buf_quote_qualified(&b, dataset, table, '"');
-	sl_buf_puts(&b, " ALTER COLUMN ");
-	sl_buf_quote_ident(&b, column, '"');
-	if (type) {
-		sl_buf_puts(&b, " SET DATA TYPE ");
-		put_type(&b, type);
-	} else {
-		sl_buf_puts(&b, " DROP NOT NULL");
-	}
-	int rc = b.failed ? SL_ENOMEM : run(c, sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc ? sl_error_wrap("cannot change column %s of %s.%s", column, dataset, table) : 0;
-}
-
-static int duck_widen_column(sl_dest_conn *conn, const char *dataset, const char *table,
-			     const sl_column *col)
-{
-	int rc = check_column_type(col);
-	return rc ? rc : alter_column((duck_conn *)conn, dataset, table, col->name, col);
-}
-
-static int duck_drop_not_null(sl_dest_conn *conn, const char *dataset, const char *table,
-			      const char *column)
-{
-	return alter_column((duck_conn *)conn, dataset, table, column, NULL);
-}
-
 /* ---- appender -------------------------------------------------------------------------------- */
 
 typedef enum fill_kind {
@@ -698,13 +500,13 @@ static duckdb_logical_type scalar_type(sl_type type, int precision, int scale)
 {
 	if (type == SL_TYPE_DECIMAL)
 		return duckdb_create_decimal_type((uint8_t)precision, (uint8_t)scale);
-	return duckdb_create_logical_type(duck_types[type].id);
+	return duckdb_create_logical_type(duck_type_ids[type]);
 }
 
 /* Whether a table column of type `tt` holds `type` (a LIST's element type) byte for byte. */
 static bool same_type(duckdb_logical_type tt, sl_type type, int precision, int scale)
 {
-	duckdb_type id = duck_types[type].id, tid = duckdb_get_type_id(tt);
+	duckdb_type id = duck_type_ids[type], tid = duckdb_get_type_id(tt);
 	return tid == id && (id != DUCKDB_TYPE_DECIMAL || (duckdb_decimal_width(tt) == precision &&
 							   duckdb_decimal_scale(tt) == scale));
 }
@@ -737,60 +539,79 @@ static duckdb_logical_type chunk_type(const sl_column *col, duckdb_logical_type 
 
 static void duck_appender_close(sl_dest_appender *appender);
 
-/* Map each table column to its source and build the reusable chunk. */
-static int appender_setup(duck_appender *a, const name_list *names, const sl_table_schema *schema)
+/* Where table column `i`, named `name`, takes its values from; its type in the chunk. */
+static duckdb_logical_type map_column(duck_appender *a, size_t i, const char *name,
+				      const sl_table_schema *schema, bool *seen)
 {
-	a->ncols = names->n;
+	duck_app_col *col = &a->cols[i];
+	duckdb_logical_type type = duckdb_appender_column_type(a->app, i);
+	int j = sl_schema_find(schema, name);
+	if (j >= 0 && !seen[j]) {
+		const sl_column *sc = &schema->columns[j];
+		seen[j] = true;
+		col->kind = FILL_BATCH;
+		col->batch_col = (size_t)j;
+		col->type = sc->type;
+		col->precision = sc->precision;
+		type = chunk_type(sc, type);
+	} else {
+		col->kind = a->load_id && strcasecmp(name, SL_LOAD_ID_COLUMN) == 0 ? FILL_LOAD_ID
+										   : FILL_NULL;
+	}
+	duckdb_type id = duckdb_get_type_id(type);
+	col->zeroed = id == DUCKDB_TYPE_VARCHAR || id == DUCKDB_TYPE_BLOB ? sizeof(duckdb_string_t)
+		      : id == DUCKDB_TYPE_LIST ? sizeof(duckdb_list_entry)
+					       : 0;
+	return type;
+}
+
+/* Map each column of the table (`have`) to its source and build the reusable chunk. */
+static int appender_setup(duck_appender *a, const sl_table_schema *have,
+			  const sl_table_schema *schema)
+{
+	a->ncols = have->ncolumns;
 	a->cols = sl_calloc(a->ncols, sizeof(*a->cols));
 	duckdb_logical_type *types = sl_calloc(a->ncols, sizeof(*types));
-	if (!a->cols || !types) {
-		free(types);
-		return SL_ENOMEM;
-	}
 	bool *seen = sl_calloc(schema->ncolumns ? schema->ncolumns : 1, sizeof(*seen));
-	if (!seen) {
-		free(types);
-		return SL_ENOMEM;
-	}
-	for (size_t i = 0; i < a->ncols; i++) {
-		duck_app_col *col = &a->cols[i];
-		duckdb_logical_type tt = duckdb_appender_column_type(a->app, i);
-		int j = sl_schema_find(schema, names->names[i]);
-		if (j >= 0 && !seen[j]) {
-			const sl_column *sc = &schema->columns[j];
-			seen[j] = true;
-			col->kind = FILL_BATCH;
-			col->batch_col = (size_t)j;
-			col->type = sc->type;
-			col->precision = sc->precision;
-			types[i] = chunk_type(sc, tt);
-		} else {
-			col->kind = a->load_id && strcasecmp(names->names[i], LOAD_ID_COLUMN) == 0
-					    ? FILL_LOAD_ID
-					    : FILL_NULL;
-			types[i] = tt;
-		}
-		duckdb_type id = duckdb_get_type_id(types[i]);
-		col->zeroed = id == DUCKDB_TYPE_VARCHAR || id == DUCKDB_TYPE_BLOB
-				      ? sizeof(duckdb_string_t)
-			      : id == DUCKDB_TYPE_LIST ? sizeof(duckdb_list_entry)
-						       : 0;
-	}
-	int rc = 0;
+	int rc = a->cols && types && seen ? SL_OK : SL_ENOMEM;
+	for (size_t i = 0; !rc && i < a->ncols; i++)
+		types[i] = map_column(a, i, have->columns[i].name, schema, seen);
 	for (size_t j = 0; j < schema->ncolumns && !rc; j++)
 		if (!seen[j])
 			rc = sl_error_set(SL_EDEST,
 					  "table %s has no column %s (ensure_table adds it)",
 					  a->name, schema->columns[j].name);
-	if (!rc) {
-		a->chunk = duckdb_create_data_chunk(types, a->ncols);
-		if (!a->chunk)
-			rc = nomem();
-	}
-	for (size_t i = 0; i < a->ncols; i++)
-		duckdb_destroy_logical_type(&types[i]);
+	if (!rc && !(a->chunk = duckdb_create_data_chunk(types, a->ncols)))
+		rc = nomem();
+	for (size_t i = 0; types && i < a->ncols; i++)
+		if (types[i])
+			duckdb_destroy_logical_type(&types[i]);
 	free(types);
 	free(seen);
+	return rc;
+}
+
+/* Open the DuckDB appender on the table and map its columns to the schema's. */
+static int attach_table(duck_appender *a, const char *dataset, const char *table,
+			const sl_table_schema *schema)
+{
+	duck_conn *c = a->conn;
+	sl_table_schema *have;
+	int rc = duck_describe_table(&have, &c->sql.base, dataset, table);
+	if (rc)
+		return rc;
+	if (!have)
+		rc = sl_error_set(SL_ENOTFOUND, "DuckDB '%s': table %s.%s does not exist", c->path,
+				  dataset, table);
+	else if (duckdb_appender_create_ext(c->con, NULL, dataset, table, &a->app) == DuckDBError)
+		rc = appender_error(a, "cannot open an appender on");
+	else if (duckdb_appender_column_count(a->app) != have->ncolumns)
+		rc = sl_error_set(SL_EDEST,
+				  "DuckDB '%s': table %s changed while opening an appender",
+				  c->path, a->name);
+	else
+		rc = appender_setup(a, have, schema);
+	sl_schema_free(have);
 	return rc;
 }
 
@@ -804,7 +625,7 @@ static int duck_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const 
 				    "DuckDB's vector size %" PRIu64 " is below the batch size %d",
 				    (uint64_t)duckdb_vector_size(), SL_BATCH_CAPACITY);
 	for (size_t i = 0; i < schema->ncolumns; i++)
-		if (check_column_type(&schema->columns[i]))
+		if (sl_sql_check_column(conn, &schema->columns[i]))
 			return sl_error_wrap("table %s.%s", dataset, table);
 	duck_appender *a = sl_calloc(1, sizeof(*a));
 	if (!a)
@@ -816,29 +637,10 @@ static int duck_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const 
 	size_t idlen = load_id ? strlen(load_id) : 0;
 	if (load_id)
 		a->load_id = sl_strdup(load_id);
-	if (!a->name || (load_id && !a->load_id) || idlen > UINT32_MAX) {
-		duck_appender_close(&a->base);
-		return SL_ENOMEM;
-	}
+	int rc = !a->name || (load_id && !a->load_id) || idlen > UINT32_MAX ? SL_ENOMEM : SL_OK;
 	a->load_id_len = (uint32_t)idlen;
-	name_list names;
-	int rc = table_columns(&names, c, dataset, table);
-	if (rc) {
-		duck_appender_close(&a->base);
-		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
-	}
-	if (names.n == 0)
-		rc = sl_error_set(SL_ENOTFOUND, "DuckDB '%s': table %s.%s does not exist", c->path,
-				  dataset, table);
-	else if (duckdb_appender_create_ext(c->con, NULL, dataset, table, &a->app) == DuckDBError)
-		rc = appender_error(a, "cannot open an appender on");
-	else if (duckdb_appender_column_count(a->app) != names.n)
-		rc = sl_error_set(SL_EDEST,
-				  "DuckDB '%s': table %s changed while opening an appender",
-				  c->path, a->name);
-	else
-		rc = appender_setup(a, &names, schema);
-	names_free(&names);
+	if (!rc)
+		rc = attach_table(a, dataset, table, schema);
 	if (rc) {
 		duck_appender_close(&a->base);
 		return rc;
@@ -1070,16 +872,40 @@ static void duck_end_load(sl_dest_conn *conn)
 		load_settings(c, false);
 }
 
+/* A relative file is made absolute, so that the pipeline can be reopened by name from any working
+   directory. */
+static char *duck_absolute_url(const sl_url *url, const char *given)
+{
+	const char *path = url->database;
+	char cwd[4096];
+	if (!path)
+		return sl_strdup(given);
+	if (path[0] == '/' || strcmp(path, ":memory:") == 0 || !getcwd(cwd, sizeof(cwd)))
+		return sl_printf_alloc("duckdb:///%s", path);
+	return sl_printf_alloc("duckdb:///%s/%s", cwd, path);
+}
+
 const sl_destination_driver sl_duckdb_destination = {
 	.head = {SL_DESTINATION_DRIVER_VERSION, "duckdb", (const char *const[]){"duckdb", NULL}},
 	.open = duck_open,
 	.close = duck_close,
-	.ensure_dataset = duck_ensure_dataset,
-	.ensure_table = duck_ensure_table,
+	.absolute_url = duck_absolute_url,
+	.library_version = duck_library_version,
+	.ensure_dataset = sl_sql_ensure_dataset,
+	.read_states = sl_sql_read_states,
+	.write_state = sl_sql_write_state,
+	.delete_states = sl_sql_delete_states,
+	.write_load = sl_sql_write_load,
+	.read_loads = sl_sql_read_loads,
+	.recorded_tables = sl_sql_recorded_tables,
+	.ensure_table = sl_sql_ensure_table,
 	.table_exists = duck_table_exists,
 	.describe_table = duck_describe_table,
-	.widen_column = duck_widen_column,
-	.drop_not_null = duck_drop_not_null,
+	.widen_column = sl_sql_widen_column,
+	.drop_not_null = sl_sql_drop_not_null,
+	.drop_table = sl_sql_drop_table,
+	.swap_table = sl_sql_swap_table,
+	.count_rows = sl_sql_count_rows,
 	.begin = duck_begin,
 	.commit = duck_commit,
 	.rollback = duck_rollback,
@@ -1088,7 +914,9 @@ const sl_destination_driver sl_duckdb_destination = {
 	.appender_flush = duck_appender_flush,
 	.appender_close = duck_appender_close,
 	.end_load = duck_end_load,
-	.exec = duck_exec,
+	.list_tables = sl_sql_list_tables,
+	.read_table = sl_sql_read_table,
+	.use_dataset = sl_sql_use_dataset,
 	.query = duck_query,
-	.library_version = duck_library_version,
+	.exec = duck_exec,
 };

@@ -5,7 +5,7 @@
 #ifndef SL_DUCKDB_INTERNAL_H
 #define SL_DUCKDB_INTERNAL_H
 
-#include "destination.h"
+#include "sql_common.h"
 
 /* duckdb.h declares a few `f()` functions without `void`. */
 #pragma GCC diagnostic push
@@ -14,14 +14,14 @@
 #pragma GCC diagnostic pop
 
 typedef struct duck_conn {
-	sl_dest_conn base;
+	sl_sql_conn sql; /* dialect: duckdb.c */
 	duckdb_database db;
 	duckdb_connection con;
 	char *path;	  /* the database file (or ":memory:"), for messages */
 	bool in_txn;	  /* between begin() and commit()/rollback() */
 	uint64_t txn_seq; /* counts begin() calls: which transaction an appender's rows belong to */
-	bool user_limit; /* a memory_limit was given: it holds throughout (see LOAD_MEMORY_LIMIT) */
-	bool loading;	 /* the load settings are in force */
+	bool user_limit;  /* a memory_limit was set: it holds throughout (see LOAD_MEMORY_LIMIT) */
+	bool loading;	  /* the load settings are in force */
 	unsigned appenders; /* open appenders: end_load waits for none */
 } duck_conn;
 /* Set the last error from DuckDB's message `msg` (its first line), naming the file. */

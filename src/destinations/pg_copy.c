@@ -700,11 +700,11 @@ static int appender_setup(pgdst_appender *a, const pgdst_columns *have,
 		sl_buf_puts(&sql, j ? ", " : "");
 		sl_buf_quote_ident(&sql, have->cols[t].name, '"');
 	}
-	int t = a->load_id && !rc ? pgdst_columns_find(have, LOAD_ID_COLUMN, taken) : -1;
+	int t = a->load_id && !rc ? pgdst_columns_find(have, SL_LOAD_ID_COLUMN, taken) : -1;
 	if (t >= 0) {
 		pg_app_col *col = &a->cols[a->ncols++];
 		col->enc = ENC_LOAD_ID;
-		col->name = sl_strdup(LOAD_ID_COLUMN);
+		col->name = sl_strdup(SL_LOAD_ID_COLUMN);
 		if (!col->name)
 			rc = SL_ENOMEM;
 		sl_buf_puts(&sql, ", ");
@@ -726,7 +726,7 @@ int pgdst_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const char *
 	pgdst_conn *c = (pgdst_conn *)conn;
 	*out = NULL;
 	for (size_t i = 0; i < schema->ncolumns; i++)
-		if (pgdst_check_column(c, &schema->columns[i]))
+		if (sl_sql_check_column(conn, &schema->columns[i]))
 			return sl_error_wrap("table %s.%s", dataset, table);
 	pgdst_appender *a = sl_calloc(1, sizeof(*a));
 	if (!a)

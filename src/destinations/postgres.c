@@ -21,8 +21,40 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define MAX_IDENT	63 /* NAMEDATALEN - 1: longer names are cut silently */
 #define MAX_URL_OPTIONS 32
+
+/* Each portable type's PostgreSQL column type (DECIMAL gets its precision and scale). */
+static const char *const pg_type_names[SL_TYPE__COUNT] = {
+	[SL_TYPE_BOOL] = "boolean",
+	[SL_TYPE_INT8] = "smallint", /* no one-byte integer */
+	[SL_TYPE_INT16] = "smallint",
+	[SL_TYPE_INT32] = "integer",
+	[SL_TYPE_INT64] = "bigint",
+	[SL_TYPE_UINT8] = "smallint",
+	[SL_TYPE_UINT16] = "integer",
+	[SL_TYPE_UINT32] = "bigint",
+	[SL_TYPE_UINT64] = "numeric(20,0)",
+	[SL_TYPE_FLOAT] = "real",
+	[SL_TYPE_DOUBLE] = "double precision",
+	[SL_TYPE_DECIMAL] = "numeric",
+	[SL_TYPE_TEXT] = "text",
+	[SL_TYPE_BLOB] = "bytea",
+	[SL_TYPE_JSON] = "json", /* not jsonb: keeps the source's text byte for byte */
+	[SL_TYPE_DATE] = "date",
+	[SL_TYPE_TIME] = "time",
+	[SL_TYPE_TIMESTAMP] = "timestamp",
+	[SL_TYPE_TIMESTAMPTZ] = "timestamptz",
+	[SL_TYPE_INTERVAL] = "interval",
+	[SL_TYPE_UUID] = "uuid",
+	[SL_TYPE_LIST] = "[]", /* after the element's type */
+};
+
+static const sl_sql_dialect pg_dialect = {
+	.name = "PostgreSQL",
+	.type_names = pg_type_names,
+	.cast_on_alter = true,
+	.max_identifier = 63, /* NAMEDATALEN - 1 */
+};
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
@@ -209,7 +241,7 @@ static const char SESSION_SQL[] = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle
 
 static int pgdst_open(sl_dest_conn **out, const sl_url *url, const sl_dest_options *options)
 {
-	*out = NULL; /* options: memory_limit is DuckDB's */
+	*out = NULL; /* no settings of its own */
 	if (url->kind != SL_URL_POSTGRES)
 		return sl_error_set(SL_EINVAL, "the PostgreSQL destination cannot open a %s:// URL",
 				    url->scheme ? url->scheme : "non-PostgreSQL");
@@ -219,7 +251,7 @@ static int pgdst_open(sl_dest_conn **out, const sl_url *url, const sl_dest_optio
 	pgdst_conn *c = sl_calloc(1, sizeof(*c));
 	if (!c)
 		return SL_ENOMEM;
-	c->base.driver = &sl_postgres_destination;
+	c->sql = (sl_sql_conn){{&sl_postgres_destination}, &pg_dialect, c->where};
 	describe_where(c, url);
 
 	/* Defaults first, then the URL's options, then what sluice needs: later entries win. */
@@ -253,7 +285,7 @@ static int pgdst_open(sl_dest_conn **out, const sl_url *url, const sl_dest_optio
 
 	rc = connect_polled(c, keys, vals, url, options ? options->interrupt : NULL);
 	if (rc) {
-		pgdst_close(&c->base);
+		pgdst_close(&c->sql.base);
 		return rc;
 	}
 	PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
@@ -262,10 +294,10 @@ static int pgdst_open(sl_dest_conn **out, const sl_url *url, const sl_dest_optio
 		rc = pgdst_result_error(c, res, "cannot set up the session");
 	PQclear(res);
 	if (rc) {
-		pgdst_close(&c->base);
+		pgdst_close(&c->sql.base);
 		return rc;
 	}
-	*out = &c->base;
+	*out = &c->sql.base;
 	return 0;
 }
 
@@ -484,175 +516,6 @@ static int pgdst_table_exists(bool *out, sl_dest_conn *conn, const char *dataset
 	return 0;
 }
 
-/* PostgreSQL cuts longer names to 63 bytes with only a NOTICE: refuse them instead. */
-static int check_name(const pgdst_conn *c, const char *kind, const char *name)
-{
-	if (strlen(name) > MAX_IDENT)
-		return sl_error_set(SL_EINVAL,
-				    "PostgreSQL %s: %s name '%s' is longer than %d bytes", c->where,
-				    kind, name, MAX_IDENT);
-	return 0;
-}
-
-static int pgdst_ensure_dataset(sl_dest_conn *conn, const char *dataset)
-{
-	pgdst_conn *c = (pgdst_conn *)conn;
-	int rc = check_name(c, "dataset", dataset);
-	if (rc)
-		return rc;
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
-	sl_buf_quote_ident(&b, dataset, '"');
-	rc = b.failed ? SL_ENOMEM : run_simple(c, sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc ? sl_error_wrap("cannot create dataset %s", dataset) : 0;
-}
-
-/* Each portable type's PostgreSQL column type (DECIMAL gets its precision and scale). */
-static const char *const pg_type_names[SL_TYPE__COUNT] = {
-	[SL_TYPE_BOOL] = "boolean",
-	[SL_TYPE_INT8] = "smallint", /* no one-byte integer */
-	[SL_TYPE_INT16] = "smallint",
-	[SL_TYPE_INT32] = "integer",
-	[SL_TYPE_INT64] = "bigint",
-	[SL_TYPE_UINT8] = "smallint",
-	[SL_TYPE_UINT16] = "integer",
-	[SL_TYPE_UINT32] = "bigint",
-	[SL_TYPE_UINT64] = "numeric(20,0)",
-	[SL_TYPE_FLOAT] = "real",
-	[SL_TYPE_DOUBLE] = "double precision",
-	[SL_TYPE_DECIMAL] = "numeric",
-	[SL_TYPE_TEXT] = "text",
-	[SL_TYPE_BLOB] = "bytea",
-	[SL_TYPE_JSON] = "json", /* not jsonb: keeps the source's text byte for byte */
-	[SL_TYPE_DATE] = "date",
-	[SL_TYPE_TIME] = "time",
-	[SL_TYPE_TIMESTAMP] = "timestamp",
-	[SL_TYPE_TIMESTAMPTZ] = "timestamptz",
-	[SL_TYPE_INTERVAL] = "interval",
-	[SL_TYPE_UUID] = "uuid",
-	[SL_TYPE_LIST] = "[]", /* after the element's type */
-};
-
-int pgdst_check_column(const pgdst_conn *c, const sl_column *col)
-{
-	/* a LIST's precision and scale are its elements' */
-	sl_type type = col->type == SL_TYPE_LIST ? col->element : col->type;
-	if ((unsigned)col->type >= SL_TYPE__COUNT || (unsigned)type >= SL_TYPE__COUNT ||
-	    type == SL_TYPE_LIST)
-		return sl_error_set(SL_ETYPE, "column %s: unknown portable type %d", col->name,
-				    (int)type);
-	if (type == SL_TYPE_DECIMAL && (col->precision < 1 || col->precision > 38 ||
-					col->scale < 0 || col->scale > col->precision))
-		return sl_error_set(SL_ETYPE,
-				    "column %s: DECIMAL(%d,%d) is outside the portable range "
-				    "(precision 1..38, scale 0..precision)",
-				    col->name, col->precision, col->scale);
-	return check_name(c, "column", col->name);
-}
-
-static void put_scalar_type(sl_buf *b, sl_type type, int precision, int scale)
-{
-	if (type == SL_TYPE_DECIMAL)
-		sl_buf_printf(b, "numeric(%d,%d)", precision, scale);
-	else
-		sl_buf_puts(b, pg_type_names[type]);
-}
-
-/* The column's type; a LIST's is its element's, then []. */
-static void put_type(sl_buf *b, const sl_column *col)
-{
-	if (col->type == SL_TYPE_LIST) {
-		put_scalar_type(b, col->element, col->precision, col->scale);
-		sl_buf_puts(b, pg_type_names[SL_TYPE_LIST]);
-	} else {
-		put_scalar_type(b, col->type, col->precision, col->scale);
-	}
-}
-
-static void put_column_def(sl_buf *b, const sl_column *col, bool constraints)
-{
-	sl_buf_quote_ident(b, col->name, '"');
-	sl_buf_putc(b, ' ');
-	put_type(b, col);
-	if (constraints && !col->nullable)
-		sl_buf_puts(b, " NOT NULL");
-}
-
-/* No PRIMARY KEY: the index would slow COPY down, and the pipeline dedups itself. */
-static int create_table(pgdst_conn *c, const char *dataset, const char *table,
-			const sl_table_schema *schema, bool add_load_id)
-{
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
-	sl_buf_quote_qualified(&b, dataset, table, '"');
-	sl_buf_puts(&b, " (");
-	for (size_t i = 0; i < schema->ncolumns; i++) {
-		if (i)
-			sl_buf_puts(&b, ", ");
-		put_column_def(&b, &schema->columns[i], true);
-	}
-	if (add_load_id)
-		sl_buf_puts(&b, ", \"" LOAD_ID_COLUMN "\" varchar");
-	sl_buf_puts(&b, ")");
-	int rc = b.failed ? SL_ENOMEM : run_simple(c, sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc;
-}
-
-/* Columns added later are nullable: the rows already there have no value for them. A NULL col
-   is the load id column. */
-static int add_column(pgdst_conn *c, const char *dataset, const char *table, const sl_column *col)
-{
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "ALTER TABLE ");
-	sl_buf_quote_qualified(&b, dataset, table, '"');
-	sl_buf_puts(&b, " ADD COLUMN IF NOT EXISTS ");
-	if (col)
-		put_column_def(&b, col, false);
-	else
-		sl_buf_puts(&b, "\"" LOAD_ID_COLUMN "\" varchar");
-	int rc = b.failed ? SL_ENOMEM : run_simple(c, sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc ? sl_error_wrap("cannot add column %s to %s.%s", col ? col->name : LOAD_ID_COLUMN,
-				  dataset, table)
-		  : 0;
-}
-
-static int pgdst_ensure_table(sl_dest_conn *conn, const char *dataset, const char *table,
-			      const sl_table_schema *schema, bool with_load_id)
-{
-	pgdst_conn *c = (pgdst_conn *)conn;
-	if (schema->ncolumns == 0)
-		return sl_error_set(SL_EINVAL, "table %s.%s: the schema has no columns", dataset,
-				    table);
-	int rc = check_name(c, "dataset", dataset);
-	if (!rc)
-		rc = check_name(c, "table", table);
-	for (size_t i = 0; !rc && i < schema->ncolumns; i++)
-		rc = pgdst_check_column(c, &schema->columns[i]);
-	if (rc)
-		return sl_error_wrap("table %s.%s", dataset, table);
-	bool add_load_id = with_load_id && sl_schema_find(schema, LOAD_ID_COLUMN) < 0;
-	pgdst_columns have;
-	rc = pgdst_table_columns(&have, c, dataset, table);
-	if (rc)
-		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
-	if (have.n == 0) {
-		rc = create_table(c, dataset, table, schema, add_load_id);
-		if (rc)
-			sl_error_wrap("cannot create table %s.%s", dataset, table);
-	} else {
-		for (size_t i = 0; !rc && i < schema->ncolumns; i++)
-			if (pgdst_columns_find(&have, schema->columns[i].name, NULL) < 0)
-				rc = add_column(c, dataset, table, &schema->columns[i]);
-		if (!rc && add_load_id && pgdst_columns_find(&have, LOAD_ID_COLUMN, NULL) < 0)
-			rc = add_column(c, dataset, table, NULL);
-	}
-	pgdst_columns_free(&have);
-	return rc;
-}
-
 /* The portable type of a column's type (a domain's base type); numeric's typmod carries its
    precision and scale. */
 sl_type pgdst_portable_type(Oid oid, int typmod, int *precision, int *scale)
@@ -739,44 +602,6 @@ static int pgdst_describe_table(sl_table_schema **out, sl_dest_conn *conn, const
 	else
 		*out = schema;
 	return rc;
-}
-
-/* ALTER TABLE dataset.table ALTER COLUMN column TYPE ... | DROP NOT NULL */
-static int alter_column(pgdst_conn *c, const char *dataset, const char *table, const char *column,
-			const sl_column *type)
-{
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "ALTER TABLE ");
-	sl_buf_quote_qualified(&b, dataset, table, '"');
-	sl_buf_puts(&b, " ALTER COLUMN ");
-	sl_buf_quote_ident(&b, column, '"');
-	if (type) {
-		/* USING: json has no assignment cast to text */
-		sl_buf_puts(&b, " TYPE ");
-		put_type(&b, type);
-		sl_buf_puts(&b, " USING ");
-		sl_buf_quote_ident(&b, column, '"');
-		sl_buf_puts(&b, "::");
-		put_type(&b, type);
-	} else {
-		sl_buf_puts(&b, " DROP NOT NULL");
-	}
-	int rc = b.failed ? SL_ENOMEM : run_simple(c, sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc ? sl_error_wrap("cannot change column %s of %s.%s", column, dataset, table) : 0;
-}
-
-static int pgdst_widen_column(sl_dest_conn *conn, const char *dataset, const char *table,
-			      const sl_column *col)
-{
-	int rc = pgdst_check_column((pgdst_conn *)conn, col);
-	return rc ? rc : alter_column((pgdst_conn *)conn, dataset, table, col->name, col);
-}
-
-static int pgdst_drop_not_null(sl_dest_conn *conn, const char *dataset, const char *table,
-			       const char *column)
-{
-	return alter_column((pgdst_conn *)conn, dataset, table, column, NULL);
 }
 
 /* ---- the driver ------------------------------------------------------------------------------ */
@@ -873,12 +698,24 @@ const sl_destination_driver sl_postgres_destination = {
 		 (const char *const[]){"postgresql", "postgres", NULL}},
 	.open = pgdst_open,
 	.close = pgdst_close,
-	.ensure_dataset = pgdst_ensure_dataset,
-	.ensure_table = pgdst_ensure_table,
+	.library_version = pgdst_library_version,
+	.try_lock = pgdst_try_lock,
+	.unlock = pgdst_unlock,
+	.ensure_dataset = sl_sql_ensure_dataset,
+	.read_states = sl_sql_read_states,
+	.write_state = sl_sql_write_state,
+	.delete_states = sl_sql_delete_states,
+	.write_load = sl_sql_write_load,
+	.read_loads = sl_sql_read_loads,
+	.recorded_tables = sl_sql_recorded_tables,
+	.ensure_table = sl_sql_ensure_table,
 	.table_exists = pgdst_table_exists,
 	.describe_table = pgdst_describe_table,
-	.widen_column = pgdst_widen_column,
-	.drop_not_null = pgdst_drop_not_null,
+	.widen_column = sl_sql_widen_column,
+	.drop_not_null = sl_sql_drop_not_null,
+	.drop_table = sl_sql_drop_table,
+	.swap_table = sl_sql_swap_table,
+	.count_rows = sl_sql_count_rows,
 	.begin = pgdst_begin,
 	.commit = pgdst_commit,
 	.rollback = pgdst_rollback,
@@ -886,9 +723,9 @@ const sl_destination_driver sl_postgres_destination = {
 	.append = pgdst_append,
 	.appender_flush = pgdst_appender_flush,
 	.appender_close = pgdst_appender_close,
-	.exec = pgdst_exec,
+	.list_tables = sl_sql_list_tables,
+	.read_table = sl_sql_read_table,
+	.use_dataset = sl_sql_use_dataset,
 	.query = pgdst_query,
-	.library_version = pgdst_library_version,
-	.try_lock = pgdst_try_lock,
-	.unlock = pgdst_unlock,
+	.exec = pgdst_exec,
 };

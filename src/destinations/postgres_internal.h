@@ -6,18 +6,16 @@
 #ifndef SL_POSTGRES_INTERNAL_H
 #define SL_POSTGRES_INTERNAL_H
 
-#include "destination.h"
+#include "sql_common.h"
 
 #include <libpq-fe.h>
-
-#define LOAD_ID_COLUMN "_sluice_load_id"
 
 typedef struct pgdst_appender pgdst_appender;
 typedef struct pgdst_rows pgdst_rows;
 
 /* A connection of the PostgreSQL destination (the PostgreSQL source has connections of its own). */
 typedef struct pgdst_conn {
-	sl_dest_conn base;
+	sl_sql_conn sql; /* dialect: postgres.c */
 	PGconn *pg;
 	char where[320];       /* "host:port/database" for messages, never the password */
 	pgdst_appender *copy;  /* the appender whose COPY is open, or NULL */
@@ -60,9 +58,6 @@ void pgdst_columns_free(pgdst_columns *l);
 
 /* The table column named `name` (exactly, else ignoring case) not yet taken, or -1. */
 int pgdst_columns_find(const pgdst_columns *l, const char *name, const bool *taken);
-
-/* Whether a schema column can be a column of a PostgreSQL table. */
-int pgdst_check_column(const pgdst_conn *c, const sl_column *col);
 
 /* The portable type of a column's type (a domain's base type), SL_TYPE__COUNT for none;
    numeric's typmod carries its precision and scale. */

@@ -37,9 +37,7 @@ static int replace_finish(sl_load_table *t)
 	int rc = dd->begin(t->p->dest);
 	if (rc)
 		return rc;
-	rc = sl_pipeline_drop_table(t->p, t->table);
-	if (!rc)
-		rc = sl_pipeline_rename_table(t->p, t->target, t->table);
+	rc = dd->swap_table(t->p->dest, t->p->dataset, t->target, t->table);
 	if (!rc)
 		rc = sl_pipeline_write_state(t->p, t->state);
 	if (!rc)

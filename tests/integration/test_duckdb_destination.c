@@ -38,7 +38,8 @@ static const char *tmp_path(const char *name)
 static sl_dest_conn *open_file(const char *file, const char *memory_limit)
 {
 	sl_url url = {.kind = SL_URL_DUCKDB, .scheme = "duckdb", .database = (char *)file};
-	sl_dest_options opts = {.memory_limit = memory_limit};
+	sl_dest_setting limit = {"memory_limit", memory_limit};
+	sl_dest_options opts = {.settings = &limit, .nsettings = memory_limit ? 1 : 0};
 	sl_dest_conn *conn = NULL;
 	int rc = D->open(&conn, &url, &opts);
 	if (rc)
@@ -1070,7 +1071,8 @@ static void test_memory_limit(void **state)
 	D->close(conn);
 
 	sl_url url = {.kind = SL_URL_DUCKDB, .database = (char *)tmp_path("mem.duckdb")};
-	sl_dest_options bad = {.memory_limit = "lots"};
+	sl_dest_setting lots = {"memory_limit", "lots"};
+	sl_dest_options bad = {.settings = &lots, .nsettings = 1};
 	sl_dest_conn *c2 = NULL;
 	int rc = D->open(&c2, &url, &bad);
 	assert_true(rc == SL_EDEST || rc == SL_EINVAL);
