@@ -11,6 +11,7 @@
  * narrower than the destination's is fine: the wider column holds it, nothing changes.
  */
 #include "schema_change.h"
+#include "destination.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -18,8 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define LOAD_ID_COLUMN "_sluice_load_id"
-#define MAX_DECIMAL    38
+#define MAX_DECIMAL 38
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
@@ -333,7 +333,8 @@ int sl_schema_diff_compute(sl_schema_diff *out, const sl_table_schema *dest,
 	}
 	for (size_t i = 0; !rc && i < dest->ncolumns; i++) {
 		const sl_column *dc = &dest->columns[i];
-		if (strcasecmp(dc->name, LOAD_ID_COLUMN) != 0 && sl_schema_find(src, dc->name) < 0)
+		if (strcasecmp(dc->name, SL_LOAD_ID_COLUMN) != 0 &&
+		    sl_schema_find(src, dc->name) < 0)
 			rc = lost_column(out, dc, dropped, replace);
 	}
 	if (rc)
