@@ -139,7 +139,7 @@ int sl_rows_next(sl_rows *rows)
 
 size_t sl_rows_column_count(const sl_rows *rows)
 {
-	return rows->ops->column_count(rows);
+	return rows->ncolumns;
 }
 
 const char *sl_rows_column_name(const sl_rows *rows, size_t column)

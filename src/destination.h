@@ -34,17 +34,35 @@ typedef struct sl_dest_conn {
 	const sl_destination_driver *driver;
 } sl_dest_conn;
 
+/* What every driver's appender keeps (sl_dest_appender_init), first in its own struct. */
 typedef struct sl_dest_appender {
 	const sl_destination_driver *driver;
+	char *name;	      /* "dataset.table", for messages */
+	char *load_id;	      /* what the load id column gets in every row, or NULL */
+	uint32_t load_id_len; /* its bytes */
+	size_t nschema;	      /* the schema's columns, which every batch carries first... */
+	sl_type *types;	      /* ...in these types... */
+	int *precisions;      /* ...and (DECIMAL) precisions, which select their widths */
 } sl_dest_appender;
 
+/* Fill the base of a new (zeroed) appender of `schema`'s rows into `dataset`.`table`. */
+int sl_dest_appender_init(sl_dest_appender *a, const sl_destination_driver *driver,
+			  const char *dataset, const char *table, const sl_table_schema *schema,
+			  const char *load_id);
+
+/* Free what sl_dest_appender_init allocated. */
+void sl_dest_appender_clear(sl_dest_appender *a);
+
+/* Whether `batch` carries the schema's columns first, in their types and widths (SL_EINVAL). */
+int sl_dest_appender_check(const sl_dest_appender *a, const sl_batch *batch);
+
 /*
- * A result set being read (the public sl_rows). Drivers fill the vtable pointer and embed this
- * first in their own struct.
+ * A result set being read (the public sl_rows). Drivers fill the vtable pointer and the column
+ * count, and embed this first in their own struct. Columns are numbered from 0; a text stays
+ * valid until the next row.
  */
 typedef struct sl_rows_ops {
 	int (*next)(sl_rows *rows);
-	size_t (*column_count)(const sl_rows *rows);
 	const char *(*column_name)(const sl_rows *rows, size_t col);
 	sl_type (*column_type)(const sl_rows *rows, size_t col);
 	bool (*is_null)(const sl_rows *rows, size_t col);
@@ -56,7 +74,12 @@ typedef struct sl_rows_ops {
 
 struct sl_rows {
 	const sl_rows_ops *ops;
+	size_t ncolumns;
 };
+
+/* For a driver's get_int64 and get_double: SL_EINVAL for a column the result lacks, SL_ETYPE
+   for a NULL value, else SL_OK. */
+int sl_rows_check_value(const sl_rows *rows, size_t col);
 
 /* A setting of one driver ({"memory_limit", "256MB"} for DuckDB), passed on unread. */
 typedef struct sl_dest_setting {

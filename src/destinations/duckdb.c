@@ -82,6 +82,9 @@ static const sl_sql_dialect duck_dialect = {
 	.name = "DuckDB",
 	.type_names = duck_type_names,
 	.search_path_literal = true,
+	.table_exists_sql =
+		"SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() "
+		"AND lower(schema_name) = lower($1) AND lower(table_name) = lower($2)",
 };
 
 /* ---- errors ---------------------------------------------------------------------------------- */
@@ -349,26 +352,6 @@ static int duck_exec(sl_dest_conn *conn, const char *sql, size_t nparams, const 
 
 /* ---- tables ---------------------------------------------------------------------------------- */
 
-static int duck_table_exists(bool *out, sl_dest_conn *conn, const char *dataset, const char *table)
-{
-	static const char sql[] = "SELECT 1 FROM duckdb_tables() "
-				  "WHERE database_name = current_database() "
-				  "AND lower(schema_name) = lower($1) "
-				  "AND lower(table_name) = lower($2)";
-	const char *params[2] = {dataset, table};
-	sl_rows *rows;
-	*out = false;
-	int rc = duck_query(&rows, conn, sql, 2, params);
-	if (rc)
-		return rc;
-	rc = rows->ops->next(rows);
-	rows->ops->free(rows);
-	if (rc < 0)
-		return rc;
-	*out = rc == 1;
-	return 0;
-}
-
 /* The portable type of a native type name as duckdb_columns() spells it; DECIMAL comes with its
    precision and scale from there too. */
 static sl_type type_from_name(const char *name)
@@ -477,10 +460,6 @@ typedef struct duck_appender {
 	duckdb_data_chunk chunk; /* reused for every batch */
 	size_t ncols;		 /* the table's column count */
 	duck_app_col *cols;
-	size_t nschema; /* schema columns the batches must carry */
-	char *load_id;
-	uint32_t load_id_len;
-	char *name;	      /* "dataset.table" for messages */
 	size_t pending;	      /* rows appended since the last flush */
 	uint64_t pending_txn; /* txn_seq those rows belong to, 0 outside a transaction */
 	bool failed;	      /* DuckDB invalidated the appender */
@@ -493,7 +472,7 @@ static int appender_error(duck_appender *a, const char *what)
 	const char *msg = err ? duckdb_error_data_message(err) : NULL;
 	duck_error(SL_EDEST, a->conn, msg ? msg : "appender failed");
 	duckdb_destroy_error_data(&err);
-	return sl_error_wrap("%s %s", what, a->name);
+	return sl_error_wrap("%s %s", what, a->base.name);
 }
 
 static duckdb_logical_type scalar_type(sl_type type, int precision, int scale)
@@ -555,8 +534,9 @@ static duckdb_logical_type map_column(duck_appender *a, size_t i, const char *na
 		col->precision = sc->precision;
 		type = chunk_type(sc, type);
 	} else {
-		col->kind = a->load_id && strcasecmp(name, SL_LOAD_ID_COLUMN) == 0 ? FILL_LOAD_ID
-										   : FILL_NULL;
+		col->kind = a->base.load_id && strcasecmp(name, SL_LOAD_ID_COLUMN) == 0
+				    ? FILL_LOAD_ID
+				    : FILL_NULL;
 	}
 	duckdb_type id = duckdb_get_type_id(type);
 	col->zeroed = id == DUCKDB_TYPE_VARCHAR || id == DUCKDB_TYPE_BLOB ? sizeof(duckdb_string_t)
@@ -580,7 +560,7 @@ static int appender_setup(duck_appender *a, const sl_table_schema *have,
 		if (!seen[j])
 			rc = sl_error_set(SL_EDEST,
 					  "table %s has no column %s (ensure_table adds it)",
-					  a->name, schema->columns[j].name);
+					  a->base.name, schema->columns[j].name);
 	if (!rc && !(a->chunk = duckdb_create_data_chunk(types, a->ncols)))
 		rc = nomem();
 	for (size_t i = 0; types && i < a->ncols; i++)
@@ -608,7 +588,7 @@ static int attach_table(duck_appender *a, const char *dataset, const char *table
 	else if (duckdb_appender_column_count(a->app) != have->ncolumns)
 		rc = sl_error_set(SL_EDEST,
 				  "DuckDB '%s': table %s changed while opening an appender",
-				  c->path, a->name);
+				  c->path, a->base.name);
 	else
 		rc = appender_setup(a, have, schema);
 	sl_schema_free(have);
@@ -630,15 +610,9 @@ static int duck_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const 
 	duck_appender *a = sl_calloc(1, sizeof(*a));
 	if (!a)
 		return SL_ENOMEM;
-	a->base.driver = &sl_duckdb_destination;
 	a->conn = c;
-	a->nschema = schema->ncolumns;
-	a->name = sl_printf_alloc("%s.%s", dataset, table);
-	size_t idlen = load_id ? strlen(load_id) : 0;
-	if (load_id)
-		a->load_id = sl_strdup(load_id);
-	int rc = !a->name || (load_id && !a->load_id) || idlen > UINT32_MAX ? SL_ENOMEM : SL_OK;
-	a->load_id_len = (uint32_t)idlen;
+	int rc = sl_dest_appender_init(&a->base, &sl_duckdb_destination, dataset, table, schema,
+				       load_id);
 	if (!rc)
 		rc = attach_table(a, dataset, table, schema);
 	if (rc) {
@@ -695,7 +669,7 @@ static void fill_load_id(duckdb_vector vec, const duck_appender *a, size_t nrows
 {
 	duckdb_string_t *dst = duckdb_vector_get_data(vec);
 	for (size_t r = 0; r < nrows; r++)
-		make_string(&dst[r], a->load_id, a->load_id_len);
+		make_string(&dst[r], a->base.load_id, a->base.load_id_len);
 }
 
 /* Copy `n` values of `src` into `vec`; a LIST's elements go into the list's child vector. */
@@ -746,38 +720,17 @@ static void fill_vector(duckdb_vector vec, const sl_vector *src, size_t n, bool 
 	}
 }
 
-static int check_batch(const duck_appender *a, const sl_batch *batch)
-{
-	if (batch->ncolumns < a->nschema)
-		return sl_error_set(SL_EINVAL, "appending to %s: batch has %zu columns, schema %zu",
-				    a->name, batch->ncolumns, a->nschema);
-	if (batch->nrows > SL_BATCH_CAPACITY)
-		return sl_error_set(SL_EINVAL, "appending to %s: batch of %zu rows exceeds %d",
-				    a->name, batch->nrows, SL_BATCH_CAPACITY);
-	for (size_t i = 0; i < a->ncols; i++) {
-		const duck_app_col *col = &a->cols[i];
-		if (col->kind != FILL_BATCH)
-			continue;
-		const sl_vector *v = &batch->columns[col->batch_col];
-		if (v->type != col->type || sl_type_value_size(v->type, v->precision) !=
-						    sl_type_value_size(col->type, col->precision))
-			return sl_error_set(SL_EINVAL,
-					    "appending to %s: batch column %zu is %s, schema "
-					    "says %s",
-					    a->name, col->batch_col, sl_type_name(v->type),
-					    sl_type_name(col->type));
-	}
-	return 0;
-}
-
 static int duck_append(sl_dest_appender *appender, const sl_batch *batch)
 {
 	duck_appender *a = (duck_appender *)appender;
 	if (a->failed)
-		return sl_error_set(SL_EDEST, "the appender of %s failed earlier", a->name);
+		return sl_error_set(SL_EDEST, "the appender of %s failed earlier", a->base.name);
 	if (batch->nrows == 0)
 		return 0;
-	int rc = check_batch(a, batch);
+	if (batch->nrows > SL_BATCH_CAPACITY)
+		return sl_error_set(SL_EINVAL, "appending to %s: batch of %zu rows exceeds %d",
+				    a->base.name, batch->nrows, SL_BATCH_CAPACITY);
+	int rc = sl_dest_appender_check(&a->base, batch);
 	if (rc)
 		return rc;
 	uint64_t txn = a->conn->in_txn ? a->conn->txn_seq : 0;
@@ -785,7 +738,7 @@ static int duck_append(sl_dest_appender *appender, const sl_batch *batch)
 		return sl_error_set(SL_EINVAL,
 				    "appending to %s: rows of an earlier transaction were "
 				    "never flushed",
-				    a->name);
+				    a->base.name);
 	for (size_t i = 0; i < a->ncols; i++) {
 		duckdb_vector vec = duckdb_data_chunk_get_vector(a->chunk, i);
 		switch (a->cols[i].kind) {
@@ -816,7 +769,7 @@ static int duck_appender_flush(sl_dest_appender *appender)
 {
 	duck_appender *a = (duck_appender *)appender;
 	if (a->failed)
-		return sl_error_set(SL_EDEST, "the appender of %s failed earlier", a->name);
+		return sl_error_set(SL_EDEST, "the appender of %s failed earlier", a->base.name);
 	if (duckdb_appender_flush(a->app) == DuckDBError) {
 		a->failed = true;
 		return appender_error(a, "cannot write rows into");
@@ -855,8 +808,7 @@ static void duck_appender_close(sl_dest_appender *appender)
 	if (a->counted)
 		a->conn->appenders--;
 	free(a->cols);
-	free(a->load_id);
-	free(a->name);
+	sl_dest_appender_clear(&a->base);
 	free(a);
 }
 
@@ -899,7 +851,7 @@ const sl_destination_driver sl_duckdb_destination = {
 	.read_loads = sl_sql_read_loads,
 	.recorded_tables = sl_sql_recorded_tables,
 	.ensure_table = sl_sql_ensure_table,
-	.table_exists = duck_table_exists,
+	.table_exists = sl_sql_table_exists,
 	.describe_table = duck_describe_table,
 	.widen_column = sl_sql_widen_column,
 	.drop_not_null = sl_sql_drop_not_null,

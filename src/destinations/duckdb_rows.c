@@ -33,7 +33,6 @@ typedef struct duck_rows {
 	duck_conn *conn;
 	duckdb_prepared_statement stmt;
 	duckdb_result result;
-	size_t ncols;
 	duck_rcol *cols;
 	duckdb_data_chunk chunk; /* the chunk holding the current row, or NULL */
 	idx_t nrows;		 /* rows in chunk */
@@ -192,7 +191,7 @@ static void rows_free(sl_rows *rows)
 		return;
 	if (r->chunk)
 		duckdb_destroy_data_chunk(&r->chunk);
-	for (size_t i = 0; r->cols && i < r->ncols; i++)
+	for (size_t i = 0; r->cols && i < r->base.ncolumns; i++)
 		sl_buf_free(&r->cols[i].text);
 	free(r->cols);
 	duckdb_destroy_result(&r->result);
@@ -203,7 +202,7 @@ static void rows_free(sl_rows *rows)
 static int rows_next(sl_rows *rows)
 {
 	duck_rows *r = (duck_rows *)rows;
-	for (size_t i = 0; i < r->ncols; i++)
+	for (size_t i = 0; i < r->base.ncolumns; i++)
 		r->cols[i].have_text = false;
 	if (r->done)
 		return 0;
@@ -226,7 +225,7 @@ static int rows_next(sl_rows *rows)
 		if (r->nrows > 0)
 			break;
 	}
-	for (size_t i = 0; i < r->ncols; i++) {
+	for (size_t i = 0; i < r->base.ncolumns; i++) {
 		duckdb_vector v = duckdb_data_chunk_get_vector(r->chunk, i);
 		r->cols[i].data = duckdb_vector_get_data(v);
 		r->cols[i].validity = duckdb_vector_get_validity(v);
@@ -234,27 +233,22 @@ static int rows_next(sl_rows *rows)
 	return 1;
 }
 
-static size_t rows_column_count(const sl_rows *rows)
-{
-	return ((const duck_rows *)rows)->ncols;
-}
-
 static const char *rows_column_name(const sl_rows *rows, size_t col)
 {
 	const duck_rows *r = (const duck_rows *)rows;
-	return col < r->ncols ? r->cols[col].name : NULL;
+	return col < r->base.ncolumns ? r->cols[col].name : NULL;
 }
 
 static sl_type rows_column_type(const sl_rows *rows, size_t col)
 {
 	const duck_rows *r = (const duck_rows *)rows;
-	return col < r->ncols ? r->cols[col].type : SL_TYPE_TEXT;
+	return col < r->base.ncolumns ? r->cols[col].type : SL_TYPE_TEXT;
 }
 
 static bool rows_is_null(const sl_rows *rows, size_t col)
 {
 	const duck_rows *r = (const duck_rows *)rows;
-	if (col >= r->ncols || !r->chunk)
+	if (col >= r->base.ncolumns || !r->chunk)
 		return true;
 	const duck_rcol *c = &r->cols[col];
 	if (c->id == DUCKDB_TYPE_SQLNULL)
@@ -311,7 +305,7 @@ static int64_t timestamp_micros(const duck_rows *r, const duck_rcol *c, bool *ok
 	}
 }
 
-static int not_integer(const duck_rows *r, size_t col, const char *why)
+static int value_error(const duck_rows *r, size_t col, const char *why)
 {
 	return sl_error_set(SL_ETYPE, "DuckDB '%s': column %s: %s", r->conn->path,
 			    r->cols[col].name, why);
@@ -320,11 +314,10 @@ static int not_integer(const duck_rows *r, size_t col, const char *why)
 static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 {
 	const duck_rows *r = (const duck_rows *)rows;
+	int rc = sl_rows_check_value(rows, col);
 	*out = 0;
-	if (col >= r->ncols)
-		return sl_error_set(SL_EINVAL, "no column %zu in the result", col);
-	if (rows_is_null(rows, col))
-		return not_integer(r, col, "value is NULL");
+	if (rc)
+		return rc;
 	const duck_rcol *c = &r->cols[col];
 	switch (c->id) {
 	case DUCKDB_TYPE_BOOLEAN:
@@ -342,7 +335,7 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	case DUCKDB_TYPE_DATE:
 		*out = CELL(r, c, int32_t);
 		return *out == INT32_MAX || *out == -INT32_MAX
-			       ? not_integer(r, col, "an infinite date has no day number")
+			       ? value_error(r, col, "an infinite date has no day number")
 			       : 0;
 	case DUCKDB_TYPE_BIGINT:
 	case DUCKDB_TYPE_TIME:
@@ -360,14 +353,14 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	case DUCKDB_TYPE_UBIGINT: {
 		uint64_t v = CELL(r, c, uint64_t);
 		if (v > INT64_MAX)
-			return not_integer(r, col, "value does not fit in a 64-bit integer");
+			return value_error(r, col, "value does not fit in a 64-bit integer");
 		*out = (int64_t)v;
 		return 0;
 	}
 	case DUCKDB_TYPE_UHUGEINT: {
 		sl_u128 v = uhugeint_value(CELL(r, c, duckdb_uhugeint));
 		if (v > INT64_MAX)
-			return not_integer(r, col, "value does not fit in a 64-bit integer");
+			return value_error(r, col, "value does not fit in a 64-bit integer");
 		*out = (int64_t)v;
 		return 0;
 	}
@@ -377,7 +370,7 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 		if (c->id == DUCKDB_TYPE_DECIMAL)
 			v /= sl_pow10_i128(c->scale); /* truncates toward zero */
 		if (v > INT64_MAX || v < INT64_MIN)
-			return not_integer(r, col, "value does not fit in a 64-bit integer");
+			return value_error(r, col, "value does not fit in a 64-bit integer");
 		*out = (int64_t)v;
 		return 0;
 	}
@@ -385,7 +378,7 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	case DUCKDB_TYPE_DOUBLE: {
 		double d = c->id == DUCKDB_TYPE_FLOAT ? CELL(r, c, float) : CELL(r, c, double);
 		if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0))
-			return not_integer(r, col, "value does not fit in a 64-bit integer");
+			return value_error(r, col, "value does not fit in a 64-bit integer");
 		*out = (int64_t)d;
 		return 0;
 	}
@@ -396,11 +389,11 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	case DUCKDB_TYPE_TIMESTAMP_TZ: {
 		int64_t raw = CELL(r, c, int64_t);
 		if (raw == INT64_MAX || raw == -INT64_MAX)
-			return not_integer(r, col,
+			return value_error(r, col,
 					   "an infinite timestamp has no microsecond count");
 		bool ok;
 		*out = timestamp_micros(r, c, &ok);
-		return ok ? 0 : not_integer(r, col, "timestamp out of the microsecond range");
+		return ok ? 0 : value_error(r, col, "timestamp out of the microsecond range");
 	}
 	case DUCKDB_TYPE_VARCHAR: {
 		/* Integers that arrive as text (a cast result, a state value) still read as integers. */
@@ -411,63 +404,64 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 		errno = 0;
 		long long v = s && len ? strtoll(s, &end, 10) : 0;
 		if (!s || !len || errno || *end)
-			return not_integer(r, col, "text is not an integer");
+			return value_error(r, col, "text is not an integer");
 		*out = v;
 		return 0;
 	}
 	default:
-		return not_integer(r, col, "value is not an integer");
+		return value_error(r, col, "value is not an integer");
 	}
 }
 
-static int rows_get_double(double *out, const sl_rows *rows, size_t col)
+/* The cell of a type read as a double directly: floating point, and the integers that may not
+   fit 64 bits. */
+static bool double_cell(double *out, const duck_rows *r, const duck_rcol *c)
 {
-	const duck_rows *r = (const duck_rows *)rows;
-	*out = 0;
-	if (col >= r->ncols)
-		return sl_error_set(SL_EINVAL, "no column %zu in the result", col);
-	if (rows_is_null(rows, col))
-		return not_integer(r, col, "value is NULL");
-	const duck_rcol *c = &r->cols[col];
 	switch (c->id) {
 	case DUCKDB_TYPE_FLOAT:
 		*out = CELL(r, c, float);
-		return 0;
+		return true;
 	case DUCKDB_TYPE_DOUBLE:
 		*out = CELL(r, c, double);
-		return 0;
-	case DUCKDB_TYPE_HUGEINT:
-		*out = (double)wide_value(r, c);
-		return 0;
-	case DUCKDB_TYPE_UHUGEINT:
-		*out = (double)uhugeint_value(CELL(r, c, duckdb_uhugeint));
-		return 0;
+		return true;
 	case DUCKDB_TYPE_UBIGINT:
 		*out = (double)CELL(r, c, uint64_t);
-		return 0;
+		return true;
+	case DUCKDB_TYPE_UHUGEINT:
+		*out = (double)uhugeint_value(CELL(r, c, duckdb_uhugeint));
+		return true;
+	case DUCKDB_TYPE_HUGEINT: /* its scale is 0 */
 	case DUCKDB_TYPE_DECIMAL:
 		*out = (double)wide_value(r, c) / (double)sl_pow10_i128(c->scale);
-		return 0;
-	case DUCKDB_TYPE_VARCHAR: {
-		sl_rows *mut = (sl_rows *)rows;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Text is parsed; other types are what get_int64 reads. */
+static int rows_get_double(double *out, const sl_rows *rows, size_t col)
+{
+	const duck_rows *r = (const duck_rows *)rows;
+	int rc = sl_rows_check_value(rows, col);
+	*out = 0;
+	if (rc || double_cell(out, r, &r->cols[col]))
+		return rc;
+	if (r->cols[col].id == DUCKDB_TYPE_VARCHAR) {
 		size_t len;
-		const char *s = mut->ops->get_text(mut, col, &len);
+		const char *s = rows->ops->get_text((sl_rows *)rows, col, &len);
 		char *end;
-		errno = 0;
 		double v = s && len ? strtod(s, &end) : 0;
 		if (!s || !len || *end)
-			return not_integer(r, col, "text is not a number");
+			return value_error(r, col, "text is not a number");
 		*out = v;
 		return 0;
 	}
-	default: {
-		int64_t v;
-		if (rows_get_int64(&v, rows, col))
-			return not_integer(r, col, "value is not a number");
-		*out = (double)v;
-		return 0;
-	}
-	}
+	int64_t v;
+	if (rows_get_int64(&v, rows, col))
+		return value_error(r, col, "value is not a number");
+	*out = (double)v;
+	return 0;
 }
 
 /* ---- text of values -------------------------------------------------------------------------- */
@@ -750,7 +744,6 @@ static const char *rows_get_text(sl_rows *rows, size_t col, size_t *len)
 
 static const sl_rows_ops duck_rows_ops = {
 	.next = rows_next,
-	.column_count = rows_column_count,
 	.column_name = rows_column_name,
 	.column_type = rows_column_type,
 	.is_null = rows_is_null,
@@ -762,11 +755,11 @@ static const sl_rows_ops duck_rows_ops = {
 
 static int describe_columns(duck_rows *r)
 {
-	r->ncols = duckdb_column_count(&r->result);
-	r->cols = sl_calloc(r->ncols ? r->ncols : 1, sizeof(*r->cols));
+	r->base.ncolumns = duckdb_column_count(&r->result);
+	r->cols = sl_calloc(r->base.ncolumns ? r->base.ncolumns : 1, sizeof(*r->cols));
 	if (!r->cols)
 		return SL_ENOMEM;
-	for (size_t i = 0; i < r->ncols; i++) {
+	for (size_t i = 0; i < r->base.ncolumns; i++) {
 		duck_rcol *c = &r->cols[i];
 		duckdb_logical_type lt = duckdb_column_logical_type(&r->result, i);
 		c->name = duckdb_column_name(&r->result, i);

@@ -60,13 +60,9 @@ typedef struct pg_app_col {
 struct pgdst_appender {
 	sl_dest_appender base;
 	pgdst_conn *conn; /* NULL once the connection closed under the appender */
-	char *name;	  /* "dataset.table" for messages */
 	char *copy_sql;	  /* COPY "ds"."t" (cols) FROM STDIN (FORMAT binary) */
 	size_t ncols;	  /* fields per COPY row */
 	pg_app_col *cols;
-	size_t nschema; /* schema columns the batches must carry */
-	char *load_id;
-	uint32_t load_id_len;
 	unsigned char *buf; /* COPY data not yet handed to libpq */
 	size_t len;
 	size_t cap;
@@ -441,7 +437,7 @@ int pgdst_end_copy(pgdst_appender *a, bool keep)
 	a->len = 0;
 	int ended = PQputCopyEnd(c->pg, keep ? NULL : "cancelled by sluice");
 	char what[300];
-	snprintf(what, sizeof(what), "cannot write rows into %s", a->name);
+	snprintf(what, sizeof(what), "cannot write rows into %s", a->base.name);
 	int rc = 0, guard = 0;
 	PGresult *res;
 	while ((res = PQgetResult(c->pg)) != NULL) {
@@ -470,7 +466,7 @@ static int start_copy(pgdst_appender *a)
 	PGresult *res = PQexec(c->pg, a->copy_sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		char what[300];
-		snprintf(what, sizeof(what), "cannot start writing rows into %s", a->name);
+		snprintf(what, sizeof(what), "cannot start writing rows into %s", a->base.name);
 		rc = res ? pgdst_result_error(c, res, what) : pgdst_conn_error(c, what);
 		PQclear(res);
 		pgdst_drain(c->pg);
@@ -487,27 +483,6 @@ static int start_copy(pgdst_appender *a)
 	}
 	memcpy(a->buf + a->len, header, sizeof(header));
 	a->len += sizeof(header);
-	return 0;
-}
-
-static int check_batch(const pgdst_appender *a, const sl_batch *batch)
-{
-	if (batch->ncolumns < a->nschema)
-		return sl_error_set(SL_EINVAL, "appending to %s: batch has %zu columns, schema %zu",
-				    a->name, batch->ncolumns, a->nschema);
-	for (size_t i = 0; i < a->ncols; i++) {
-		const pg_app_col *col = &a->cols[i];
-		if (col->enc == ENC_LOAD_ID)
-			continue;
-		const sl_vector *v = &batch->columns[col->batch_col];
-		if (v->type != col->type || sl_type_value_size(v->type, v->precision) !=
-						    sl_type_value_size(col->type, col->precision))
-			return sl_error_set(SL_EINVAL,
-					    "appending to %s: batch column %zu is %s, schema "
-					    "says %s",
-					    a->name, col->batch_col, sl_type_name(v->type),
-					    sl_type_name(col->type));
-	}
 	return 0;
 }
 
@@ -542,7 +517,7 @@ static size_t batch_bound(const pgdst_appender *a, const sl_batch *b)
 	for (size_t i = 0; i < a->ncols; i++) {
 		const pg_app_col *col = &a->cols[i];
 		if (col->enc == ENC_LOAD_ID)
-			need += n * (4 + (size_t)a->load_id_len);
+			need += n * (4 + (size_t)a->base.load_id_len);
 		else
 			need += values_bound(col->enc, col->element_enc,
 					     &b->columns[col->batch_col], n);
@@ -571,8 +546,8 @@ static int range_error(const pgdst_appender *a, const pg_app_col *col, const sl_
 	if (col->enc == ENC_INT2 || col->enc == ENC_INT4 || col->enc == ENC_INT8)
 		put_i128(value, sizeof(value), int_cell(v, col->type, r));
 	return sl_error_set(SL_ETYPE, "appending to %s: column %s: %s value %s%sdoes not fit %s",
-			    a->name, col->name, sl_type_name(col->type), value, *value ? " " : "",
-			    col->pg_type);
+			    a->base.name, col->name, sl_type_name(col->type), value,
+			    *value ? " " : "", col->pg_type);
 }
 
 /* Encode the batch's rows after what the buffer holds. On error the buffer is left as it was. */
@@ -586,9 +561,9 @@ static int encode_batch(pgdst_appender *a, const sl_batch *b)
 		for (size_t i = 0; i < a->ncols; i++) {
 			const pg_app_col *col = &a->cols[i];
 			if (col->enc == ENC_LOAD_ID) {
-				p = put32(p, a->load_id_len);
-				memcpy(p, a->load_id, a->load_id_len);
-				p += a->load_id_len;
+				p = put32(p, a->base.load_id_len);
+				memcpy(p, a->base.load_id, a->base.load_id_len);
+				p += a->base.load_id_len;
 				continue;
 			}
 			const sl_vector *v = &b->columns[col->batch_col];
@@ -611,10 +586,10 @@ int pgdst_append(sl_dest_appender *appender, const sl_batch *batch)
 	pgdst_appender *a = (pgdst_appender *)appender;
 	if (!a->conn)
 		return sl_error_set(SL_EINVAL, "appending to %s: the connection is closed",
-				    a->name);
+				    a->base.name);
 	if (batch->nrows == 0)
 		return 0;
-	int rc = check_batch(a, batch);
+	int rc = sl_dest_appender_check(&a->base, batch);
 	if (!rc && !a->copying)
 		rc = start_copy(a);
 	/* a value that does not fit leaves the COPY open, without the batch */
@@ -632,7 +607,8 @@ int pgdst_appender_flush(sl_dest_appender *appender)
 {
 	pgdst_appender *a = (pgdst_appender *)appender;
 	if (!a->conn)
-		return sl_error_set(SL_EINVAL, "flushing %s: the connection is closed", a->name);
+		return sl_error_set(SL_EINVAL, "flushing %s: the connection is closed",
+				    a->base.name);
 	return a->copying ? pgdst_end_copy(a, true) : 0;
 }
 
@@ -651,8 +627,7 @@ void pgdst_appender_close(sl_dest_appender *appender)
 	free(a->cols);
 	free(a->buf);
 	free(a->copy_sql);
-	free(a->load_id);
-	free(a->name);
+	sl_dest_appender_clear(&a->base);
 	free(a);
 }
 
@@ -677,7 +652,7 @@ static int appender_setup(pgdst_appender *a, const pgdst_columns *have,
 		if (t < 0) {
 			rc = sl_error_set(SL_EDEST,
 					  "table %s has no column %s (ensure_table adds it)",
-					  a->name, sc->name);
+					  a->base.name, sc->name);
 			break;
 		}
 		taken[t] = true;
@@ -696,11 +671,12 @@ static int appender_setup(pgdst_appender *a, const pgdst_columns *have,
 			rc = sl_error_set(SL_ETYPE,
 					  "table %s: column %s is %s in PostgreSQL, which cannot "
 					  "take %s values",
-					  a->name, col->name, col->pg_type, sl_type_name(sc->type));
+					  a->base.name, col->name, col->pg_type,
+					  sl_type_name(sc->type));
 		sl_buf_puts(&sql, j ? ", " : "");
 		sl_buf_quote_ident(&sql, have->cols[t].name, '"');
 	}
-	int t = a->load_id && !rc ? pgdst_columns_find(have, SL_LOAD_ID_COLUMN, taken) : -1;
+	int t = a->base.load_id && !rc ? pgdst_columns_find(have, SL_LOAD_ID_COLUMN, taken) : -1;
 	if (t >= 0) {
 		pg_app_col *col = &a->cols[a->ncols++];
 		col->enc = ENC_LOAD_ID;
@@ -720,10 +696,26 @@ static int appender_setup(pgdst_appender *a, const pgdst_columns *have,
 	return rc;
 }
 
+/* Map the schema to the table's columns. */
+static int attach_table(pgdst_appender *a, const char *dataset, const char *table,
+			const sl_table_schema *schema)
+{
+	pgdst_columns have;
+	int rc = pgdst_table_columns(&have, a->conn, dataset, table);
+	if (rc)
+		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
+	if (have.n == 0)
+		rc = sl_error_set(SL_ENOTFOUND, "PostgreSQL %s: table %s.%s does not exist",
+				  a->conn->where, dataset, table);
+	else
+		rc = appender_setup(a, &have, schema, dataset, table);
+	pgdst_columns_free(&have);
+	return rc;
+}
+
 int pgdst_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const char *dataset,
 			const char *table, const sl_table_schema *schema, const char *load_id)
 {
-	pgdst_conn *c = (pgdst_conn *)conn;
 	*out = NULL;
 	for (size_t i = 0; i < schema->ncolumns; i++)
 		if (sl_sql_check_column(conn, &schema->columns[i]))
@@ -731,30 +723,11 @@ int pgdst_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const char *
 	pgdst_appender *a = sl_calloc(1, sizeof(*a));
 	if (!a)
 		return SL_ENOMEM;
-	a->base.driver = &sl_postgres_destination;
-	a->conn = c;
-	a->nschema = schema->ncolumns;
-	a->name = sl_printf_alloc("%s.%s", dataset, table);
-	size_t idlen = load_id ? strlen(load_id) : 0;
-	if (load_id)
-		a->load_id = sl_strdup(load_id);
-	if (!a->name || (load_id && !a->load_id) || idlen > INT32_MAX) {
-		pgdst_appender_close(&a->base);
-		return SL_ENOMEM;
-	}
-	a->load_id_len = (uint32_t)idlen;
-	pgdst_columns have;
-	int rc = pgdst_table_columns(&have, c, dataset, table);
-	if (rc) {
-		pgdst_appender_close(&a->base);
-		return sl_error_wrap("cannot read the columns of %s.%s", dataset, table);
-	}
-	if (have.n == 0)
-		rc = sl_error_set(SL_ENOTFOUND, "PostgreSQL %s: table %s.%s does not exist",
-				  c->where, dataset, table);
-	else
-		rc = appender_setup(a, &have, schema, dataset, table);
-	pgdst_columns_free(&have);
+	a->conn = (pgdst_conn *)conn;
+	int rc = sl_dest_appender_init(&a->base, &sl_postgres_destination, dataset, table, schema,
+				       load_id);
+	if (!rc)
+		rc = attach_table(a, dataset, table, schema);
 	if (rc) {
 		pgdst_appender_close(&a->base);
 		return rc;

@@ -22,7 +22,6 @@ struct pgdst_rows {
 	PGresult *cur;	/* the result holding the current row (may be meta), NULL when none */
 	bool meta_row;	/* meta holds a row next() has not returned yet */
 	bool done;	/* every result of the query has been read from the connection */
-	size_t ncols;
 };
 
 void pgdst_drain(PGconn *pg)
@@ -94,15 +93,10 @@ static int rows_next(sl_rows *rows)
 	return rc;
 }
 
-static size_t rows_column_count(const sl_rows *rows)
-{
-	return ((const pgdst_rows *)rows)->ncols;
-}
-
 static const char *rows_column_name(const sl_rows *rows, size_t col)
 {
 	const pgdst_rows *r = (const pgdst_rows *)rows;
-	return col < r->ncols ? PQfname(r->meta, (int)col) : NULL;
+	return col < r->base.ncolumns ? PQfname(r->meta, (int)col) : NULL;
 }
 
 /* A result column's portable type: text, and anything sluice has no type for, is TEXT. */
@@ -116,13 +110,13 @@ static sl_type oid_type(Oid oid)
 static sl_type rows_column_type(const sl_rows *rows, size_t col)
 {
 	const pgdst_rows *r = (const pgdst_rows *)rows;
-	return col < r->ncols ? oid_type(PQftype(r->meta, (int)col)) : SL_TYPE_TEXT;
+	return col < r->base.ncolumns ? oid_type(PQftype(r->meta, (int)col)) : SL_TYPE_TEXT;
 }
 
 static bool rows_is_null(const sl_rows *rows, size_t col)
 {
 	const pgdst_rows *r = (const pgdst_rows *)rows;
-	return !r->cur || col >= r->ncols || PQgetisnull(r->cur, 0, (int)col);
+	return !r->cur || col >= r->base.ncolumns || PQgetisnull(r->cur, 0, (int)col);
 }
 
 static const char *rows_get_text(sl_rows *rows, size_t col, size_t *len)
@@ -285,11 +279,10 @@ static int value_error(const pgdst_rows *r, size_t col, const char *why)
 static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 {
 	const pgdst_rows *r = (const pgdst_rows *)rows;
+	int rc = sl_rows_check_value(rows, col);
 	*out = 0;
-	if (col >= r->ncols)
-		return sl_error_set(SL_EINVAL, "no column %zu in the result", col);
-	if (rows_is_null(rows, col))
-		return value_error(r, col, "value is NULL");
+	if (rc)
+		return rc;
 	const char *s = PQgetvalue(r->cur, 0, (int)col);
 	Oid oid = PQftype(r->meta, (int)col);
 	switch (oid) {
@@ -328,39 +321,30 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	}
 }
 
+/* Booleans and dates and times are what get_int64 reads; other values are parsed as numbers. */
 static int rows_get_double(double *out, const sl_rows *rows, size_t col)
 {
 	const pgdst_rows *r = (const pgdst_rows *)rows;
+	int rc = sl_rows_check_value(rows, col);
+	Oid oid = rc ? 0 : PQftype(r->meta, (int)col);
 	*out = 0;
-	if (col >= r->ncols)
-		return sl_error_set(SL_EINVAL, "no column %zu in the result", col);
-	if (rows_is_null(rows, col))
-		return value_error(r, col, "value is NULL");
-	const char *s = PQgetvalue(r->cur, 0, (int)col);
-	switch (PQftype(r->meta, (int)col)) {
-	case OID_BOOL:
-		*out = s[0] == 't';
-		return 0;
-	case OID_DATE:
-	case OID_TIME:
-	case OID_TIMESTAMP:
-	case OID_TIMESTAMPTZ: {
+	if (rc)
+		return rc;
+	if (oid == OID_BOOL || oid == OID_DATE || oid == OID_TIME || oid == OID_TIMESTAMP ||
+	    oid == OID_TIMESTAMPTZ) {
 		int64_t v;
-		int rc = rows_get_int64(&v, rows, col);
+		rc = rows_get_int64(&v, rows, col);
 		*out = (double)v;
 		return rc;
 	}
-	default: {
-		/* a real's text is the shortest that reads back as that float, not as a double */
-		bool single = PQftype(r->meta, (int)col) == OID_FLOAT4;
-		char *end = NULL;
-		double d = !*s ? 0 : single ? strtof(s, &end) : strtod(s, &end);
-		if (!*s || *end)
-			return value_error(r, col, "value is not a number");
-		*out = d;
-		return 0;
-	}
-	}
+	/* a real's text is the shortest that reads back as that float, not as a double */
+	const char *s = PQgetvalue(r->cur, 0, (int)col);
+	char *end = NULL;
+	double d = !*s ? 0 : oid == OID_FLOAT4 ? strtof(s, &end) : strtod(s, &end);
+	if (!*s || *end)
+		return value_error(r, col, "value is not a number");
+	*out = d;
+	return 0;
 }
 
 static void rows_free(sl_rows *rows)
@@ -381,7 +365,6 @@ static void rows_free(sl_rows *rows)
 
 static const sl_rows_ops pgdst_rows_ops = {
 	.next = rows_next,
-	.column_count = rows_column_count,
 	.column_name = rows_column_name,
 	.column_type = rows_column_type,
 	.is_null = rows_is_null,
@@ -434,7 +417,7 @@ int pgdst_query(sl_rows **out, sl_dest_conn *conn, const char *sql, size_t npara
 	r->base.ops = &pgdst_rows_ops;
 	r->conn = c;
 	r->meta = res;
-	r->ncols = (size_t)PQnfields(res);
+	r->base.ncolumns = (size_t)PQnfields(res);
 	if (st == PGRES_SINGLE_TUPLE) {
 		r->meta_row = true;
 		c->streaming = r;

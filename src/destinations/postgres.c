@@ -53,6 +53,10 @@ static const sl_sql_dialect pg_dialect = {
 	.name = "PostgreSQL",
 	.type_names = pg_type_names,
 	.cast_on_alter = true,
+	.table_exists_sql = "SELECT 1 FROM pg_catalog.pg_class r "
+			    "JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
+			    "WHERE n.nspname = $1 AND r.relname = $2 "
+			    "AND r.relkind IN ('r', 'p', 'v', 'm', 'f')",
 	.max_identifier = 63, /* NAMEDATALEN - 1 */
 };
 
@@ -499,23 +503,6 @@ int pgdst_table_columns(pgdst_columns *out, pgdst_conn *c, const char *dataset, 
 	return rc;
 }
 
-static int pgdst_table_exists(bool *out, sl_dest_conn *conn, const char *dataset, const char *table)
-{
-	static const char sql[] = "SELECT 1 FROM pg_catalog.pg_class r "
-				  "JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
-				  "WHERE n.nspname = $1 AND r.relname = $2 "
-				  "AND r.relkind IN ('r', 'p', 'v', 'm', 'f')";
-	const char *params[2] = {dataset, table};
-	*out = false;
-	PGresult *res;
-	int rc = pgdst_run(&res, (pgdst_conn *)conn, sql, 2, params);
-	if (rc)
-		return rc;
-	*out = PQntuples(res) > 0;
-	PQclear(res);
-	return 0;
-}
-
 /* The portable type of a column's type (a domain's base type); numeric's typmod carries its
    precision and scale. */
 sl_type pgdst_portable_type(Oid oid, int typmod, int *precision, int *scale)
@@ -709,7 +696,7 @@ const sl_destination_driver sl_postgres_destination = {
 	.read_loads = sl_sql_read_loads,
 	.recorded_tables = sl_sql_recorded_tables,
 	.ensure_table = sl_sql_ensure_table,
-	.table_exists = pgdst_table_exists,
+	.table_exists = sl_sql_table_exists,
 	.describe_table = pgdst_describe_table,
 	.widen_column = sl_sql_widen_column,
 	.drop_not_null = sl_sql_drop_not_null,

@@ -99,6 +99,21 @@ static void put_column_def(sl_buf *b, const sl_sql_dialect *d, const sl_column *
 
 /* ---- tables ---------------------------------------------------------------------------------- */
 
+int sl_sql_table_exists(bool *out, sl_dest_conn *conn, const char *dataset, const char *table)
+{
+	const char *params[] = {dataset, table};
+	sl_rows *rows;
+	*out = false;
+	int rc = conn->driver->query(&rows, conn, sql_conn(conn)->dialect->table_exists_sql, 2,
+				     params);
+	if (rc)
+		return rc;
+	rc = rows->ops->next(rows);
+	rows->ops->free(rows);
+	*out = rc == 1;
+	return rc < 0 ? rc : SL_OK;
+}
+
 /* No PRIMARY KEY: the index costs most of the append speed, and the pipeline dedups itself. */
 static int create_table(sl_dest_conn *conn, const char *dataset, const char *table,
 			const sl_table_schema *schema, bool add_load_id)

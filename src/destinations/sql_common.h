@@ -24,6 +24,8 @@ typedef struct sl_sql_dialect {
 	/* search_path takes the quoted identifiers inside a string literal (DuckDB: '"my ds"')
 	   rather than as they are (PostgreSQL: "my ds", which would keep a literal's quotes) */
 	bool search_path_literal;
+	/* a query with a row when table $2 of dataset $1 exists, from the catalog */
+	const char *table_exists_sql;
 	/* the longest identifier in bytes, 0 for no limit (PostgreSQL cuts longer names to 63
 	   bytes with only a NOTICE: they are refused instead) */
 	size_t max_identifier;
@@ -52,6 +54,7 @@ int sl_sql_read_loads(sl_dest_conn *conn, const char *dataset, const sl_load_fil
 		      sl_load_visitor visit, void *ctx);
 int sl_sql_recorded_tables(sl_dest_conn *conn, const char *dataset, const char *pipeline,
 			   sl_name_visitor visit, void *ctx);
+int sl_sql_table_exists(bool *out, sl_dest_conn *conn, const char *dataset, const char *table);
 int sl_sql_ensure_table(sl_dest_conn *conn, const char *dataset, const char *table,
 			const sl_table_schema *schema, bool with_load_id);
 int sl_sql_widen_column(sl_dest_conn *conn, const char *dataset, const char *table,
