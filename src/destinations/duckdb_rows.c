@@ -284,24 +284,51 @@ static sl_u128 uhugeint_value(duckdb_uhugeint h)
 	return ((sl_u128)h.upper << 64) | h.lower;
 }
 
-/* Timestamps of any unit as microseconds (NS rounds toward minus infinity). */
-static int64_t timestamp_micros(const duck_rows *r, const duck_rcol *c, bool *ok)
+/* A timestamp of any unit in microseconds (NS rounds toward minus infinity), the infinities as
+   INT64_MAX and -INT64_MAX; 0 and false when int64_t cannot hold its microseconds. */
+static bool timestamp_cell(int64_t *out, const duck_rows *r, const duck_rcol *c)
 {
 	int64_t v = CELL(r, c, int64_t);
-	*ok = true;
+	int64_t unit = c->id == DUCKDB_TYPE_TIMESTAMP_S	   ? SL_MICROS_PER_SEC
+		       : c->id == DUCKDB_TYPE_TIMESTAMP_MS ? 1000
+							   : 1;
+	bool fits = v <= INT64_MAX / unit && v >= INT64_MIN / unit;
+	if (v == INT64_MAX || v == -INT64_MAX)
+		*out = v;
+	else if (c->id == DUCKDB_TYPE_TIMESTAMP_NS)
+		*out = sl_floor_div(v, 1000);
+	else
+		*out = fits ? v * unit : 0;
+	return fits || v == INT64_MAX || v == -INT64_MAX;
+}
+
+/* The cell of an integer type that int64_t holds: all but UBIGINT and the 128-bit ones. */
+static bool int_cell(int64_t *out, const duck_rows *r, const duck_rcol *c)
+{
 	switch (c->id) {
-	case DUCKDB_TYPE_TIMESTAMP_S:
-		if (v > INT64_MAX / 1000000 || v < INT64_MIN / 1000000)
-			*ok = false;
-		return v * (*ok ? 1000000 : 0);
-	case DUCKDB_TYPE_TIMESTAMP_MS:
-		if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
-			*ok = false;
-		return v * (*ok ? 1000 : 0);
-	case DUCKDB_TYPE_TIMESTAMP_NS:
-		return v / 1000 - (v % 1000 < 0);
+	case DUCKDB_TYPE_TINYINT:
+		*out = CELL(r, c, int8_t);
+		return true;
+	case DUCKDB_TYPE_SMALLINT:
+		*out = CELL(r, c, int16_t);
+		return true;
+	case DUCKDB_TYPE_INTEGER:
+		*out = CELL(r, c, int32_t);
+		return true;
+	case DUCKDB_TYPE_BIGINT:
+		*out = CELL(r, c, int64_t);
+		return true;
+	case DUCKDB_TYPE_UTINYINT:
+		*out = CELL(r, c, uint8_t);
+		return true;
+	case DUCKDB_TYPE_USMALLINT:
+		*out = CELL(r, c, uint16_t);
+		return true;
+	case DUCKDB_TYPE_UINTEGER:
+		*out = CELL(r, c, uint32_t);
+		return true;
 	default:
-		return v;
+		return false;
 	}
 }
 
@@ -319,36 +346,19 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	if (rc)
 		return rc;
 	const duck_rcol *c = &r->cols[col];
+	if (int_cell(out, r, c))
+		return 0;
 	switch (c->id) {
 	case DUCKDB_TYPE_BOOLEAN:
 		*out = CELL(r, c, bool);
-		return 0;
-	case DUCKDB_TYPE_TINYINT:
-		*out = CELL(r, c, int8_t);
-		return 0;
-	case DUCKDB_TYPE_SMALLINT:
-		*out = CELL(r, c, int16_t);
-		return 0;
-	case DUCKDB_TYPE_INTEGER:
-		*out = CELL(r, c, int32_t);
 		return 0;
 	case DUCKDB_TYPE_DATE:
 		*out = CELL(r, c, int32_t);
 		return *out == INT32_MAX || *out == -INT32_MAX
 			       ? value_error(r, col, "an infinite date has no day number")
 			       : 0;
-	case DUCKDB_TYPE_BIGINT:
 	case DUCKDB_TYPE_TIME:
 		*out = CELL(r, c, int64_t);
-		return 0;
-	case DUCKDB_TYPE_UTINYINT:
-		*out = CELL(r, c, uint8_t);
-		return 0;
-	case DUCKDB_TYPE_USMALLINT:
-		*out = CELL(r, c, uint16_t);
-		return 0;
-	case DUCKDB_TYPE_UINTEGER:
-		*out = CELL(r, c, uint32_t);
 		return 0;
 	case DUCKDB_TYPE_UBIGINT: {
 		uint64_t v = CELL(r, c, uint64_t);
@@ -387,13 +397,13 @@ static int rows_get_int64(int64_t *out, const sl_rows *rows, size_t col)
 	case DUCKDB_TYPE_TIMESTAMP_MS:
 	case DUCKDB_TYPE_TIMESTAMP_NS:
 	case DUCKDB_TYPE_TIMESTAMP_TZ: {
-		int64_t raw = CELL(r, c, int64_t);
-		if (raw == INT64_MAX || raw == -INT64_MAX)
+		bool fits = timestamp_cell(out, r, c);
+		if (*out == INT64_MAX || *out == -INT64_MAX) {
+			*out = 0;
 			return value_error(r, col,
 					   "an infinite timestamp has no microsecond count");
-		bool ok;
-		*out = timestamp_micros(r, c, &ok);
-		return ok ? 0 : value_error(r, col, "timestamp out of the microsecond range");
+		}
+		return fits ? 0 : value_error(r, col, "timestamp out of the microsecond range");
 	}
 	case DUCKDB_TYPE_VARCHAR: {
 		/* Integers that arrive as text (a cast result, a state value) still read as integers. */
@@ -419,16 +429,14 @@ static bool double_cell(double *out, const duck_rows *r, const duck_rcol *c)
 {
 	switch (c->id) {
 	case DUCKDB_TYPE_FLOAT:
-		*out = CELL(r, c, float);
-		return true;
 	case DUCKDB_TYPE_DOUBLE:
-		*out = CELL(r, c, double);
+		*out = c->id == DUCKDB_TYPE_FLOAT ? CELL(r, c, float) : CELL(r, c, double);
 		return true;
 	case DUCKDB_TYPE_UBIGINT:
-		*out = (double)CELL(r, c, uint64_t);
-		return true;
 	case DUCKDB_TYPE_UHUGEINT:
-		*out = (double)uhugeint_value(CELL(r, c, duckdb_uhugeint));
+		*out = c->id == DUCKDB_TYPE_UBIGINT
+			       ? (double)CELL(r, c, uint64_t)
+			       : (double)uhugeint_value(CELL(r, c, duckdb_uhugeint));
 		return true;
 	case DUCKDB_TYPE_HUGEINT: /* its scale is 0 */
 	case DUCKDB_TYPE_DECIMAL:
@@ -511,12 +519,8 @@ static void put_decimal(sl_buf *b, sl_i128 v, int scale)
 /* The shortest text that reads back as the same value. */
 static void put_double(sl_buf *b, double v, bool single)
 {
-	if (isnan(v)) {
-		sl_buf_puts(b, "nan");
-		return;
-	}
-	if (isinf(v)) {
-		sl_buf_puts(b, v < 0 ? "-inf" : "inf");
+	if (!isfinite(v)) {
+		sl_buf_puts(b, isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
 		return;
 	}
 	char tmp[40];
@@ -631,30 +635,14 @@ static void string_bytes(const duckdb_string_t *s, const char **ptr, size_t *len
 
 static void format_cell(sl_buf *b, const duck_rows *r, const duck_rcol *c)
 {
+	int64_t v;
+	if (int_cell(&v, r, c)) {
+		sl_buf_printf(b, "%" PRId64, v);
+		return;
+	}
 	switch (c->id) {
 	case DUCKDB_TYPE_BOOLEAN:
 		sl_buf_puts(b, CELL(r, c, bool) ? "true" : "false");
-		break;
-	case DUCKDB_TYPE_TINYINT:
-		sl_buf_printf(b, "%d", CELL(r, c, int8_t));
-		break;
-	case DUCKDB_TYPE_SMALLINT:
-		sl_buf_printf(b, "%d", CELL(r, c, int16_t));
-		break;
-	case DUCKDB_TYPE_INTEGER:
-		sl_buf_printf(b, "%" PRId32, CELL(r, c, int32_t));
-		break;
-	case DUCKDB_TYPE_BIGINT:
-		sl_buf_printf(b, "%" PRId64, CELL(r, c, int64_t));
-		break;
-	case DUCKDB_TYPE_UTINYINT:
-		sl_buf_printf(b, "%u", CELL(r, c, uint8_t));
-		break;
-	case DUCKDB_TYPE_USMALLINT:
-		sl_buf_printf(b, "%u", CELL(r, c, uint16_t));
-		break;
-	case DUCKDB_TYPE_UINTEGER:
-		sl_buf_printf(b, "%" PRIu32, CELL(r, c, uint32_t));
 		break;
 	case DUCKDB_TYPE_UBIGINT:
 		sl_buf_printf(b, "%" PRIu64, CELL(r, c, uint64_t));
@@ -699,11 +687,8 @@ static void format_cell(sl_buf *b, const duck_rows *r, const duck_rcol *c)
 	case DUCKDB_TYPE_TIMESTAMP_MS:
 	case DUCKDB_TYPE_TIMESTAMP_NS:
 	case DUCKDB_TYPE_TIMESTAMP_TZ: {
-		int64_t raw = CELL(r, c, int64_t);
-		bool ok;
-		int64_t us = timestamp_micros(r, c, &ok);
-		if (raw == INT64_MAX || raw == -INT64_MAX)
-			us = raw;
+		int64_t us;
+		timestamp_cell(&us, r, c);
 		put_timestamp(b, us, c->id == DUCKDB_TYPE_TIMESTAMP_TZ);
 		break;
 	}

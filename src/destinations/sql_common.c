@@ -276,21 +276,28 @@ static int add_schema_changes_column(sl_dest_conn *conn, const char *dataset)
 	return rc;
 }
 
+/* The bookkeeping tables: one row per pipeline and table, one per load and table. */
+static const struct {
+	const char *table, *columns;
+} bookkeeping[] = {
+	{SL_STATE_TABLE, " (pipeline_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
+			 "state VARCHAR NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP)"},
+	{SL_LOADS_TABLE, " (load_id VARCHAR NOT NULL, pipeline_name VARCHAR NOT NULL, "
+			 "table_name VARCHAR NOT NULL, rows BIGINT, chunks BIGINT, "
+			 "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, "
+			 "schema_changes VARCHAR)"},
+};
+
 static int create_bookkeeping(sl_dest_conn *conn, const char *dataset)
 {
 	sl_buf b = SL_BUF_INIT;
-	put_statement(&b, "CREATE TABLE IF NOT EXISTS ", dataset, SL_STATE_TABLE,
-		      " (pipeline_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
-		      "state VARCHAR NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP)");
-	int rc = run(conn, &b, 0, NULL);
-	sl_buf_reset(&b);
-	put_statement(&b, "CREATE TABLE IF NOT EXISTS ", dataset, SL_LOADS_TABLE,
-		      " (load_id VARCHAR NOT NULL, pipeline_name VARCHAR NOT NULL, "
-		      "table_name VARCHAR NOT NULL, rows BIGINT, chunks BIGINT, "
-		      "started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, "
-		      "schema_changes VARCHAR)");
-	if (!rc)
+	int rc = SL_OK;
+	for (size_t i = 0; !rc && i < SL_ARRAY_LEN(bookkeeping); i++) {
+		sl_buf_reset(&b);
+		put_statement(&b, "CREATE TABLE IF NOT EXISTS ", dataset, bookkeeping[i].table,
+			      bookkeeping[i].columns);
 		rc = run(conn, &b, 0, NULL);
+	}
 	sl_buf_free(&b);
 	return rc ? rc : add_schema_changes_column(conn, dataset);
 }
@@ -369,18 +376,34 @@ int sl_sql_delete_states(sl_dest_conn *conn, const char *dataset, const char *pi
 	return rc;
 }
 
-int sl_sql_write_state(sl_dest_conn *conn, const char *dataset, const sl_state_record *state)
+/* Replace a bookkeeping record: delete the rows `where` selects with the first `nwhere`
+   parameters, then insert the `columns` and `values` that take them all. */
+static int replace_record(sl_dest_conn *conn, const char *dataset, const char *table,
+			  const char *where, size_t nwhere, const char *columns, const char *values,
+			  size_t nparams, const char *const *params)
 {
-	int rc = sl_sql_delete_states(conn, dataset, state->pipeline, state->table);
-	const char *params[] = {state->pipeline, state->table, state->state, state->updated_at};
 	sl_buf b = SL_BUF_INIT;
-	put_statement(&b, "INSERT INTO ", dataset, SL_STATE_TABLE, "");
-	sl_buf_printf(&b, " VALUES ($1, $2, $3, %lld, CAST($4 AS TIMESTAMP))",
-		      (long long)state->version);
+	put_statement(&b, "DELETE FROM ", dataset, table, where);
+	int rc = run(conn, &b, nwhere, params);
+	sl_buf_reset(&b);
+	put_statement(&b, "INSERT INTO ", dataset, table, columns);
+	sl_buf_puts(&b, values);
 	if (!rc)
-		rc = run(conn, &b, 4, params);
+		rc = run(conn, &b, nparams, params);
 	sl_buf_free(&b);
 	return rc;
+}
+
+int sl_sql_write_state(sl_dest_conn *conn, const char *dataset, const sl_state_record *state)
+{
+	char version[24];
+	snprintf(version, sizeof(version), "%lld", (long long)state->version);
+	const char *params[] = {state->pipeline, state->table, state->state, version,
+				state->updated_at};
+	return replace_record(conn, dataset, SL_STATE_TABLE,
+			      " WHERE pipeline_name = $1 AND table_name = $2", 2, "",
+			      " VALUES ($1, $2, $3, CAST($4 AS INTEGER), CAST($5 AS TIMESTAMP))",
+			      SL_ARRAY_LEN(params), params);
 }
 
 /* ---- loads ----------------------------------------------------------------------------------- */
@@ -399,20 +422,13 @@ int sl_sql_write_load(sl_dest_conn *conn, const char *dataset, const sl_load_rec
 				load->finished,
 				load->status,
 				load->schema_changes};
-	sl_buf b = SL_BUF_INIT;
-	put_statement(&b, "DELETE FROM ", dataset, SL_LOADS_TABLE,
-		      " WHERE load_id = $1 AND pipeline_name = $2 AND table_name = $3");
-	int rc = run(conn, &b, 3, params);
-	sl_buf_reset(&b);
-	put_statement(&b, "INSERT INTO ", dataset, SL_LOADS_TABLE,
-		      " (load_id, pipeline_name, table_name, rows, chunks, started_at, "
-		      "finished_at, status, schema_changes) "
-		      "VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
-		      "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8, $9)");
-	if (!rc)
-		rc = run(conn, &b, SL_ARRAY_LEN(params), params);
-	sl_buf_free(&b);
-	return rc;
+	return replace_record(conn, dataset, SL_LOADS_TABLE,
+			      " WHERE load_id = $1 AND pipeline_name = $2 AND table_name = $3", 3,
+			      " (load_id, pipeline_name, table_name, rows, chunks, started_at, "
+			      "finished_at, status, schema_changes)",
+			      " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), "
+			      "CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), $8, $9)",
+			      SL_ARRAY_LEN(params), params);
 }
 
 /* The query of the records `f` selects; its parameters go to `params`, their count returned. */
