@@ -4,7 +4,6 @@
  * whichever destination holds it. The public sl_rows_* functions dispatch to the destination
  * driver's result implementation.
  */
-#include "drivers.h"
 #include "pipeline.h"
 
 #include <stdlib.h>

@@ -34,28 +34,6 @@ typedef struct sl_dest_conn {
 	const sl_destination_driver *driver;
 } sl_dest_conn;
 
-/* What every driver's appender keeps (sl_dest_appender_init), first in its own struct. */
-typedef struct sl_dest_appender {
-	const sl_destination_driver *driver;
-	char *name;	      /* "dataset.table", for messages */
-	char *load_id;	      /* what the load id column gets in every row, or NULL */
-	uint32_t load_id_len; /* its bytes */
-	size_t nschema;	      /* the schema's columns, which every batch carries first... */
-	sl_type *types;	      /* ...in these types... */
-	int *precisions;      /* ...and (DECIMAL) precisions, which select their widths */
-} sl_dest_appender;
-
-/* Fill the base of a new (zeroed) appender of `schema`'s rows into `dataset`.`table`. */
-int sl_dest_appender_init(sl_dest_appender *a, const sl_destination_driver *driver,
-			  const char *dataset, const char *table, const sl_table_schema *schema,
-			  const char *load_id);
-
-/* Free what sl_dest_appender_init allocated. */
-void sl_dest_appender_clear(sl_dest_appender *a);
-
-/* Whether `batch` carries the schema's columns first, in their types and widths (SL_EINVAL). */
-int sl_dest_appender_check(const sl_dest_appender *a, const sl_batch *batch);
-
 /*
  * A result set being read (the public sl_rows). Drivers fill the vtable pointer and the column
  * count, and embed this first in their own struct. Columns are numbered from 0; a text stays
@@ -137,6 +115,28 @@ typedef struct sl_load_filter {
 typedef int (*sl_state_visitor)(void *ctx, const sl_state_record *state);
 typedef int (*sl_load_visitor)(void *ctx, const sl_load_record *load);
 typedef int (*sl_name_visitor)(void *ctx, const char *name);
+
+/* What every driver's appender keeps (sl_dest_appender_init), first in its own struct. */
+typedef struct sl_dest_appender {
+	const sl_destination_driver *driver;
+	char *name;	      /* "dataset.table", for messages */
+	char *load_id;	      /* what the load id column gets in every row, or NULL */
+	uint32_t load_id_len; /* its bytes */
+	size_t nschema;	      /* the schema's columns, which every batch carries first... */
+	sl_type *types;	      /* ...in these types... */
+	int *precisions;      /* ...and (DECIMAL) precisions, which select their widths */
+} sl_dest_appender;
+
+/* Fill the base of a new (zeroed) appender of `schema`'s rows into `dataset`.`table`. */
+int sl_dest_appender_init(sl_dest_appender *a, const sl_destination_driver *driver,
+			  const char *dataset, const char *table, const sl_table_schema *schema,
+			  const char *load_id);
+
+/* Free what sl_dest_appender_init allocated. */
+void sl_dest_appender_clear(sl_dest_appender *a);
+
+/* Whether `batch` carries the schema's columns first, in their types and widths (SL_EINVAL). */
+int sl_dest_appender_check(const sl_dest_appender *a, const sl_batch *batch);
 
 struct sl_destination_driver {
 	sl_driver_head head; /* version SL_DESTINATION_DRIVER_VERSION, name, schemes */

@@ -1,6 +1,7 @@
 /*
- * pipeline.h — internals shared by pipeline.c (running), pipeline_meta.c (the destination's
- * bookkeeping tables and the local mirror) and dataset.c (reading back).
+ * pipeline.h — internals shared by pipeline.c (running), pipeline_meta.c (the bookkeeping in
+ * the destination and the local mirror), pipeline_lock.c, status.c, reset.c, dataset.c (reading
+ * back) and the write dispositions.
  */
 #ifndef SL_PIPELINE_H
 #define SL_PIPELINE_H

@@ -1,7 +1,9 @@
 /*
- * pipeline_meta.c — a pipeline's bookkeeping: the destination's _sluice_state and _sluice_loads
- * tables, and the local mirror under the pipelines directory (pipeline.json, state.json and the
- * 0600 credentials file that lets `sluice status` reach the source again).
+ * pipeline_meta.c — a pipeline's bookkeeping: its state and load records in the destination
+ * (kept by the driver: a SQL destination's _sluice_state and _sluice_loads tables), what they
+ * mean (one state per table, written by a sluice that this one can read), and the local mirror
+ * under the pipelines directory (pipeline.json, state.json and the 0600 credentials file that
+ * lets `sluice status` reach the source again).
  *
  * The destination is the truth. The mirror is rewritten after each commit (temp file + rename)
  * and is only used to find a pipeline's destination and source by name.

@@ -604,15 +604,15 @@ static int duck_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const 
 		return sl_error_set(SL_EUNSUPPORTED,
 				    "DuckDB's vector size %" PRIu64 " is below the batch size %d",
 				    (uint64_t)duckdb_vector_size(), SL_BATCH_CAPACITY);
-	for (size_t i = 0; i < schema->ncolumns; i++)
-		if (sl_sql_check_column(conn, &schema->columns[i]))
-			return sl_error_wrap("table %s.%s", dataset, table);
+	int rc = sl_sql_check_schema(conn, dataset, table, schema);
+	if (rc)
+		return rc;
 	duck_appender *a = sl_calloc(1, sizeof(*a));
 	if (!a)
 		return SL_ENOMEM;
 	a->conn = c;
-	int rc = sl_dest_appender_init(&a->base, &sl_duckdb_destination, dataset, table, schema,
-				       load_id);
+	rc = sl_dest_appender_init(&a->base, &sl_duckdb_destination, dataset, table, schema,
+				   load_id);
 	if (!rc)
 		rc = attach_table(a, dataset, table, schema);
 	if (rc) {
@@ -843,21 +843,7 @@ const sl_destination_driver sl_duckdb_destination = {
 	.close = duck_close,
 	.absolute_url = duck_absolute_url,
 	.library_version = duck_library_version,
-	.ensure_dataset = sl_sql_ensure_dataset,
-	.read_states = sl_sql_read_states,
-	.write_state = sl_sql_write_state,
-	.delete_states = sl_sql_delete_states,
-	.write_load = sl_sql_write_load,
-	.read_loads = sl_sql_read_loads,
-	.recorded_tables = sl_sql_recorded_tables,
-	.ensure_table = sl_sql_ensure_table,
-	.table_exists = sl_sql_table_exists,
 	.describe_table = duck_describe_table,
-	.widen_column = sl_sql_widen_column,
-	.drop_not_null = sl_sql_drop_not_null,
-	.drop_table = sl_sql_drop_table,
-	.swap_table = sl_sql_swap_table,
-	.count_rows = sl_sql_count_rows,
 	.begin = duck_begin,
 	.commit = duck_commit,
 	.rollback = duck_rollback,
@@ -866,9 +852,7 @@ const sl_destination_driver sl_duckdb_destination = {
 	.appender_flush = duck_appender_flush,
 	.appender_close = duck_appender_close,
 	.end_load = duck_end_load,
-	.list_tables = sl_sql_list_tables,
-	.read_table = sl_sql_read_table,
-	.use_dataset = sl_sql_use_dataset,
 	.query = duck_query,
 	.exec = duck_exec,
+	SL_SQL_METHODS,
 };

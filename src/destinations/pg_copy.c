@@ -717,15 +717,15 @@ int pgdst_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const char *
 			const char *table, const sl_table_schema *schema, const char *load_id)
 {
 	*out = NULL;
-	for (size_t i = 0; i < schema->ncolumns; i++)
-		if (sl_sql_check_column(conn, &schema->columns[i]))
-			return sl_error_wrap("table %s.%s", dataset, table);
+	int rc = sl_sql_check_schema(conn, dataset, table, schema);
+	if (rc)
+		return rc;
 	pgdst_appender *a = sl_calloc(1, sizeof(*a));
 	if (!a)
 		return SL_ENOMEM;
 	a->conn = (pgdst_conn *)conn;
-	int rc = sl_dest_appender_init(&a->base, &sl_postgres_destination, dataset, table, schema,
-				       load_id);
+	rc = sl_dest_appender_init(&a->base, &sl_postgres_destination, dataset, table, schema,
+				   load_id);
 	if (!rc)
 		rc = attach_table(a, dataset, table, schema);
 	if (rc) {

@@ -243,6 +243,63 @@ static const char SESSION_SQL[] = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle
 				  "SET TimeZone = 'UTC'; SET bytea_output = 'hex'; "
 				  "SET extra_float_digits = 1";
 
+/* libpq's connection parameters: defaults first, then the URL's options, then what sluice needs
+   (later entries win). */
+typedef struct conn_params {
+	const char *keys[MAX_URL_OPTIONS + 14], *vals[MAX_URL_OPTIONS + 14];
+	char port[16], timeout[16];
+} conn_params;
+
+static void put_param(conn_params *p, size_t *n, const char *key, const char *value)
+{
+	p->keys[*n] = key;
+	p->vals[(*n)++] = value;
+}
+
+static void connect_params(conn_params *p, const sl_url *url)
+{
+	size_t n = 0;
+	snprintf(p->timeout, sizeof(p->timeout), "%d", SL_CONNECT_TIMEOUT);
+	snprintf(p->port, sizeof(p->port), "%d", url->port);
+	put_param(p, &n, "application_name", "sluice");
+	put_param(p, &n, "connect_timeout", p->timeout);
+	/* a vanished peer (host down, connection dropped on the way) shows in about 2 min */
+	put_param(p, &n, "keepalives", "1");
+	put_param(p, &n, "keepalives_idle", "60");
+	put_param(p, &n, "keepalives_interval", "10");
+	put_param(p, &n, "keepalives_count", "6");
+	for (size_t i = 0; i < url->noptions; i++)
+		put_param(p, &n, url->options[i].key, url->options[i].value);
+	if (url->host && *url->host)
+		put_param(p, &n, "host", url->host);
+	if (url->port > 0)
+		put_param(p, &n, "port", p->port);
+	if (url->user)
+		put_param(p, &n, "user", url->user);
+	if (url->password)
+		put_param(p, &n, "password", url->password);
+	if (url->database && *url->database)
+		put_param(p, &n, "dbname", url->database);
+	put_param(p, &n, "client_encoding", "UTF8");
+	put_param(p, &n, NULL, NULL);
+}
+
+/* Connect, and set the session up so that the text of values does not depend on the server. */
+static int start_session(pgdst_conn *c, const sl_url *url, const sl_interrupt *intr)
+{
+	conn_params params;
+	connect_params(&params, url);
+	int rc = connect_polled(c, params.keys, params.vals, url, intr);
+	if (rc)
+		return rc;
+	PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
+	PGresult *res = PQexec(c->pg, SESSION_SQL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pgdst_result_error(c, res, "cannot set up the session");
+	PQclear(res);
+	return rc;
+}
+
 static int pgdst_open(sl_dest_conn **out, const sl_url *url, const sl_dest_options *options)
 {
 	*out = NULL; /* no settings of its own */
@@ -250,53 +307,12 @@ static int pgdst_open(sl_dest_conn **out, const sl_url *url, const sl_dest_optio
 		return sl_error_set(SL_EINVAL, "the PostgreSQL destination cannot open a %s:// URL",
 				    url->scheme ? url->scheme : "non-PostgreSQL");
 	int rc = check_options(url);
-	if (rc)
-		return rc;
-	pgdst_conn *c = sl_calloc(1, sizeof(*c));
+	pgdst_conn *c = rc ? NULL : sl_calloc(1, sizeof(*c));
 	if (!c)
-		return SL_ENOMEM;
+		return rc ? rc : SL_ENOMEM;
 	c->sql = (sl_sql_conn){{&sl_postgres_destination}, &pg_dialect, c->where};
 	describe_where(c, url);
-
-	/* Defaults first, then the URL's options, then what sluice needs: later entries win. */
-	const char *keys[MAX_URL_OPTIONS + 14], *vals[MAX_URL_OPTIONS + 14];
-	size_t n = 0;
-	char port[16], timeout[16];
-	snprintf(timeout, sizeof(timeout), "%d", SL_CONNECT_TIMEOUT);
-	keys[n] = "application_name", vals[n++] = "sluice";
-	keys[n] = "connect_timeout", vals[n++] = timeout;
-	/* a vanished peer (host down, connection dropped on the way) shows in about 2 min */
-	keys[n] = "keepalives", vals[n++] = "1";
-	keys[n] = "keepalives_idle", vals[n++] = "60";
-	keys[n] = "keepalives_interval", vals[n++] = "10";
-	keys[n] = "keepalives_count", vals[n++] = "6";
-	for (size_t i = 0; i < url->noptions; i++)
-		keys[n] = url->options[i].key, vals[n++] = url->options[i].value;
-	if (url->host && *url->host)
-		keys[n] = "host", vals[n++] = url->host;
-	if (url->port > 0) {
-		snprintf(port, sizeof(port), "%d", url->port);
-		keys[n] = "port", vals[n++] = port;
-	}
-	if (url->user)
-		keys[n] = "user", vals[n++] = url->user;
-	if (url->password)
-		keys[n] = "password", vals[n++] = url->password;
-	if (url->database && *url->database)
-		keys[n] = "dbname", vals[n++] = url->database;
-	keys[n] = "client_encoding", vals[n++] = "UTF8";
-	keys[n] = NULL, vals[n] = NULL;
-
-	rc = connect_polled(c, keys, vals, url, options ? options->interrupt : NULL);
-	if (rc) {
-		pgdst_close(&c->sql.base);
-		return rc;
-	}
-	PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
-	PGresult *res = PQexec(c->pg, SESSION_SQL);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = pgdst_result_error(c, res, "cannot set up the session");
-	PQclear(res);
+	rc = start_session(c, url, options ? options->interrupt : NULL);
 	if (rc) {
 		pgdst_close(&c->sql.base);
 		return rc;
@@ -688,21 +704,7 @@ const sl_destination_driver sl_postgres_destination = {
 	.library_version = pgdst_library_version,
 	.try_lock = pgdst_try_lock,
 	.unlock = pgdst_unlock,
-	.ensure_dataset = sl_sql_ensure_dataset,
-	.read_states = sl_sql_read_states,
-	.write_state = sl_sql_write_state,
-	.delete_states = sl_sql_delete_states,
-	.write_load = sl_sql_write_load,
-	.read_loads = sl_sql_read_loads,
-	.recorded_tables = sl_sql_recorded_tables,
-	.ensure_table = sl_sql_ensure_table,
-	.table_exists = sl_sql_table_exists,
 	.describe_table = pgdst_describe_table,
-	.widen_column = sl_sql_widen_column,
-	.drop_not_null = sl_sql_drop_not_null,
-	.drop_table = sl_sql_drop_table,
-	.swap_table = sl_sql_swap_table,
-	.count_rows = sl_sql_count_rows,
 	.begin = pgdst_begin,
 	.commit = pgdst_commit,
 	.rollback = pgdst_rollback,
@@ -710,9 +712,7 @@ const sl_destination_driver sl_postgres_destination = {
 	.append = pgdst_append,
 	.appender_flush = pgdst_appender_flush,
 	.appender_close = pgdst_appender_close,
-	.list_tables = sl_sql_list_tables,
-	.read_table = sl_sql_read_table,
-	.use_dataset = sl_sql_use_dataset,
 	.query = pgdst_query,
 	.exec = pgdst_exec,
+	SL_SQL_METHODS,
 };

@@ -164,7 +164,7 @@ static int add_columns(sl_dest_conn *conn, const char *dataset, const char *tabl
 	return rc;
 }
 
-static int check_schema(const sl_dest_conn *conn, const char *dataset, const char *table,
+int sl_sql_check_schema(const sl_dest_conn *conn, const char *dataset, const char *table,
 			const sl_table_schema *schema)
 {
 	if (schema->ncolumns == 0)
@@ -181,7 +181,7 @@ static int check_schema(const sl_dest_conn *conn, const char *dataset, const cha
 int sl_sql_ensure_table(sl_dest_conn *conn, const char *dataset, const char *table,
 			const sl_table_schema *schema, bool with_load_id)
 {
-	int rc = check_schema(conn, dataset, table, schema);
+	int rc = sl_sql_check_schema(conn, dataset, table, schema);
 	if (rc)
 		return rc;
 	bool add_load_id = with_load_id && sl_schema_find(schema, SL_LOAD_ID_COLUMN) < 0;

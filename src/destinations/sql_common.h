@@ -42,6 +42,10 @@ typedef struct sl_sql_conn {
    a name the database keeps whole. */
 int sl_sql_check_column(const sl_dest_conn *conn, const sl_column *col);
 
+/* The same for every column of `schema` (which has some), and the names of dataset and table. */
+int sl_sql_check_schema(const sl_dest_conn *conn, const char *dataset, const char *table,
+			const sl_table_schema *schema);
+
 /* The destination_driver methods of the same names (destination.h). */
 int sl_sql_ensure_dataset(sl_dest_conn *conn, const char *dataset);
 int sl_sql_read_states(sl_dest_conn *conn, const char *dataset, const char *pipeline,
@@ -69,5 +73,17 @@ int sl_sql_list_tables(sl_rows **out, sl_dest_conn *conn, const char *dataset);
 int sl_sql_read_table(sl_rows **out, sl_dest_conn *conn, const char *dataset, const char *table,
 		      uint64_t limit);
 int sl_sql_use_dataset(sl_dest_conn *conn, const char *dataset);
+
+/* The methods every SQL driver takes from here, for the end of its vtable. */
+#define SL_SQL_METHODS                                                                  \
+	.ensure_dataset = sl_sql_ensure_dataset, .read_states = sl_sql_read_states,     \
+	.write_state = sl_sql_write_state, .delete_states = sl_sql_delete_states,       \
+	.write_load = sl_sql_write_load, .read_loads = sl_sql_read_loads,               \
+	.recorded_tables = sl_sql_recorded_tables, .ensure_table = sl_sql_ensure_table, \
+	.table_exists = sl_sql_table_exists, .widen_column = sl_sql_widen_column,       \
+	.drop_not_null = sl_sql_drop_not_null, .drop_table = sl_sql_drop_table,         \
+	.swap_table = sl_sql_swap_table, .count_rows = sl_sql_count_rows,               \
+	.list_tables = sl_sql_list_tables, .read_table = sl_sql_read_table,             \
+	.use_dataset = sl_sql_use_dataset
 
 #endif
