@@ -631,21 +631,48 @@ void pgdst_appender_close(sl_dest_appender *appender)
 	free(a);
 }
 
+/* Schema column `j` into table column `tc`: how its values are encoded. */
+static int map_column(pgdst_appender *a, size_t j, const sl_column *sc, const pgdst_column *tc)
+{
+	pg_app_col *col = &a->cols[a->ncols++];
+	col->batch_col = j;
+	col->type = sc->type;
+	col->precision = sc->precision;
+	col->scale = sc->scale;
+	col->element = sc->element;
+	col->element_oid = tc->element_oid;
+	col->name = sl_strdup(tc->name);
+	col->pg_type = sl_strdup(tc->type);
+	if (!col->name || !col->pg_type)
+		return SL_ENOMEM;
+	if (!choose_encoding(col, tc->oid))
+		return sl_error_set(SL_ETYPE,
+				    "table %s: column %s is %s in PostgreSQL, which cannot take %s "
+				    "values",
+				    a->base.name, col->name, col->pg_type, sl_type_name(sc->type));
+	return SL_OK;
+}
+
+/* The load id, which every row gets. */
+static int map_load_id(pgdst_appender *a)
+{
+	pg_app_col *col = &a->cols[a->ncols++];
+	col->enc = ENC_LOAD_ID;
+	col->name = sl_strdup(SL_LOAD_ID_COLUMN);
+	return col->name ? SL_OK : SL_ENOMEM;
+}
+
 /* Match each schema column (and the load id) to a table column; build the COPY statement. */
 static int appender_setup(pgdst_appender *a, const pgdst_columns *have,
 			  const sl_table_schema *schema, const char *dataset, const char *table)
 {
 	bool *taken = sl_calloc(have->n, sizeof(*taken));
 	a->cols = sl_calloc(schema->ncolumns + 1, sizeof(*a->cols));
-	if (!taken || !a->cols) {
-		free(taken);
-		return SL_ENOMEM;
-	}
+	int rc = taken && a->cols ? SL_OK : SL_ENOMEM;
 	sl_buf sql = SL_BUF_INIT;
 	sl_buf_puts(&sql, "COPY ");
 	sl_buf_quote_qualified(&sql, dataset, table, '"');
 	sl_buf_puts(&sql, " (");
-	int rc = 0;
 	for (size_t j = 0; j < schema->ncolumns && !rc; j++) {
 		const sl_column *sc = &schema->columns[j];
 		int t = pgdst_columns_find(have, sc->name, taken);
@@ -656,42 +683,20 @@ static int appender_setup(pgdst_appender *a, const pgdst_columns *have,
 			break;
 		}
 		taken[t] = true;
-		pg_app_col *col = &a->cols[a->ncols++];
-		col->batch_col = j;
-		col->type = sc->type;
-		col->precision = sc->precision;
-		col->scale = sc->scale;
-		col->element = sc->element;
-		col->element_oid = have->cols[t].element_oid;
-		col->name = sl_strdup(have->cols[t].name);
-		col->pg_type = sl_strdup(have->cols[t].type);
-		if (!col->name || !col->pg_type)
-			rc = SL_ENOMEM;
-		else if (!choose_encoding(col, have->cols[t].oid))
-			rc = sl_error_set(SL_ETYPE,
-					  "table %s: column %s is %s in PostgreSQL, which cannot "
-					  "take %s values",
-					  a->base.name, col->name, col->pg_type,
-					  sl_type_name(sc->type));
+		rc = map_column(a, j, sc, &have->cols[t]);
 		sl_buf_puts(&sql, j ? ", " : "");
 		sl_buf_quote_ident(&sql, have->cols[t].name, '"');
 	}
 	int t = a->base.load_id && !rc ? pgdst_columns_find(have, SL_LOAD_ID_COLUMN, taken) : -1;
 	if (t >= 0) {
-		pg_app_col *col = &a->cols[a->ncols++];
-		col->enc = ENC_LOAD_ID;
-		col->name = sl_strdup(SL_LOAD_ID_COLUMN);
-		if (!col->name)
-			rc = SL_ENOMEM;
+		rc = map_load_id(a);
 		sl_buf_puts(&sql, ", ");
 		sl_buf_quote_ident(&sql, have->cols[t].name, '"');
 	}
 	sl_buf_puts(&sql, ") FROM STDIN (FORMAT binary)");
 	free(taken);
-	if (!rc && sql.failed)
+	if (!rc && !(a->copy_sql = sl_buf_detach(&sql)))
 		rc = SL_ENOMEM;
-	if (!rc)
-		a->copy_sql = sl_buf_detach(&sql);
 	sl_buf_free(&sql);
 	return rc;
 }
