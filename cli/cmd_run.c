@@ -39,8 +39,15 @@ static const char usage[] =
 	"\n"
 	"hints (apply to every --table):\n"
 	"      --chunk-size N          rows per committed chunk, 1..100000000 (default 50000)\n"
-	"      --write-disposition replace|append\n"
+	"      --write-disposition replace|append|merge\n"
+	"                              merge: upsert by primary key (needs one)\n"
 	"      --primary-key COLS      comma separated (default: the table's primary key)\n"
+	"      --merge-key COLS        merge: replace every destination row whose COLS equal a\n"
+	"                              loaded row's (default: the primary key)\n"
+	"      --hard-delete-column COL  merge: a row whose COL is true (or not NULL) deletes\n"
+	"                              its key's row instead of loading\n"
+	"      --sync-deletes          after a run that read to the end, delete destination\n"
+	"                              rows whose key the source no longer has\n"
 	"      --cursor COL            incremental cursor column; the options below need it:\n"
 	"      --initial-value V       first lower bound\n"
 	"      --end-value V           upper bound of every run (the state still advances)\n"
@@ -48,8 +55,8 @@ static const char usage[] =
 	"      --last-value-func max|min             (default max)\n"
 	"      --range-start closed|open             (default closed: cursor >= last value)\n"
 	"      --range-end open|closed               (default open: cursor < end value)\n"
-	"      --lag N                 seconds (temporal cursor) or units (numeric cursor); needs\n"
-	"                              a merge write disposition, which sluice has not yet\n"
+	"      --lag N                 merge: re-read from the last value minus N seconds\n"
+	"                              (temporal cursor) or units (numeric cursor)\n"
 	"      --on-cursor-missing raise|include|exclude   rows whose cursor is NULL\n"
 	"\n"
 	"how much to load:\n"
@@ -79,6 +86,9 @@ enum {
 	OPT_CHUNK_SIZE,
 	OPT_WRITE_DISPOSITION,
 	OPT_PRIMARY_KEY,
+	OPT_MERGE_KEY,
+	OPT_HARD_DELETE_COLUMN,
+	OPT_SYNC_DELETES,
 	OPT_CURSOR,
 	OPT_INITIAL_VALUE,
 	OPT_END_VALUE,
@@ -109,6 +119,9 @@ static const struct option long_options[] = {
 	{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
 	{"write-disposition", required_argument, NULL, OPT_WRITE_DISPOSITION},
 	{"primary-key", required_argument, NULL, OPT_PRIMARY_KEY},
+	{"merge-key", required_argument, NULL, OPT_MERGE_KEY},
+	{"hard-delete-column", required_argument, NULL, OPT_HARD_DELETE_COLUMN},
+	{"sync-deletes", no_argument, NULL, OPT_SYNC_DELETES},
 	{"cursor", required_argument, NULL, OPT_CURSOR},
 	{"initial-value", required_argument, NULL, OPT_INITIAL_VALUE},
 	{"end-value", required_argument, NULL, OPT_END_VALUE},
@@ -128,8 +141,10 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static const cli_enum write_dispositions[] = {
-	{"replace", SL_WRITE_REPLACE}, {"append", SL_WRITE_APPEND}, {NULL, 0}};
+static const cli_enum write_dispositions[] = {{"replace", SL_WRITE_REPLACE},
+					      {"append", SL_WRITE_APPEND},
+					      {"merge", SL_WRITE_MERGE},
+					      {NULL, 0}};
 static const cli_enum row_orders[] = {{"asc", SL_ROW_ORDER_ASC},
 				      {"desc", SL_ROW_ORDER_DESC},
 				      {"none", SL_ROW_ORDER_NONE},
@@ -266,6 +281,15 @@ static int table_option(run_opts *o, int c, const char *arg, cli_err *err)
 	case OPT_PRIMARY_KEY:
 		o->hints.primary_key = arg;
 		break;
+	case OPT_MERGE_KEY:
+		o->hints.merge_key = arg;
+		break;
+	case OPT_HARD_DELETE_COLUMN:
+		o->hints.hard_delete_column = arg;
+		break;
+	case OPT_SYNC_DELETES:
+		o->hints.sync_deletes = true;
+		break;
 	case OPT_CHUNK_SIZE:
 		return cli_parse_uint(&o->chunk_size, "--chunk-size", arg, 1, CHUNK_SIZE_MAX, err);
 	case OPT_WRITE_DISPOSITION:
@@ -362,10 +386,15 @@ static int check_opts(run_opts *o)
 		return cli_usage(CMD, "missing --table (the tables to load)");
 	if (o->needs_cursor && !o->hints.incremental.cursor_path)
 		return cli_usage(CMD, "option '--%s' needs --cursor", o->needs_cursor);
-	/* lag re-reads loaded rows: appended, they would load twice */
-	if (o->hints.incremental.lag)
-		return cli_usage(CMD, "option '--lag' re-reads loaded rows and needs a merge write "
-				      "disposition, which sluice does not have yet");
+	/* what only a merge does: lag re-reads loaded rows (appended, they would load twice) */
+	bool merge = o->hints.write_disposition == SL_WRITE_MERGE;
+	const char *merge_only = o->hints.incremental.lag      ? "--lag"
+				 : o->hints.merge_key	       ? "--merge-key"
+				 : o->hints.hard_delete_column ? "--hard-delete-column"
+							       : NULL;
+	if (merge_only && !merge)
+		return cli_usage(CMD, "option '%s' needs --write-disposition merge%s", merge_only,
+				 o->hints.incremental.lag ? " (it re-reads loaded rows)" : "");
 	if (o->until_done && o->runs > 1)
 		return cli_usage(CMD, "options '--runs' and '--until-done' cannot be combined");
 	if (!o->pipeline_name) {
@@ -472,6 +501,7 @@ static int add_load(totals *t, const sl_table_load *l)
 	tt->sum.rows_extracted += l->rows_extracted;
 	tt->sum.rows_loaded += l->rows_loaded;
 	tt->sum.chunks += l->chunks;
+	tt->sum.rows_deleted += l->rows_deleted;
 	tt->sum.seconds += l->seconds;
 	tt->sum.exhausted = l->exhausted;
 	if (l->last_value) {
@@ -485,10 +515,13 @@ static int add_load(totals *t, const sl_table_load *l)
 	return 0;
 }
 
-/* "family: 1000 rows loaded (1000 read) in 1 chunk, 0.21 s, 4762 rows/s, last created = ..." */
-static void print_load(const char *prefix, const sl_table_load *l, const char *cursor,
+/* "family: 1000 rows loaded (1000 read) in 1 chunk, 0.21 s, 4762 rows/s, last created = ...";
+   the rows deleted too when the hints delete rows. */
+static void print_load(const char *prefix, const sl_table_load *l, const run_opts *o,
 		       const char *load_id)
 {
+	const char *cursor = o->hints.incremental.cursor_path;
+
 	printf("%s%s: %llu rows loaded (%llu read) in %llu chunk%s, %.2f s", prefix, l->table,
 	       (unsigned long long)l->rows_loaded, (unsigned long long)l->rows_extracted,
 	       (unsigned long long)l->chunks, l->chunks == 1 ? "" : "s", l->seconds);
@@ -496,6 +529,9 @@ static void print_load(const char *prefix, const sl_table_load *l, const char *c
 		printf(", %.0f rows/s", (double)l->rows_loaded / l->seconds);
 	if (l->last_value)
 		printf(", last %s = %s", cursor ? cursor : "value", l->last_value);
+	if (l->rows_deleted || o->hints.sync_deletes || o->hints.hard_delete_column)
+		printf(", %llu row%s deleted", (unsigned long long)l->rows_deleted,
+		       l->rows_deleted == 1 ? "" : "s");
 	printf(", %s", l->exhausted ? "all rows loaded" : "more rows left");
 	if (load_id)
 		printf(" (load %s)", load_id);
@@ -515,7 +551,6 @@ static void print_warnings(const sl_table_load *l)
 /* Print one run's lines and add them to the totals; -1 when out of memory. */
 static int report_run(totals *t, const sl_load_info *info, const run_opts *o, bool multi)
 {
-	const char *cursor = o->hints.incremental.cursor_path;
 	const char *load_id = sl_load_info_load_id(info);
 	char prefix[32] = "";
 
@@ -524,7 +559,7 @@ static int report_run(totals *t, const sl_load_info *info, const run_opts *o, bo
 		snprintf(prefix, sizeof(prefix), "run %llu: ", (unsigned long long)t->runs);
 	for (size_t i = 0; i < sl_load_info_table_count(info); i++) {
 		const sl_table_load *l = sl_load_info_table(info, i);
-		print_load(prefix, l, cursor, multi ? load_id : NULL);
+		print_load(prefix, l, o, multi ? load_id : NULL);
 		print_warnings(l);
 		if (l->schema_changes)
 			printf("%s%s: schema changes %s\n", prefix, l->table, l->schema_changes);
@@ -544,7 +579,7 @@ static void print_totals(const totals *t, const run_opts *o)
 	snprintf(prefix, sizeof(prefix), "total (%llu run%s): ", (unsigned long long)t->runs,
 		 t->runs == 1 ? "" : "s");
 	for (size_t i = 0; i < t->count; i++)
-		print_load(prefix, &t->tables[i].sum, o->hints.incremental.cursor_path, NULL);
+		print_load(prefix, &t->tables[i].sum, o, NULL);
 }
 
 static bool all_exhausted(const sl_load_info *info)

@@ -177,7 +177,12 @@ typedef enum sl_on_missing_cursor {
 typedef enum sl_write_disposition {
 	SL_WRITE_DEFAULT = 0, /* append with an incremental cursor, otherwise replace */
 	SL_WRITE_APPEND,
-	SL_WRITE_REPLACE
+	SL_WRITE_REPLACE,
+	/* Upsert by primary key (dlt's merge): a row replaces the destination's row of its key,
+	   and within one chunk the row last in cursor order wins. Needs a primary key (declared
+	   or hinted) or a merge_key. A table merged once cannot then be appended to, nor the
+	   other way round (the run is refused naming both); see docs/incremental.md. */
+	SL_WRITE_MERGE
 } sl_write_disposition;
 
 /*
@@ -207,6 +212,19 @@ typedef struct sl_table_hints {
 	   into "t"). Two tables of one source that would load into one destination table fail the
 	   run before anything is written, naming both: give one of them a table_name. */
 	const char *table_name;
+	/* Version 2, merge only. Comma-separated columns: every destination row whose values
+	   there equal a loaded row's is replaced (dlt's merge_key: e.g. reload whole days); NULL:
+	   the primary key. */
+	const char *merge_key;
+	/* Version 2, merge only. A column that marks deleted rows (dlt's hard_delete): a row whose
+	   value is true (BOOLEAN) or not NULL (any other type) deletes the destination row of its
+	   key and is not loaded. NULL: none (a soft-delete flag stays an ordinary column). */
+	const char *hard_delete_column;
+	/* Version 2. After a run that read the table to its end, read the source's primary keys
+	   alone and delete the destination rows whose key the source no longer has (physical
+	   deletes, which no cursor reports), in one transaction with the state. Needs a primary
+	   key; merge or append. */
+	bool sync_deletes;
 } sl_table_hints;
 
 #define SL_TABLE_HINTS_VERSION 2
@@ -215,9 +233,10 @@ typedef struct sl_table_hints {
 		NULL, NULL, NULL, SL_ROW_ORDER_ASC, SL_LAST_VALUE_MAX, SL_RANGE_DEFAULT, \
 			SL_RANGE_DEFAULT, NULL, SL_MISSING_CURSOR_RAISE                  \
 	}
-#define SL_TABLE_HINTS_INIT                                                               \
-	{                                                                                 \
-		SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT, NULL \
+#define SL_TABLE_HINTS_INIT                                                                      \
+	{                                                                                        \
+		SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT, NULL, NULL, \
+			NULL, false                                                              \
 	}
 
 /*
@@ -378,6 +397,9 @@ typedef struct sl_table_load {
 	   for a replaced table, "removed" and "retyped". A change the destination cannot follow
 	   fails the run before anything is written. */
 	const char *schema_changes;
+	/* Destination rows this run deleted: those whose latest source row was flagged
+	   (hard_delete_column) and those whose key the source no longer has (sync_deletes). */
+	uint64_t rows_deleted;
 } sl_table_load;
 
 SL_EXTERN(size_t) sl_load_info_table_count(const sl_load_info *info);

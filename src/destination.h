@@ -116,6 +116,25 @@ typedef int (*sl_state_visitor)(void *ctx, const sl_state_record *state);
 typedef int (*sl_load_visitor)(void *ctx, const sl_load_record *load);
 typedef int (*sl_name_visitor)(void *ctx, const char *name);
 
+/*
+ * How staged rows replace a table's (merge): the destination rows whose `match` columns equal a
+ * staged row's go, then the staged rows come in, one per value of the `key` columns (the one
+ * with the greatest `order` value, the least when `descending`), leaving out those whose
+ * `deleted` column is true (BOOLEAN) or not NULL (any other type). Columns are indexes into
+ * `schema`, the staged rows' columns (then the load id column, when with_load_id).
+ */
+typedef struct sl_merge_spec {
+	const sl_table_schema *schema;
+	bool with_load_id;
+	size_t nmatch;
+	const size_t *match; /* the primary key, or dlt's merge_key */
+	size_t nkey;
+	const size_t *key; /* 0: every staged row comes in */
+	int order;	   /* -1: any of a key's rows */
+	bool descending;
+	int deleted; /* -1: none */
+} sl_merge_spec;
+
 /* What every driver's appender keeps (sl_dest_appender_init), first in its own struct. */
 typedef struct sl_dest_appender {
 	const sl_destination_driver *driver;
@@ -229,6 +248,17 @@ struct sl_destination_driver {
 	/* Put `staging` in the place of `table`: `table` (if any) goes, `staging` takes its name. */
 	int (*swap_table)(sl_dest_conn *conn, const char *dataset, const char *staging,
 			  const char *table);
+
+	/* Apply the rows appended to `staging` (a table ensure_table made like `table`) to `table`
+	   as `spec` says, then empty `staging`; *deleted gets the rows of `table` that staged
+	   delete flags removed. May be NULL: the destination cannot merge. */
+	int (*merge)(int64_t *deleted, sl_dest_conn *conn, const char *dataset, const char *staging,
+		     const char *table, const sl_merge_spec *spec);
+
+	/* Delete the rows of `table` whose values in `keys`' columns (a table of those columns
+	   alone, of the same names) no row of `keys` has; *deleted gets how many. May be NULL. */
+	int (*delete_missing)(int64_t *deleted, sl_dest_conn *conn, const char *dataset,
+			      const char *table, const char *keys, const sl_table_schema *key);
 
 	/* The rows of `dataset`.`table`, which exists. */
 	int (*count_rows)(int64_t *out, sl_dest_conn *conn, const char *dataset, const char *table);

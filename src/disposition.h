@@ -1,5 +1,5 @@
 /*
- * disposition.h — write dispositions as strategies: what `append`, `replace` (and later `merge`)
+ * disposition.h — write dispositions as strategies: what `append`, `replace` and `merge`
  * do to the destination table at each step of a table's load. The pipeline (pipeline.c) streams
  * rows and commits chunks; it asks the table's disposition where the rows go and what each
  * chunk's transaction holds besides them, and never tests which disposition it has.
@@ -14,11 +14,13 @@
 /* One table being loaded, as a disposition sees it. */
 typedef struct sl_load_table {
 	sl_pipeline *p;		       /* destination driver, connection and dataset */
+	const sl_source_table *spec;   /* the table's hints */
 	const char *table;	       /* the destination table, which names the state too */
-	const sl_table_schema *schema; /* the source table's columns */
+	const sl_table_schema *schema; /* the source table's columns, with the key in use */
 	sl_table_state *state;	       /* the incremental state the rows so far leave */
 	char *target;		       /* where prepare wants rows appended (owned) */
 	bool state_written;	       /* the open transaction holds the state (to mirror it) */
+	uint64_t rows_deleted;	       /* destination rows this load deleted */
 } sl_load_table;
 
 typedef struct sl_disposition {
@@ -29,6 +31,9 @@ typedef struct sl_disposition {
 	   applied to it in place; else each run rebuilds it with the source's columns. */
 	bool keeps_rows;
 
+	/* Whether the table's hints suit the disposition, right after the source table was
+	   reflected, before anything is read or written; may be NULL. */
+	int (*check)(const sl_source_table *spec, const sl_table_schema *schema);
 	/* Before the first chunk: set t->target and make it ready for appends (outside
 	   transactions). */
 	int (*prepare)(sl_load_table *t);
@@ -43,9 +48,16 @@ typedef struct sl_disposition {
 
 extern const sl_disposition sl_append_disposition;
 extern const sl_disposition sl_replace_disposition;
+extern const sl_disposition sl_merge_disposition;
+
+/* Write the table's state into the open transaction, noting it for the mirror. */
+int sl_disposition_write_state(sl_load_table *t);
 
 /* The disposition a table's hint asks for; the default is append for a table with a cursor,
    replace for one without. */
 const sl_disposition *sl_disposition_for(sl_write_disposition hint, bool has_cursor);
+
+/* The disposition called `name` ("merge"), or NULL. */
+const sl_disposition *sl_disposition_named(const char *name);
 
 #endif

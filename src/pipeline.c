@@ -18,6 +18,7 @@
 #include "drivers.h"
 #include "incremental.h"
 #include "prefetch.h"
+#include "sync_deletes.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -491,8 +492,11 @@ static int stream_rows(table_run *r)
 /* Where the rows go is the disposition's choice; the appender writes there. */
 static int prepare_target(table_run *r)
 {
-	r->load = (sl_load_table){
-		.p = r->p, .table = r->table, .schema = r->schema, .state = &r->state};
+	r->load = (sl_load_table){.p = r->p,
+				  .spec = r->spec,
+				  .table = r->table,
+				  .schema = r->schema,
+				  .state = &r->state};
 	int rc = r->disposition->prepare(&r->load);
 	if (!rc)
 		rc = r->p->dest_driver->appender_open(&r->appender, r->p->dest, r->p->dataset,
@@ -514,6 +518,34 @@ static int finish_target(table_run *r)
 	return rc;
 }
 
+/*
+ * The state says which disposition loaded the table; one that keeps rows cannot take over from
+ * another that does: merged rows appended to would get a second row per updated key, appended
+ * rows merged into may already hold a key twice. A state from before dispositions were recorded
+ * with a cursor position was an append's.
+ */
+static int record_disposition(table_run *r)
+{
+	const sl_disposition *now = r->disposition;
+	const char *was = r->state.disposition ? r->state.disposition
+			  : r->state.has_last  ? sl_append_disposition.name
+					       : NULL;
+	const sl_disposition *before = was ? sl_disposition_named(was) : NULL;
+	if (before && before != now && before->keeps_rows && now->keeps_rows)
+		return sl_error_set(
+			SL_EINVAL,
+			"table '%s' was loaded with write disposition %s and cannot go "
+			"on with %s: keep %s, or `sluice reset` it with --drop-data and "
+			"load it again",
+			r->table, before->name, now->name, before->name);
+	char *name = sl_strdup(now->name);
+	if (!name)
+		return SL_ENOMEM;
+	free(r->state.disposition);
+	r->state.disposition = name;
+	return SL_OK;
+}
+
 static int prepare_table(table_run *r)
 {
 	const sl_incremental *hint = &r->spec->incremental;
@@ -526,6 +558,8 @@ static int prepare_table(table_run *r)
 	rc = sl_pipeline_read_state(&r->state, r->p, r->table, hint->cursor_path,
 				    cc ? cc->type : SL_TYPE_INT64, cc ? cc->precision : 0,
 				    cc ? cc->scale : 0);
+	if (!rc)
+		rc = record_disposition(r);
 	if (rc)
 		return rc;
 	uint64_t max_rows = (uint64_t)r->source->max_chunks * r->source->chunk_size;
@@ -609,6 +643,7 @@ static void finish_table(table_run *r, int rc)
 	if (rc == SL_OK && r->inc.mode != SL_BOUNDARY_NONE && r->state.has_last)
 		r->info->last_value = sl_value_to_text(&r->state.last_value);
 	r->info->warnings = table_warnings(source_warnings(r->conn), r->schema->name);
+	r->info->rows_deleted = r->load.rows_deleted;
 	sl_incremental_free(&r->inc);
 	sl_table_state_clear(&r->state);
 	sl_batch_free(r->own_batch);
@@ -659,6 +694,16 @@ static int apply_schema_changes(table_run *r, const char *started)
 	return rc;
 }
 
+/* The source was read to its end: what it no longer has goes from the destination too. */
+static int sync_deletes(table_run *r)
+{
+	uint64_t deleted;
+	int rc = sl_sync_deletes(&deleted, r->p, r->conn, r->schema, r->table, &r->state,
+				 r->source->chunk_size);
+	r->load.rows_deleted += deleted;
+	return rc;
+}
+
 /* Run one table; takes ownership of its reflected r->schema. */
 static int run_table(table_run *r)
 {
@@ -677,6 +722,8 @@ static int run_table(table_run *r)
 		rc = stream_rows(r);
 	if (!rc)
 		rc = finish_target(r);
+	if (!rc && r->spec->sync_deletes && info->exhausted)
+		rc = sync_deletes(r);
 	/* a rebuilt table took the source's schema when it was finished */
 	if (!rc && !keeps_rows && r->diff->n &&
 	    !(info->schema_changes = sl_schema_diff_json(r->diff)))
@@ -695,6 +742,27 @@ static int run_table(table_run *r)
 }
 
 /* ---- running a pipeline -------------------------------------------------------------------- */
+
+/* The hints beyond the cursor's, against the reflected table, which takes the key hint as its
+   primary key: what the dispositions and sync_deletes go by. */
+static int check_hints(const sl_source_table *spec, sl_table_schema *schema)
+{
+	const sl_disposition *d = disposition_of(spec);
+	int rc = spec->primary_key ? sl_schema_set_primary_key(schema, spec->primary_key) : SL_OK;
+	if (!rc && d->check)
+		rc = d->check(spec, schema);
+	if (!rc && spec->sync_deletes && !d->keeps_rows)
+		rc = sl_error_set(SL_EINVAL,
+				  "table '%s': sync_deletes is for tables that keep their rows "
+				  "(merge, append); a %s table is loaded whole each run",
+				  spec->name, d->name);
+	if (!rc && spec->sync_deletes && !schema->npk)
+		rc = sl_error_set(SL_EINVAL,
+				  "table '%s': sync_deletes needs a primary key and the table "
+				  "declares none: give one with --primary-key COLS",
+				  spec->name);
+	return rc;
+}
 
 /*
  * Reflect a table and check its hints against it (columns exist, types fit, values parse) before
@@ -715,6 +783,8 @@ static int reflect_and_check(sl_table_schema **out, sl_source_conn *conn,
 				    0);
 	sl_incremental_free(&dry);
 	sl_table_state_clear(&fresh);
+	if (!rc)
+		rc = check_hints(spec, *out);
 	if (rc) {
 		sl_schema_free(*out);
 		*out = NULL;

@@ -231,6 +231,12 @@ static json_t *hints_json(const sl_source_table *t)
 	json_object_set_new(o, "name", json_string(t->name));
 	if (t->table_name)
 		json_object_set_new(o, "table_name", json_string(t->table_name));
+	if (t->merge_key)
+		json_object_set_new(o, "merge_key", json_string(t->merge_key));
+	if (t->hard_delete_column)
+		json_object_set_new(o, "hard_delete_column", json_string(t->hard_delete_column));
+	if (t->sync_deletes)
+		json_object_set_new(o, "sync_deletes", json_true());
 	if (t->primary_key)
 		json_object_set_new(o, "primary_key", json_string(t->primary_key));
 	if (inc->cursor_path) {

@@ -59,6 +59,8 @@ static void clear_table(sl_source_table *t)
 	free(t->name);
 	free(t->table_name);
 	free(t->primary_key);
+	free(t->merge_key);
+	free(t->hard_delete_column);
 	clear_incremental(&t->incremental);
 }
 
@@ -127,6 +129,40 @@ static int dup_opt(const char **dst, const char *src)
 	return SL_OK;
 }
 
+/* The hint strings of `h` copied into `t` (name and disposition aside); on failure `t` holds what
+   was copied, for clear_table. Reads only the fields of `h`'s version. */
+static int copy_hints(sl_source_table *t, const sl_table_hints *h)
+{
+	t->incremental = h->incremental;
+	sl_incremental *inc = &t->incremental;
+	inc->cursor_path = inc->initial_value = inc->end_value = inc->lag = NULL;
+	int rc = dup_opt((const char **)&t->primary_key, h->primary_key);
+	rc = rc ? rc : dup_opt(&inc->cursor_path, h->incremental.cursor_path);
+	rc = rc ? rc : dup_opt(&inc->initial_value, h->incremental.initial_value);
+	rc = rc ? rc : dup_opt(&inc->end_value, h->incremental.end_value);
+	rc = rc ? rc : dup_opt(&inc->lag, h->incremental.lag);
+	if (rc || h->version < 2) /* a version 1 struct ends before table_name */
+		return rc;
+	rc = dup_opt((const char **)&t->table_name, h->table_name);
+	rc = rc ? rc : dup_opt((const char **)&t->merge_key, h->merge_key);
+	rc = rc ? rc : dup_opt((const char **)&t->hard_delete_column, h->hard_delete_column);
+	t->sync_deletes = h->sync_deletes;
+	return rc;
+}
+
+/* An empty string where a name is wanted says nothing sensible: refused, naming the hint. */
+static int check_names(const char *table, const sl_table_hints *h)
+{
+	const char *empty = NULL;
+	if (h->version >= 2 && h->table_name && !*h->table_name)
+		empty = "destination table name";
+	else if (h->version >= 2 && h->merge_key && !*h->merge_key)
+		empty = "merge key";
+	else if (h->version >= 2 && h->hard_delete_column && !*h->hard_delete_column)
+		empty = "hard delete column";
+	return empty ? sl_error_set(SL_EINVAL, "table '%s': empty %s", table, empty) : SL_OK;
+}
+
 int sl_source_apply_hints(sl_source *source, const char *table, const sl_table_hints *hints)
 {
 	if (!source || !table || !hints)
@@ -138,36 +174,23 @@ int sl_source_apply_hints(sl_source *source, const char *table, const sl_table_h
 	if (!sl_disposition_for(hints->write_disposition, true))
 		return sl_error_set(SL_EINVAL, "table '%s': unknown write disposition %d", table,
 				    (int)hints->write_disposition);
-	/* a version 1 struct ends before table_name: do not read past it */
-	const char *table_name = hints->version >= 2 ? hints->table_name : NULL;
-	if (table_name && !*table_name)
-		return sl_error_set(SL_EINVAL, "table '%s': empty destination table name", table);
+	int rc = check_names(table, hints);
+	if (rc)
+		return rc;
 	sl_source_table *t = sl_source_find_table(source, table);
 	if (!t)
 		return sl_error_set(SL_ENOTFOUND, "table '%s' is not selected in this source",
 				    table);
-	sl_incremental inc = hints->incremental;
-	inc.cursor_path = inc.initial_value = inc.end_value = inc.lag = NULL; /* copies below */
-	char *pk = NULL, *dest = NULL;
-	int rc = dup_opt((const char **)&pk, hints->primary_key);
-	rc = rc ? rc : dup_opt((const char **)&dest, table_name);
-	rc = rc ? rc : dup_opt(&inc.cursor_path, hints->incremental.cursor_path);
-	rc = rc ? rc : dup_opt(&inc.initial_value, hints->incremental.initial_value);
-	rc = rc ? rc : dup_opt(&inc.end_value, hints->incremental.end_value);
-	rc = rc ? rc : dup_opt(&inc.lag, hints->incremental.lag);
+	sl_source_table next = {.write_disposition = hints->write_disposition};
+	rc = copy_hints(&next, hints);
 	if (rc) {
-		free(pk);
-		free(dest);
-		clear_incremental(&inc);
+		clear_table(&next);
 		return rc;
 	}
-	clear_incremental(&t->incremental);
-	free(t->primary_key);
-	free(t->table_name);
-	t->incremental = inc;
-	t->primary_key = pk;
-	t->table_name = dest;
-	t->write_disposition = hints->write_disposition;
+	next.name = t->name;
+	t->name = NULL;
+	clear_table(t);
+	*t = next;
 	return SL_OK;
 }
 

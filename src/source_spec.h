@@ -12,9 +12,12 @@
 #define SL_MAX_CHUNK_SIZE     100000000
 
 typedef struct sl_source_table {
-	char *name;		    /* as selected: "family" or "schema.family" */
-	char *table_name;	    /* destination table hint, NULL: the reflected name */
-	char *primary_key;	    /* hint, NULL: reflected */
+	char *name;	   /* as selected: "family" or "schema.family" */
+	char *table_name;  /* destination table hint, NULL: the reflected name */
+	char *primary_key; /* hint, NULL: reflected */
+	char *merge_key;   /* merge: the columns that match destination rows, NULL: the key */
+	char *hard_delete_column;   /* merge: the column flagging deleted rows, or NULL */
+	bool sync_deletes;	    /* delete what the source no longer has after a full read */
 	sl_incremental incremental; /* strings owned (copies of the hint's) */
 	sl_write_disposition write_disposition;
 } sl_source_table;

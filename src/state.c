@@ -35,6 +35,7 @@ void sl_table_state_clear(sl_table_state *state)
 	sl_value_clear(&state->last_value);
 	clear_pk(state);
 	free(state->hashes);
+	free(state->disposition);
 	sl_table_state_init(state);
 }
 
@@ -94,6 +95,8 @@ char *sl_table_state_to_json(const sl_table_state *state)
 	json_object_set_new(o, "runs", json_integer((json_int_t)state->runs));
 	if (state->nulls_loaded)
 		json_object_set_new(o, "nulls_loaded", json_true());
+	if (state->disposition)
+		json_object_set_new(o, "write_disposition", json_string(state->disposition));
 	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!text)
@@ -185,9 +188,13 @@ static int check_types(json_t *o, const char *table)
 	static const struct {
 		const char *key;
 		json_type type;
-	} keys[] = {{"table", JSON_STRING},	  {"cursor", JSON_STRING},
-		    {"cursor_type", JSON_STRING}, {"last_value", JSON_STRING},
-		    {"last_pk", JSON_ARRAY},	  {"boundary_hashes", JSON_ARRAY}};
+	} keys[] = {{"table", JSON_STRING},
+		    {"cursor", JSON_STRING},
+		    {"cursor_type", JSON_STRING},
+		    {"last_value", JSON_STRING},
+		    {"last_pk", JSON_ARRAY},
+		    {"boundary_hashes", JSON_ARRAY},
+		    {"write_disposition", JSON_STRING}};
 	for (size_t i = 0; i < SL_ARRAY_LEN(keys); i++) {
 		json_t *v = json_object_get(o, keys[i].key);
 		if (v && json_typeof(v) != keys[i].type)
@@ -237,6 +244,9 @@ static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type
 	if (!rc)
 		rc = read_count(&out->runs, o, "runs", table);
 	out->nulls_loaded = json_is_true(json_object_get(o, "nulls_loaded"));
+	const char *wd = json_string_value(json_object_get(o, "write_disposition"));
+	if (!rc && wd && !(out->disposition = sl_strdup(wd)))
+		rc = SL_ENOMEM;
 	return rc;
 }
 

@@ -27,6 +27,8 @@ typedef struct sl_table_state {
 	uint64_t runs;	      /* runs that loaded this table */
 	bool nulls_loaded;    /* rows with a NULL cursor were loaded (on_cursor_value_missing
 	                         include): they are not read again */
+	char *disposition;    /* the write disposition that wrote it ("append", "merge"...);
+	                         NULL: not recorded (a sluice before merge) */
 } sl_table_state;
 
 void sl_table_state_init(sl_table_state *state);

@@ -194,6 +194,8 @@ static int apply_mirrored_hints(sl_source *src, json_t *t, const sl_pipeline *p)
 	int rc = get_string(&name, t, "name", true, p, file);
 	rc = rc ? rc : get_string(&h.table_name, t, "table_name", false, p, file);
 	rc = rc ? rc : get_string(&h.primary_key, t, "primary_key", false, p, file);
+	rc = rc ? rc : get_string(&h.merge_key, t, "merge_key", false, p, file);
+	rc = rc ? rc : get_string(&h.hard_delete_column, t, "hard_delete_column", false, p, file);
 	rc = rc ? rc : get_string(&inc->cursor_path, t, "cursor", false, p, file);
 	rc = rc ? rc : get_string(&inc->initial_value, t, "initial_value", false, p, file);
 	rc = rc ? rc : get_string(&inc->end_value, t, "end_value", false, p, file);
@@ -204,7 +206,7 @@ static int apply_mirrored_hints(sl_source *src, json_t *t, const sl_pipeline *p)
 	rc = rc ? rc : get_enum(&end, t, "range_end", SL_RANGE_OPEN, path);
 	rc = rc ? rc
 		: get_enum(&missing, t, "on_cursor_value_missing", SL_MISSING_CURSOR_EXCLUDE, path);
-	rc = rc ? rc : get_enum(&wd, t, "write_disposition", SL_WRITE_REPLACE, path);
+	rc = rc ? rc : get_enum(&wd, t, "write_disposition", SL_WRITE_MERGE, path);
 	free(path);
 	if (rc)
 		return rc;
@@ -214,6 +216,7 @@ static int apply_mirrored_hints(sl_source *src, json_t *t, const sl_pipeline *p)
 	inc->range_end = (sl_range)end;
 	inc->on_cursor_value_missing = (sl_on_missing_cursor)missing;
 	h.write_disposition = (sl_write_disposition)wd;
+	h.sync_deletes = json_is_true(json_object_get(t, "sync_deletes"));
 	return sl_source_apply_hints(src, name, &h);
 }
 

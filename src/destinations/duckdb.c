@@ -78,8 +78,11 @@ static const duckdb_type duck_type_ids[SL_TYPE__COUNT] = {
 	[SL_TYPE_LIST] = DUCKDB_TYPE_LIST,
 };
 
+static int duck_exec_changed(int64_t *changed, sl_dest_conn *conn, const char *sql);
+
 static const sl_sql_dialect duck_dialect = {
 	.name = "DuckDB",
+	.exec_changed = duck_exec_changed,
 	.type_names = duck_type_names,
 	.search_path_literal = true,
 	.table_exists_sql =
@@ -117,6 +120,19 @@ static int run(duck_conn *c, const char *sql)
 	int rc = 0;
 	if (duckdb_query(c->con, sql, &res) == DuckDBError)
 		rc = duck_result_error(c, &res);
+	duckdb_destroy_result(&res);
+	return rc;
+}
+
+static int duck_exec_changed(int64_t *changed, sl_dest_conn *conn, const char *sql)
+{
+	duck_conn *c = (duck_conn *)conn;
+	duckdb_result res;
+	int rc = SL_OK;
+	if (duckdb_query(c->con, sql, &res) == DuckDBError)
+		rc = duck_result_error(c, &res);
+	else
+		*changed = (int64_t)duckdb_rows_changed(&res);
 	duckdb_destroy_result(&res);
 	return rc;
 }

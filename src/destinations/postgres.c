@@ -49,8 +49,11 @@ static const char *const pg_type_names[SL_TYPE__COUNT] = {
 	[SL_TYPE_LIST] = "[]", /* after the element's type */
 };
 
+static int pgdst_exec_changed(int64_t *changed, sl_dest_conn *conn, const char *sql);
+
 static const sl_sql_dialect pg_dialect = {
 	.name = "PostgreSQL",
+	.exec_changed = pgdst_exec_changed,
 	.type_names = pg_type_names,
 	.cast_on_alter = true,
 	.table_exists_sql = "SELECT 1 FROM pg_catalog.pg_class r "
@@ -396,6 +399,16 @@ static int pgdst_exec(sl_dest_conn *conn, const char *sql, size_t nparams,
 {
 	PGresult *res;
 	int rc = pgdst_run(&res, (pgdst_conn *)conn, sql, nparams, params);
+	PQclear(res);
+	return rc;
+}
+
+static int pgdst_exec_changed(int64_t *changed, sl_dest_conn *conn, const char *sql)
+{
+	PGresult *res;
+	int rc = pgdst_run(&res, (pgdst_conn *)conn, sql, 0, NULL);
+	if (!rc)
+		*changed = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	return rc;
 }

@@ -257,6 +257,145 @@ int sl_sql_swap_table(sl_dest_conn *conn, const char *dataset, const char *stagi
 	return rc;
 }
 
+/* ---- merge ---------------------------------------------------------------------------------- */
+
+/* "a", "b" — the named columns of the spec's schema, quoted, with `prefix` before each. */
+static void put_columns(sl_buf *b, const sl_merge_spec *m, const size_t *cols, size_t n,
+			const char *prefix)
+{
+	for (size_t i = 0; i < n; i++) {
+		sl_buf_puts(b, i ? ", " : "");
+		sl_buf_puts(b, prefix);
+		sl_buf_quote_ident(b, m->schema->columns[cols[i]].name, '"');
+	}
+}
+
+/* s."a" = t."a" AND s."b" = t."b" for the columns `cols` of `schema` (NULL: its first n). */
+static void put_match(sl_buf *b, const sl_table_schema *schema, const size_t *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *name = schema->columns[cols ? cols[i] : i].name;
+		sl_buf_puts(b, i ? " AND s." : "s.");
+		sl_buf_quote_ident(b, name, '"');
+		sl_buf_puts(b, " = t.");
+		sl_buf_quote_ident(b, name, '"');
+	}
+}
+
+/* Every column a staged row carries, into `b` (quoted, comma-separated). */
+static void put_all_columns(sl_buf *b, const sl_merge_spec *m)
+{
+	for (size_t i = 0; i < m->schema->ncolumns; i++) {
+		sl_buf_puts(b, i ? ", " : "");
+		sl_buf_quote_ident(b, m->schema->columns[i].name, '"');
+	}
+	if (m->with_load_id)
+		sl_buf_puts(b, ", \"" SL_LOAD_ID_COLUMN "\"");
+}
+
+/* The staged rows that win, one per key: (SELECT * FROM (... row_number() ...) WHERE rn = 1). A
+   key's rows are few, so the window's sort is small; without a key every row wins. */
+static void put_winners(sl_buf *b, const char *dataset, const char *staging, const sl_merge_spec *m)
+{
+	if (m->nkey == 0) {
+		put_statement(b, "(SELECT * FROM ", dataset, staging, ")");
+		return;
+	}
+	sl_buf_puts(b, "(SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ");
+	put_columns(b, m, m->key, m->nkey, "");
+	if (m->order >= 0) {
+		size_t order = (size_t)m->order;
+		sl_buf_puts(b, " ORDER BY ");
+		put_columns(b, m, &order, 1, "");
+		sl_buf_puts(b, m->descending ? " ASC NULLS LAST" : " DESC NULLS LAST");
+	}
+	put_statement(b, ") AS _sluice_rn FROM ", dataset, staging, ") w WHERE _sluice_rn = 1)");
+}
+
+/* The condition that a staged row deletes, on alias s. */
+static void put_deleted(sl_buf *b, const sl_merge_spec *m)
+{
+	const sl_column *c = &m->schema->columns[m->deleted];
+	sl_buf_puts(b, "s.");
+	sl_buf_quote_ident(b, c->name, '"');
+	sl_buf_puts(b, c->type == SL_TYPE_BOOL ? " IS TRUE" : " IS NOT NULL");
+}
+
+static int exec_changed(int64_t *changed, sl_dest_conn *conn, const sl_buf *b)
+{
+	if (b->failed)
+		return sl_error_set(SL_ENOMEM, "out of memory building SQL");
+	return sql_conn(conn)->dialect->exec_changed(changed, conn, sl_buf_cstr(b));
+}
+
+/* The rows of `table` a winning staged row flags as deleted: removed and counted. */
+static int delete_flagged(int64_t *deleted, sl_dest_conn *conn, const char *dataset,
+			  const char *staging, const char *table, const sl_merge_spec *m)
+{
+	sl_buf b = SL_BUF_INIT;
+	put_statement(&b, "DELETE FROM ", dataset, table, " t WHERE EXISTS (SELECT 1 FROM ");
+	put_winners(&b, dataset, staging, m);
+	sl_buf_puts(&b, " s WHERE ");
+	put_deleted(&b, m);
+	sl_buf_puts(&b, " AND ");
+	put_match(&b, m->schema, m->match, m->nmatch);
+	sl_buf_puts(&b, ")");
+	int rc = exec_changed(deleted, conn, &b);
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_sql_merge(int64_t *deleted, sl_dest_conn *conn, const char *dataset, const char *staging,
+		 const char *table, const sl_merge_spec *m)
+{
+	*deleted = 0;
+	int rc =
+		m->deleted >= 0 ? delete_flagged(deleted, conn, dataset, staging, table, m) : SL_OK;
+	sl_buf b = SL_BUF_INIT;
+	put_statement(&b, "DELETE FROM ", dataset, table, " t WHERE EXISTS (SELECT 1 FROM ");
+	sl_buf_quote_qualified(&b, dataset, staging, '"');
+	sl_buf_puts(&b, " s WHERE ");
+	put_match(&b, m->schema, m->match, m->nmatch);
+	sl_buf_puts(&b, ")");
+	if (!rc)
+		rc = run(conn, &b, 0, NULL);
+	sl_buf_reset(&b);
+	put_statement(&b, "INSERT INTO ", dataset, table, " (");
+	put_all_columns(&b, m);
+	sl_buf_puts(&b, ") SELECT ");
+	put_all_columns(&b, m);
+	sl_buf_puts(&b, " FROM ");
+	put_winners(&b, dataset, staging, m);
+	sl_buf_puts(&b, " s");
+	if (m->deleted >= 0) {
+		sl_buf_puts(&b, " WHERE NOT (");
+		put_deleted(&b, m);
+		sl_buf_puts(&b, ")");
+	}
+	if (!rc)
+		rc = run(conn, &b, 0, NULL);
+	sl_buf_reset(&b);
+	put_statement(&b, "DELETE FROM ", dataset, staging, "");
+	if (!rc)
+		rc = run(conn, &b, 0, NULL);
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_sql_delete_missing(int64_t *deleted, sl_dest_conn *conn, const char *dataset,
+			  const char *table, const char *keys, const sl_table_schema *key)
+{
+	sl_buf b = SL_BUF_INIT;
+	put_statement(&b, "DELETE FROM ", dataset, table, " t WHERE NOT EXISTS (SELECT 1 FROM ");
+	sl_buf_quote_qualified(&b, dataset, keys, '"');
+	sl_buf_puts(&b, " s WHERE ");
+	put_match(&b, key, NULL, key->ncolumns);
+	sl_buf_puts(&b, ")");
+	int rc = exec_changed(deleted, conn, &b);
+	sl_buf_free(&b);
+	return rc;
+}
+
 /* ---- the dataset and its bookkeeping -------------------------------------------------------- */
 
 /* Datasets from before schema changes were recorded lack the column. */

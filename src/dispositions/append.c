@@ -13,17 +13,10 @@ static int append_prepare(sl_load_table *t)
 					       !t->p->no_load_id);
 }
 
-static int append_end_chunk(sl_load_table *t)
-{
-	int rc = sl_pipeline_write_state(t->p, t->state);
-	t->state_written = rc == SL_OK;
-	return rc;
-}
-
 const sl_disposition sl_append_disposition = {
 	.name = "append",
 	.incremental = true,
 	.keeps_rows = true,
 	.prepare = append_prepare,
-	.end_chunk = append_end_chunk,
+	.end_chunk = sl_disposition_write_state,
 };

@@ -39,15 +39,12 @@ static int replace_finish(sl_load_table *t)
 		return rc;
 	rc = dd->swap_table(t->p->dest, t->p->dataset, t->target, t->table);
 	if (!rc)
-		rc = sl_pipeline_write_state(t->p, t->state);
+		rc = sl_disposition_write_state(t);
 	if (!rc)
 		rc = dd->commit(t->p->dest);
-	if (rc) {
+	if (rc)
 		dd->rollback(t->p->dest);
-		return rc;
-	}
-	t->state_written = true;
-	return SL_OK;
+	return rc;
 }
 
 static void replace_abort(sl_load_table *t)

@@ -79,7 +79,7 @@ expect_run_fail "--limit-chunks 0" 2 "^sluice run: --limit-chunks: '0'" \
 	"$URL" --table family --limit-chunks 0
 expect_run_fail "--row-order sideways" 2 "^sluice run: --row-order: .*sideways" \
 	"$URL" "${FAM[@]}" --row-order sideways
-expect_run_fail "--lag without merge" 2 "^sluice run: option '--lag' re-reads loaded rows and needs a merge" \
+expect_run_fail "--lag without merge" 2 "^sluice run: option '--lag' needs --write-disposition merge \\(it re-reads loaded rows\\)$" \
 	"$URL" "${FAM[@]}" --lag 10
 expect_fail "no --table" 2 "^sluice run: .*--table" run "$URL" "${BASE_OPTS[@]}"
 expect_fail "unknown option" 2 "^sluice run: .*--no-such-option" \
