@@ -30,6 +30,8 @@ typedef struct sl_disposition {
 	/* The table keeps its rows from run to run, so a change of the source's columns is
 	   applied to it in place; else each run rebuilds it with the source's columns. */
 	bool keeps_rows;
+	/* A row loaded again replaces itself (upsert), so the lag hint may re-read loaded rows. */
+	bool upserts;
 
 	/* Whether the table's hints suit the disposition, right after the source table was
 	   reflected, before anything is read or written; may be NULL. */

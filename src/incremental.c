@@ -61,7 +61,8 @@ static int start_bound(sl_value *out, bool *has, const sl_incremental_run *run)
 	*has = false;
 	if (run->state->has_last) {
 		*has = true;
-		return sl_value_copy(out, &run->state->last_value);
+		int rc = sl_value_copy(out, &run->state->last_value);
+		return rc || !run->lag_window ? rc : sl_value_apply_lag(out, run->hint.lag);
 	}
 	if (run->hint.initial_value) {
 		*has = true;
@@ -107,6 +108,7 @@ static int build_seen_flag(sl_incremental_run *run)
 {
 	const sl_table_state *st = run->state;
 	if (run->mode != SL_BOUNDARY_KEYSET || !st->has_last || st->npk != run->npk ||
+	    run->lag_window || /* every row of the window is read again */
 	    run->hint.range_start == SL_RANGE_OPEN)
 		return SL_OK;
 	run->seen_pk = sl_calloc(run->npk, sizeof(sl_value));
@@ -128,20 +130,13 @@ static int build_seen_flag(sl_incremental_run *run)
 }
 
 /*
- * Hints that would load a row twice are refused rather than honoured silently:
- *  - lag re-reads rows already loaded (dlt meant it for merge loads, which sluice has not yet);
- *  - NULL-cursor rows have no place in the (cursor, key) order a limited run resumes from, so
- *    `include` loads them all in one unlimited run.
+ * Hints that would load a row twice are refused rather than honoured silently: NULL-cursor rows
+ * have no place in the (cursor, key) order a limited run resumes from, so `include` loads them
+ * all in one unlimited run. (Lag re-reads loaded rows too: the pipeline lets only a disposition
+ * that upserts have it.)
  */
 static int refuse_duplicating_hints(const sl_incremental_run *run, bool limited)
 {
-	if (run->hint.lag)
-		return sl_error_set(
-			SL_EUNSUPPORTED,
-			"table '%s': lag re-reads rows already loaded and would append them "
-			"twice; it needs a merge write disposition, which sluice does not "
-			"have yet",
-			run->table);
 	if (limited && run->hint.on_cursor_value_missing == SL_MISSING_CURSOR_INCLUDE &&
 	    !run->state->nulls_loaded)
 		return sl_error_set(
@@ -151,6 +146,31 @@ static int refuse_duplicating_hints(const sl_incremental_run *run, bool limited)
 			"without --limit-chunks and --max-time first",
 			run->table);
 	return SL_OK;
+}
+
+/*
+ * Lag re-reads from last_value - lag, once: the state remembers where that window ends
+ * (lag_until), so that a run cut short inside it is continued, not started over. Resuming inside
+ * the window needs the (cursor, key) order of the keyset mode, and the window lies below the last
+ * value, so the cursor must go up (last_value_func max).
+ */
+static int prepare_lag(sl_incremental_run *run)
+{
+	sl_table_state *st = run->state;
+	sl_value check = SL_VALUE_INIT; /* a NULL value: only the lag's text is checked */
+	int rc = sl_value_apply_lag(&check, run->hint.lag);
+	if (!rc && (run->mode != SL_BOUNDARY_KEYSET || !run->forward))
+		rc = sl_error_set(SL_EINVAL,
+				  "table '%s': lag needs a primary key, row_order asc and "
+				  "last_value_func max (it resumes inside the rows it re-reads by "
+				  "cursor and key)",
+				  run->table);
+	run->lag_window = !rc && st->has_last && !st->has_lag_until;
+	if (run->lag_window) {
+		rc = sl_value_copy(&st->lag_until, &st->last_value);
+		st->has_lag_until = rc == SL_OK;
+	}
+	return rc;
 }
 
 /* A keyset boundary writes key values into SQL: lists and JSON have no literal for that. */
@@ -257,6 +277,8 @@ static int prepare_cursor(sl_incremental_run *run, bool limited, uint64_t max_ro
 	run->plan.cursor = idx;
 	run->forward = run->hint.last_value_func != SL_LAST_VALUE_MIN;
 	int rc = choose_mode(run, limited);
+	if (!rc && run->hint.lag)
+		rc = prepare_lag(run);
 	if (!rc)
 		rc = check_state_boundary(run);
 	if (!rc)
@@ -431,6 +453,9 @@ static int advance_keyset(sl_incremental_run *run, const sl_batch *batch, size_t
 		if (!st->last_pk[i])
 			return SL_ENOMEM;
 	}
+	/* out of the lag window: the next run steps back again */
+	if (st->has_lag_until && sl_value_compare(&st->last_value, &st->lag_until) >= 0)
+		st->has_lag_until = false;
 	return SL_OK;
 }
 

@@ -51,6 +51,7 @@ typedef struct sl_incremental_run {
 	sl_value start_last;
 
 	uint64_t null_cursor_rows; /* rows with a NULL cursor seen (include/exclude modes) */
+	bool lag_window;	   /* this run re-reads from last_value - lag */
 } sl_incremental_run;
 
 /*

@@ -17,6 +17,7 @@ void sl_table_state_init(sl_table_state *state)
 {
 	memset(state, 0, sizeof(*state));
 	state->last_value = (sl_value)SL_VALUE_INIT;
+	state->lag_until = (sl_value)SL_VALUE_INIT;
 }
 
 static void clear_pk(sl_table_state *state)
@@ -33,6 +34,7 @@ void sl_table_state_clear(sl_table_state *state)
 	free(state->table);
 	free(state->cursor);
 	sl_value_clear(&state->last_value);
+	sl_value_clear(&state->lag_until);
 	clear_pk(state);
 	free(state->hashes);
 	free(state->disposition);
@@ -60,6 +62,13 @@ bool sl_table_state_has_hash(const sl_table_state *state, uint64_t hash)
 	return false;
 }
 
+static void put_value(json_t *o, const char *key, const sl_value *v)
+{
+	char *text = sl_value_to_text(v);
+	json_object_set_new(o, key, text ? json_stringn(text, strlen(text)) : json_null());
+	free(text);
+}
+
 char *sl_table_state_to_json(const sl_table_state *state)
 {
 	json_t *o = json_object();
@@ -70,12 +79,10 @@ char *sl_table_state_to_json(const sl_table_state *state)
 		json_object_set_new(o, "cursor_type",
 				    json_string(sl_type_name(state->last_value.type)));
 	}
-	if (state->has_last) {
-		char *text = sl_value_to_text(&state->last_value);
-		json_object_set_new(o, "last_value",
-				    text ? json_stringn(text, strlen(text)) : json_null());
-		free(text);
-	}
+	if (state->has_last)
+		put_value(o, "last_value", &state->last_value);
+	if (state->has_lag_until)
+		put_value(o, "lag_until", &state->lag_until);
 	if (state->npk) {
 		json_t *pk = json_array();
 		for (size_t i = 0; i < state->npk; i++)
@@ -194,7 +201,7 @@ static int check_types(json_t *o, const char *table)
 		    {"last_value", JSON_STRING},
 		    {"last_pk", JSON_ARRAY},
 		    {"boundary_hashes", JSON_ARRAY},
-		    {"write_disposition", JSON_STRING}};
+		    {"write_disposition", JSON_STRING}, {"lag_until", JSON_STRING}};
 	for (size_t i = 0; i < SL_ARRAY_LEN(keys); i++) {
 		json_t *v = json_object_get(o, keys[i].key);
 		if (v && json_typeof(v) != keys[i].type)
@@ -208,6 +215,18 @@ static int check_types(json_t *o, const char *table)
 	return SL_OK;
 }
 
+/* A cursor value of the state, read as the type `out` already has. */
+static int read_value(sl_value *out, bool *has, json_t *o, const char *key, const char *table)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return SL_OK;
+	if (sl_value_parse(out, out->type, out->precision, out->scale, json_string_value(v)))
+		return sl_error_wrap("state of table '%s': %s", table, key);
+	*has = true;
+	return SL_OK;
+}
+
 static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type type,
 		      int precision, int scale)
 {
@@ -218,19 +237,17 @@ static int read_state(sl_table_state *out, json_t *o, const char *table, sl_type
 		return rc;
 	if (!(out->table = sl_strdup(table)))
 		return SL_ENOMEM;
-	out->last_value.type = type;
-	out->last_value.precision = precision;
-	out->last_value.scale = scale;
+	out->last_value.type = out->lag_until.type = type;
+	out->last_value.precision = out->lag_until.precision = precision;
+	out->last_value.scale = out->lag_until.scale = scale;
 	const char *cursor = json_string_value(json_object_get(o, "cursor"));
 	if (cursor && !(out->cursor = sl_strdup(cursor)))
 		return SL_ENOMEM;
-	json_t *last = json_object_get(o, "last_value");
-	if (last) {
-		if (sl_value_parse(&out->last_value, type, precision, scale,
-				   json_string_value(last)))
-			return sl_error_wrap("state of table '%s': last_value", table);
-		out->has_last = true;
-	}
+	rc = read_value(&out->last_value, &out->has_last, o, "last_value", table);
+	if (!rc)
+		rc = read_value(&out->lag_until, &out->has_lag_until, o, "lag_until", table);
+	if (rc)
+		return rc;
 	json_t *pk = json_object_get(o, "last_pk");
 	if (pk && read_pk(out, pk, table))
 		return sl_error_last_code();
@@ -261,6 +278,7 @@ static void drop_other_cursor(json_t *o, const char *cursor)
 	json_object_del(o, "last_value");
 	json_object_del(o, "last_pk");
 	json_object_del(o, "boundary_hashes");
+	json_object_del(o, "lag_until");
 }
 
 static int decode(sl_table_state *out, const char *json, const char *table, const char *cursor,

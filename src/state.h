@@ -27,6 +27,12 @@ typedef struct sl_table_state {
 	uint64_t runs;	      /* runs that loaded this table */
 	bool nulls_loaded;    /* rows with a NULL cursor were loaded (on_cursor_value_missing
 	                         include): they are not read again */
+	/* lag: a run that re-reads the rows from last_value - lag remembers here the last value it
+	   started from; until the position passes it, later runs resume where the last one
+	   stopped instead of stepping back again (or a window larger than one run's limit would
+	   never be got through) */
+	bool has_lag_until;
+	sl_value lag_until;
 	char *disposition;    /* the write disposition that wrote it ("append", "merge"...);
 	                         NULL: not recorded (a sluice before merge) */
 } sl_table_state;

@@ -139,6 +139,7 @@ const sl_disposition sl_merge_disposition = {
 	.name = "merge",
 	.incremental = true,
 	.keeps_rows = true,
+	.upserts = true,
 	.check = merge_check,
 	.prepare = merge_prepare,
 	.end_chunk = merge_end_chunk,
