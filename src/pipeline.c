@@ -752,10 +752,11 @@ static int check_hints(const sl_source_table *spec, sl_table_schema *schema)
 	if (!rc && d->check)
 		rc = d->check(spec, schema);
 	if (!rc && spec->incremental.lag && !d->upserts)
-		rc = sl_error_set(SL_EUNSUPPORTED,
-				  "table '%s': lag re-reads rows already loaded, which write "
-				  "disposition %s would load twice; it needs write disposition merge",
-				  spec->name, d->name);
+		rc = sl_error_set(
+			SL_EUNSUPPORTED,
+			"table '%s': lag re-reads rows already loaded, which write "
+			"disposition %s would load twice; it needs write disposition merge",
+			spec->name, d->name);
 	if (!rc && spec->sync_deletes && !d->keeps_rows)
 		rc = sl_error_set(SL_EINVAL,
 				  "table '%s': sync_deletes is for tables that keep their rows "
