@@ -41,8 +41,6 @@
 #define MY_BYTES_MIN	     64		 /* smallest bound buffer of a string/blob column */
 #define MY_BYTES_MAX	     (16 * 1024) /* larger values are fetched with mysql_stmt_fetch_column */
 #define MY_NET_WRITE_TIMEOUT 3600 /* seconds the server waits on us while we commit a chunk */
-#define MICROS_PER_SEC	     INT64_C(1000000)
-#define MICROS_PER_DAY	     (INT64_C(86400) * MICROS_PER_SEC)
 
 /* ---- connection ----------------------------------------------------------------------------- */
 
@@ -1067,15 +1065,10 @@ static void format_clock(char *out, size_t size, int64_t micros)
 {
 	const char *sign = micros < 0 ? "-" : "";
 	uint64_t u = micros < 0 ? (uint64_t)0 - (uint64_t)micros : (uint64_t)micros;
-	uint64_t secs = u / MICROS_PER_SEC;
+	uint64_t secs = u / SL_MICROS_PER_SEC;
 	snprintf(out, size, "%s%llu:%02u:%02u.%06u", sign, (unsigned long long)(secs / 3600),
-		 (unsigned)(secs / 60 % 60), (unsigned)(secs % 60), (unsigned)(u % MICROS_PER_SEC));
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+		 (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
+		 (unsigned)(u % SL_MICROS_PER_SEC));
 }
 
 /* Temporal values as MySQL literals: no "+00" suffix (session time zone is UTC already). */
@@ -1091,13 +1084,13 @@ static char *temporal_text(const sl_value *v)
 	if (v->type == SL_TYPE_INTERVAL || v->type == SL_TYPE_TIME) {
 		int64_t us = v->type == SL_TYPE_TIME
 				     ? v->as.i64
-				     : v->as.iv.micros + v->as.iv.days * MICROS_PER_DAY;
+				     : v->as.iv.micros + v->as.iv.days * SL_MICROS_PER_DAY;
 		format_clock(clock, sizeof(clock), us);
 		return sl_strdup(clock);
 	}
-	int64_t days = floor_div(v->as.i64, MICROS_PER_DAY);
+	int64_t days = sl_floor_div(v->as.i64, SL_MICROS_PER_DAY);
 	sl_civil_from_days((int32_t)days, &y, &m, &d);
-	format_clock(clock, sizeof(clock), v->as.i64 - days * MICROS_PER_DAY);
+	format_clock(clock, sizeof(clock), v->as.i64 - days * SL_MICROS_PER_DAY);
 	return sl_printf_alloc("%04lld-%02u-%02u %s", (long long)y, m, d, clock);
 }
 
@@ -1918,14 +1911,7 @@ static int decode_decimal(const my_col *mc, sl_batch *b, size_t c, size_t row)
 		return sl_error_set(SL_ETYPE, "'%.*s' does not fit DECIMAL(%d,%d)",
 				    (int)(mc->length < 80 ? mc->length : 80), mc->buf, p,
 				    mc->scale);
-	if (p <= 4)
-		((int16_t *)data)[row] = (int16_t)(int64_t)v.lo;
-	else if (p <= 9)
-		((int32_t *)data)[row] = (int32_t)(int64_t)v.lo;
-	else if (p <= 18)
-		((int64_t *)data)[row] = (int64_t)v.lo;
-	else
-		((sl_int128 *)data)[row] = v;
+	sl_decimal_store(data, row, p, v);
 	return SL_OK;
 }
 
@@ -1963,7 +1949,7 @@ static int decode_time(const my_col *mc, void *data, size_t row, bool *valid)
 					    t->neg ? "-" : "", (long long)hours, t->minute,
 					    t->second, t->second_part);
 		int64_t secs = (hours * 60 + t->minute) * 60 + t->second;
-		int64_t us = secs * MICROS_PER_SEC + (int64_t)t->second_part;
+		int64_t us = secs * SL_MICROS_PER_SEC + (int64_t)t->second_part;
 		((sl_interval *)data)[row] = (sl_interval){0, 0, t->neg ? -us : us};
 		return SL_OK;
 	}
@@ -1978,7 +1964,7 @@ static int decode_time(const my_col *mc, void *data, size_t row, bool *valid)
 	}
 	int64_t secs = ((int64_t)t->hour * 60 + t->minute) * 60 + t->second;
 	((int64_t *)data)[row] =
-		days * MICROS_PER_DAY + secs * MICROS_PER_SEC + (int64_t)t->second_part;
+		days * SL_MICROS_PER_DAY + secs * SL_MICROS_PER_SEC + (int64_t)t->second_part;
 	return SL_OK;
 }
 

@@ -36,13 +36,9 @@
 #include <string.h>
 #include <time.h>
 
-__extension__ typedef unsigned __int128 u128;
-
-#define MICROS_PER_SEC	INT64_C(1000000)
-#define MICROS_PER_DAY	(INT64_C(86400) * MICROS_PER_SEC)
 /* PostgreSQL counts dates and timestamps from 2000-01-01, sluice (and DuckDB) from 1970-01-01. */
 #define PG_EPOCH_DAYS	10957
-#define PG_EPOCH_MICROS (INT64_C(10957) * MICROS_PER_DAY)
+#define PG_EPOCH_MICROS (INT64_C(10957) * SL_MICROS_PER_DAY)
 
 /* ---- connection ----------------------------------------------------------------------------- */
 
@@ -1143,12 +1139,6 @@ static void put_table(sl_buf *sql, const sl_table_schema *t)
 	put_ident(sql, t->name);
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* A date (and time of day) in PostgreSQL's input syntax: years <= 0 are written "N BC". */
 static void put_civil(sl_buf *sql, int32_t days, int64_t micros, bool with_time, bool utc)
 {
@@ -1158,10 +1148,10 @@ static void put_civil(sl_buf *sql, int32_t days, int64_t micros, bool with_time,
 	bool bc = y <= 0;
 	sl_buf_printf(sql, "%04lld-%02u-%02u", (long long)(bc ? 1 - y : y), m, d);
 	if (with_time) {
-		int64_t secs = micros / MICROS_PER_SEC;
+		int64_t secs = micros / SL_MICROS_PER_SEC;
 		sl_buf_printf(sql, " %02u:%02u:%02u.%06u", (unsigned)(secs / 3600),
 			      (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
-			      (unsigned)(micros % MICROS_PER_SEC));
+			      (unsigned)(micros % SL_MICROS_PER_SEC));
 	}
 	if (utc)
 		sl_buf_puts(sql, "+00");
@@ -1219,17 +1209,17 @@ static int put_value(sl_buf *sql, const sl_column *col, const sl_value *v)
 		sl_buf_puts(sql, "'::pg_catalog.date");
 		return SL_OK;
 	case SL_TYPE_TIME: {
-		int64_t us = v->as.i64, secs = us / MICROS_PER_SEC;
+		int64_t us = v->as.i64, secs = us / SL_MICROS_PER_SEC;
 		sl_buf_printf(sql, "'%02lld:%02u:%02u.%06u'::pg_catalog.time",
 			      (long long)(secs / 3600), (unsigned)(secs / 60 % 60),
-			      (unsigned)(secs % 60), (unsigned)(us % MICROS_PER_SEC));
+			      (unsigned)(secs % 60), (unsigned)(us % SL_MICROS_PER_SEC));
 		return SL_OK;
 	}
 	case SL_TYPE_TIMESTAMP:
 	case SL_TYPE_TIMESTAMPTZ: {
-		int64_t days = floor_div(v->as.i64, MICROS_PER_DAY);
+		int64_t days = sl_floor_div(v->as.i64, SL_MICROS_PER_DAY);
 		sl_buf_putc(sql, '\'');
-		put_civil(sql, (int32_t)days, v->as.i64 - days * MICROS_PER_DAY, true,
+		put_civil(sql, (int32_t)days, v->as.i64 - days * SL_MICROS_PER_DAY, true,
 			  v->type == SL_TYPE_TIMESTAMPTZ);
 		sl_buf_puts(sql, v->type == SL_TYPE_TIMESTAMPTZ ? "'::pg_catalog.timestamptz"
 								: "'::pg_catalog.timestamp");
@@ -1552,12 +1542,10 @@ static int bad_value(const pg_scan *s, size_t c, const char *why)
 			    why);
 }
 
-static u128 pow10_u128(int n)
+/* 10^n for 0 <= n <= 38, unsigned: numeric magnitudes are compared and summed unsigned. */
+static sl_u128 pow10_u128(int n)
 {
-	u128 v = 1;
-	while (n-- > 0)
-		v *= 10;
-	return v;
+	return (sl_u128)sl_pow10_i128(n);
 }
 
 /*
@@ -1565,7 +1553,7 @@ static u128 pow10_u128(int n)
  * digits; the value is sum(digit[i] * 10000^(weight - i)). Scaled to `scale` decimal places,
  * extra places rounded half away from zero. *special: 0, or the sign word of NaN / ±Infinity.
  */
-static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigned char *p,
+static int decode_numeric(sl_u128 *mag, bool *neg, unsigned *special, const unsigned char *p,
 			  uint32_t len, int scale)
 {
 	if (len < 8)
@@ -1581,7 +1569,7 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 	*mag = 0;
 	if (*special)
 		return SL_OK;
-	const u128 limit = pow10_u128(38);
+	const sl_u128 limit = pow10_u128(38);
 	bool rounded = false;
 	for (unsigned i = 0; i < ndigits; i++) {
 		unsigned d = be16(p + 8 + 2 * i);
@@ -1595,7 +1583,7 @@ static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigne
 			continue;
 		}
 		if (e >= 0) {
-			*mag += (u128)d * pow10_u128(e);
+			*mag += (sl_u128)d * pow10_u128(e);
 		} else if (!rounded) {
 			/* the first digit below the scale decides the rounding; later ones cannot.
 			   A group wholly below it (e < -4) follows an implicit zero there */
@@ -1617,7 +1605,7 @@ static int put_decimal(pg_scan *s, size_t c, void *data, size_t row, const unsig
 		       uint32_t len)
 {
 	pg_col *pc = &s->cols[c];
-	u128 mag;
+	sl_u128 mag;
 	bool neg;
 	unsigned special;
 	if (decode_numeric(&mag, &neg, &special, p, len, pc->scale))
@@ -1628,18 +1616,8 @@ static int put_decimal(pg_scan *s, size_t c, void *data, size_t row, const unsig
 	}
 	if (pc->precision < 38 && mag >= pow10_u128(pc->precision))
 		return bad_value(s, c, "numeric value has more digits than the column's precision");
-	int64_t lo = (int64_t)(uint64_t)mag;
-	int prec = pc->precision;
-	if (prec <= 4)
-		((int16_t *)data)[row] = (int16_t)(neg ? -lo : lo);
-	else if (prec <= 9)
-		((int32_t *)data)[row] = (int32_t)(neg ? -lo : lo);
-	else if (prec <= 18)
-		((int64_t *)data)[row] = neg ? -lo : lo;
-	else {
-		u128 v = neg ? (u128)0 - mag : mag;
-		((sl_int128 *)data)[row] = (sl_int128){(uint64_t)v, (int64_t)(uint64_t)(v >> 64)};
-	}
+	sl_i128 v = neg ? -(sl_i128)mag : (sl_i128)mag; /* mag < 10^38 */
+	sl_decimal_store(data, row, pc->precision, sl_int128_from(v));
 	return 0;
 }
 

@@ -30,11 +30,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-__extension__ typedef __int128 i128;
-__extension__ typedef unsigned __int128 u128;
-
-#define MICROS_PER_SEC	INT64_C(1000000)
-#define MICROS_PER_DAY	(INT64_C(86400) * MICROS_PER_SEC)
 #define BUSY_TIMEOUT_MS 5000
 
 /* Julian day of 1970-01-01 00:00 in milliseconds, as SQLite's date functions count. */
@@ -104,29 +99,9 @@ typedef struct cell {
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static i128 pow10_i128(int n)
-{
-	i128 v = 1;
-	while (n-- > 0)
-		v *= 10;
-	return v;
-}
-
-static sl_int128 to_sl128(i128 v)
-{
-	sl_int128 out = {(uint64_t)(u128)v, (int64_t)(v >> 64)};
-	return out;
-}
-
 static bool is_temporal(sl_type t)
 {
 	return t == SL_TYPE_DATE || t == SL_TYPE_TIME || t == SL_TYPE_TIMESTAMP;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
 static bool valid_utf8(const unsigned char *s, size_t n)
@@ -379,7 +354,7 @@ static plain_rc plain_decimal(const char *t, size_t n, int scale, char *out, siz
 }
 
 /* Text -> DECIMAL(p,s) unscaled; 0, or a reason. */
-static const char *decimal_from_text(const char *t, size_t n, int p, int s, i128 *out,
+static const char *decimal_from_text(const char *t, size_t n, int p, int s, sl_i128 *out,
 				     bool *rounded)
 {
 	char plain[256];
@@ -395,8 +370,8 @@ static const char *decimal_from_text(const char *t, size_t n, int p, int s, i128
 	sl_int128 w;
 	if (sl_parse_decimal(&w, plain, strlen(plain), s) != SL_OK)
 		return "does not fit the declared precision";
-	i128 v = (i128)(((u128)(uint64_t)w.hi << 64) | w.lo);
-	i128 lim = pow10_i128(p);
+	sl_i128 v = sl_i128_from(w);
+	sl_i128 lim = sl_pow10_i128(p);
 	if (v >= lim || v <= -lim)
 		return "does not fit the declared precision";
 	*out = v;
@@ -575,16 +550,16 @@ static const char *decode_double(sqlite3_stmt *st, int idx, int storage, cell *c
 static const char *decode_decimal(const sl_column *col, sqlite3_stmt *st, int idx, int storage,
 				  cell *c, bool *rounded)
 {
-	i128 v;
+	sl_i128 v;
 	const char *why = NULL;
 	*rounded = false;
 	if (storage == SQLITE_INTEGER) {
 		/* compare before scaling: 2^63 * 10^38 does not fit even 128 bits */
-		i128 x = sqlite3_column_int64(st, idx),
-		     lim = pow10_i128(col->precision - col->scale);
+		sl_i128 x = sqlite3_column_int64(st, idx),
+			lim = sl_pow10_i128(col->precision - col->scale);
 		if (x >= lim || x <= -lim)
 			return "does not fit the declared precision";
-		v = x * pow10_i128(col->scale);
+		v = x * sl_pow10_i128(col->scale);
 	} else if (storage == SQLITE_FLOAT) {
 		double d = sqlite3_column_double(st, idx);
 		char tmp[40];
@@ -605,7 +580,7 @@ static const char *decode_decimal(const sl_column *col, sqlite3_stmt *st, int id
 	if (col->precision <= 18)
 		c->i = (int64_t)v;
 	else
-		c->w = to_sl128(v);
+		c->w = sl_int128_from(v);
 	return NULL;
 }
 
@@ -613,9 +588,9 @@ static const char *decode_timestamp(sqlite3_stmt *st, int idx, int storage, cell
 {
 	if (storage == SQLITE_INTEGER) {
 		int64_t s = sqlite3_column_int64(st, idx);
-		if (s > INT64_MAX / MICROS_PER_SEC || s < INT64_MIN / MICROS_PER_SEC)
+		if (s > INT64_MAX / SL_MICROS_PER_SEC || s < INT64_MIN / SL_MICROS_PER_SEC)
 			return "is out of the timestamp range";
-		c->i = s * MICROS_PER_SEC;
+		c->i = s * SL_MICROS_PER_SEC;
 		return NULL;
 	}
 	if (storage == SQLITE_FLOAT)
@@ -645,9 +620,9 @@ static const char *decode_date(sqlite3_stmt *st, int idx, int storage, cell *c)
 	const char *why = decode_timestamp(st, idx, storage, c);
 	if (why)
 		return storage == SQLITE_TEXT ? "is not a date (YYYY-MM-DD)" : why;
-	if (c->i % MICROS_PER_DAY != 0)
+	if (c->i % SL_MICROS_PER_DAY != 0)
 		return "has a time of day, not a date";
-	c->i /= MICROS_PER_DAY;
+	c->i /= SL_MICROS_PER_DAY;
 	return NULL;
 }
 
@@ -657,13 +632,13 @@ static const char *decode_time(sqlite3_stmt *st, int idx, int storage, cell *c)
 		int64_t s = sqlite3_column_int64(st, idx);
 		if (s < 0 || s > 86400)
 			return "is not a number of seconds since midnight";
-		c->i = s * MICROS_PER_SEC;
+		c->i = s * SL_MICROS_PER_SEC;
 		return NULL;
 	}
 	if (storage == SQLITE_TEXT) {
 		const char *t = (const char *)sqlite3_column_text(st, idx);
 		size_t n = (size_t)sqlite3_column_bytes(st, idx);
-		if (sl_parse_time(&c->i, t, n) != SL_OK || c->i < 0 || c->i > MICROS_PER_DAY)
+		if (sl_parse_time(&c->i, t, n) != SL_OK || c->i < 0 || c->i > SL_MICROS_PER_DAY)
 			return "is not a time of day (HH:MM:SS[.ffffff])";
 		if (sub_micro_digits(t, n))
 			return "has digits below the microsecond";
@@ -749,14 +724,8 @@ static int store(sl_batch *b, size_t col, size_t row, const cell *c)
 		((double *)data)[row] = c->d;
 		break;
 	case SL_TYPE_DECIMAL:
-		if (v->precision <= 4)
-			((int16_t *)data)[row] = (int16_t)c->i;
-		else if (v->precision <= 9)
-			((int32_t *)data)[row] = (int32_t)c->i;
-		else if (v->precision <= 18)
-			((int64_t *)data)[row] = c->i;
-		else
-			((sl_int128 *)data)[row] = c->w;
+		sl_decimal_store(data, row, v->precision,
+				 v->precision <= 18 ? sl_int128_from(c->i) : c->w);
 		break;
 	case SL_TYPE_TEXT:
 	case SL_TYPE_BLOB:
@@ -1326,7 +1295,7 @@ static int bind_temporal_floor(render *r, sl_type type, temporal_mode mode, int6
 		if (type == SL_TYPE_DATE)
 			b->i = x * 86400;
 		else
-			b->i = -floor_div(-x, MICROS_PER_SEC); /* ceil */
+			b->i = -sl_floor_div(-x, SL_MICROS_PER_SEC); /* ceil */
 		return SL_OK;
 	}
 	sl_value v = SL_VALUE_INIT;
