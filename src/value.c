@@ -474,12 +474,9 @@ void sl_value_clear(sl_value *v)
 
 static int set_bytes(sl_value *v, const char *data, size_t len)
 {
-	char *p = sl_malloc(len + 1);
+	char *p = sl_strndup(len ? data : "", len);
 	if (!p)
 		return SL_ENOMEM;
-	if (len)
-		memcpy(p, data, len);
-	p[len] = '\0';
 	free(v->bytes);
 	v->bytes = p;
 	v->len = len;

@@ -19,6 +19,7 @@
 
 #include "drivers.h"
 #include "mysql_value.h"
+#include "scan_sql.h"
 #include "warnings.h"
 
 #include <errno.h>
@@ -1020,47 +1021,6 @@ static int my_reflect(sl_table_schema **out, sl_source_conn *conn, const char *t
 
 /* ---- query parameters ----------------------------------------------------------------------- */
 
-/* One bound parameter: a 64-bit integer, a double, or bytes (owned). */
-typedef struct my_param {
-	enum enum_field_types type;
-	bool is_unsigned;
-	my_bool is_null;
-	union {
-		int64_t i;
-		double d;
-	} v;
-	char *text;
-	unsigned long len;
-} my_param;
-
-typedef struct my_params_list {
-	my_param *items;
-	size_t n, cap;
-} my_params_list;
-
-static void params_list_free(my_params_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->items[i].text);
-	free(l->items);
-	memset(l, 0, sizeof(*l));
-}
-
-static my_param *param_push(my_params_list *l)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		my_param *grown = sl_realloc(l->items, cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		l->items = grown;
-		l->cap = cap;
-	}
-	my_param *p = &l->items[l->n++];
-	memset(p, 0, sizeof(*p));
-	return p;
-}
-
 static void format_clock(char *out, size_t size, int64_t micros)
 {
 	const char *sign = micros < 0 ? "-" : "";
@@ -1123,18 +1083,9 @@ static void cast_for(char *out, size_t size, const sl_column *col, sl_type vt)
 	}
 }
 
-/* Append a placeholder for `v` (compared with column `col`) and record its parameter. */
-static int put_value(sl_buf *sql, my_params_list *l, const sl_column *col, const sl_value *v)
+/* The parameter of a value that is not NULL: numbers as such, the rest as text. */
+static int set_param(sl_sql_param *p, const sl_value *v)
 {
-	my_param *p = param_push(l);
-	if (!p)
-		return SL_ENOMEM;
-	if (v->is_null) {
-		p->type = MYSQL_TYPE_NULL;
-		p->is_null = 1;
-		sl_buf_putc(sql, '?');
-		return SL_OK;
-	}
 	switch (v->type) {
 	case SL_TYPE_BOOL:
 	case SL_TYPE_INT8:
@@ -1145,151 +1096,70 @@ static int put_value(sl_buf *sql, my_params_list *l, const sl_column *col, const
 	case SL_TYPE_UINT16:
 	case SL_TYPE_UINT32:
 	case SL_TYPE_UINT64:
-		p->type = MYSQL_TYPE_LONGLONG;
-		p->is_unsigned = v->type >= SL_TYPE_UINT8 && v->type <= SL_TYPE_UINT64;
-		p->v.i = v->as.i64; /* u64 shares the bits */
-		sl_buf_putc(sql, '?');
+		p->type = v->type >= SL_TYPE_UINT8 ? SL_PARAM_UINT : SL_PARAM_INT;
+		p->i = v->as.i64; /* u64 shares the bits */
 		return SL_OK;
 	case SL_TYPE_FLOAT:
 	case SL_TYPE_DOUBLE:
-		p->type = MYSQL_TYPE_DOUBLE;
-		p->v.d = v->as.f64;
-		sl_buf_putc(sql, '?');
+		p->type = SL_PARAM_DOUBLE;
+		p->d = v->as.f64;
 		return SL_OK;
 	case SL_TYPE_TEXT:
-	case SL_TYPE_BLOB:
 	case SL_TYPE_JSON:
-		p->type = v->type == SL_TYPE_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
-		p->text = sl_malloc(v->len + 1);
-		if (!p->text)
-			return SL_ENOMEM;
-		if (v->len)
-			memcpy(p->text, v->bytes, v->len);
-		p->len = (unsigned long)v->len;
-		break;
+		return sl_sql_param_bytes(p, SL_PARAM_TEXT, v->bytes, v->len);
+	case SL_TYPE_BLOB:
+		return sl_sql_param_bytes(p, SL_PARAM_BLOB, v->bytes, v->len);
 	case SL_TYPE_DATE:
 	case SL_TYPE_TIME:
 	case SL_TYPE_TIMESTAMP:
 	case SL_TYPE_TIMESTAMPTZ:
 	case SL_TYPE_INTERVAL:
-		p->type = MYSQL_TYPE_STRING;
-		p->text = temporal_text(v);
-		break;
+		return sl_sql_param_text(p, temporal_text(v));
 	default:
-		p->type = MYSQL_TYPE_STRING;
-		p->text = sl_value_to_text(v);
-		break;
+		return sl_sql_param_text(p, sl_value_to_text(v));
 	}
-	if (!p->text)
-		return SL_ENOMEM;
-	if (p->type == MYSQL_TYPE_STRING && !p->len)
-		p->len = (unsigned long)strlen(p->text);
+}
+
+/* A placeholder for `v` (compared with column `col`), cast where text must compare as the
+   column's type, and its parameter. */
+static int my_put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
+{
+	sl_sql_param *p = sl_scan_sql_param(r);
+	int rc = !p ? SL_ENOMEM : v->is_null ? SL_OK : set_param(p, v);
+	if (rc)
+		return rc;
 	char cast[64];
 	cast_for(cast, sizeof(cast), col, v->type);
-	if (cast[0])
-		sl_buf_printf(sql, "CAST(? AS %s)", cast);
+	if (p->type == SL_PARAM_TEXT && cast[0])
+		sl_buf_printf(&r->sql, "CAST(? AS %s)", cast);
 	else
-		sl_buf_putc(sql, '?');
+		sl_buf_putc(&r->sql, '?');
 	return SL_OK;
 }
 
 /* ---- rendering a scan plan ------------------------------------------------------------------ */
 
-static void put_ident(sl_buf *sql, const char *name)
+/* A statement being rendered, with the index that gives its ORDER BY (or NULL). */
+typedef struct my_sql {
+	sl_scan_sql base;
+	const char *index;
+} my_sql;
+
+static void my_put_index_hint(sl_scan_sql *r)
 {
-	sl_buf_quote_ident(sql, name, '`');
+	const char *index = ((my_sql *)r)->index;
+	if (!index)
+		return;
+	sl_buf_puts(&r->sql, " FORCE INDEX FOR ORDER BY (");
+	sl_scan_sql_ident(r, index);
+	sl_buf_putc(&r->sql, ')');
 }
 
-static void put_column(sl_buf *sql, const sl_table_schema *t, size_t i)
-{
-	put_ident(sql, t->columns[i].name);
-}
-
-static void put_table(sl_buf *sql, const sl_table_schema *t)
-{
-	if (t->database && t->database[0]) {
-		put_ident(sql, t->database);
-		sl_buf_putc(sql, '.');
-	}
-	put_ident(sql, t->name);
-}
-
-/* "(a, b) op (?, ?)" — or "a op ?" for one column. */
-static int put_row_compare(sl_buf *sql, my_params_list *l, const sl_table_schema *t, size_t n,
-			   const size_t *cols, const char *op, const sl_value *vals)
-{
-	sl_buf_puts(sql, n > 1 ? "(" : "");
-	for (size_t i = 0; i < n; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		put_column(sql, t, cols[i]);
-	}
-	sl_buf_printf(sql, "%s %s %s", n > 1 ? ")" : "", op, n > 1 ? "(" : "");
-	for (size_t i = 0; i < n; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		int rc = put_value(sql, l, &t->columns[cols[i]], &vals[i]);
-		if (rc)
-			return rc;
-	}
-	sl_buf_puts(sql, n > 1 ? ")" : "");
-	return SL_OK;
-}
-
-static int put_seen_flag(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan)
-{
-	const sl_table_schema *t = plan->table;
-	sl_buf_puts(sql, ", (");
-	if (plan->cursor >= 0 && plan->seen_cursor) {
-		put_column(sql, t, (size_t)plan->cursor);
-		sl_buf_puts(sql, " = ");
-		int rc = put_value(sql, l, &t->columns[plan->cursor], plan->seen_cursor);
-		if (rc)
-			return rc;
-		sl_buf_puts(sql, " AND ");
-	}
-	int rc = put_row_compare(sql, l, t, plan->nseen_pk, plan->seen_pk_cols,
-				 plan->descending ? ">=" : "<=", plan->seen_pk);
-	sl_buf_puts(sql, ")");
-	return rc;
-}
-
-static int put_bounds(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan, bool *where)
-{
-	const sl_table_schema *t = plan->table;
-	if (plan->cursor < 0)
-		return SL_OK;
-	size_t cur = (size_t)plan->cursor;
-	if (!plan->lower && !plan->upper) {
-		if (!plan->include_null_cursor) {
-			sl_buf_puts(sql, " WHERE ");
-			put_column(sql, t, cur);
-			sl_buf_puts(sql, " IS NOT NULL");
-			*where = true;
-		}
-		return SL_OK;
-	}
-	sl_buf_puts(sql, " WHERE ((");
-	*where = true;
-	int rc = SL_OK;
-	if (plan->lower) {
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, plan->lower_inclusive ? " >= " : " > ");
-		rc = put_value(sql, l, &t->columns[cur], plan->lower);
-	}
-	if (!rc && plan->upper) {
-		sl_buf_puts(sql, plan->lower ? " AND " : "");
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, plan->upper_inclusive ? " <= " : " < ");
-		rc = put_value(sql, l, &t->columns[cur], plan->upper);
-	}
-	sl_buf_puts(sql, ")");
-	if (plan->include_null_cursor) {
-		sl_buf_puts(sql, " OR ");
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, " IS NULL");
-	}
-	sl_buf_puts(sql, ")");
-	return rc;
-}
+static const sl_sql_dialect my_dialect = {
+	.quote = '`',
+	.put_value = my_put_value,
+	.put_index_hint = my_put_index_hint,
+};
 
 /* Do the columns of one index (names in key order, `n` of them) give the plan's ORDER BY? They
    must be a prefix of the order columns: InnoDB appends the primary key to every secondary index,
@@ -1346,42 +1216,6 @@ static int ordering_index(char **out, my_conn *c, const sl_scan_plan *plan)
 		r = next;
 	}
 	mysql_free_result(res);
-	return rc;
-}
-
-static int render_plan(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan, const char *index)
-{
-	const sl_table_schema *t = plan->table;
-	sl_buf_puts(sql, "SELECT ");
-	for (size_t i = 0; i < t->ncolumns; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		put_column(sql, t, i);
-	}
-	int rc = plan->seen_pk ? put_seen_flag(sql, l, plan) : SL_OK;
-	sl_buf_puts(sql, " FROM ");
-	put_table(sql, t);
-	if (index) {
-		sl_buf_puts(sql, " FORCE INDEX FOR ORDER BY (");
-		put_ident(sql, index);
-		sl_buf_putc(sql, ')');
-	}
-	bool where = false;
-	if (!rc)
-		rc = put_bounds(sql, l, plan, &where);
-	if (!rc && plan->after && plan->norder) {
-		sl_buf_puts(sql, where ? " AND " : " WHERE ");
-		rc = put_row_compare(sql, l, t, plan->norder, plan->order,
-				     plan->descending ? "<" : ">", plan->after);
-	}
-	for (size_t i = 0; i < plan->norder; i++) {
-		sl_buf_puts(sql, i ? ", " : " ORDER BY ");
-		put_column(sql, t, plan->order[i]);
-		sl_buf_puts(sql, plan->descending ? " DESC" : " ASC");
-	}
-	if (plan->limit)
-		sl_buf_printf(sql, " LIMIT %llu", (unsigned long long)plan->limit);
-	if (!rc && sql->failed)
-		rc = sl_error_set(SL_ENOMEM, "out of memory");
 	return rc;
 }
 
@@ -1678,33 +1512,50 @@ static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_
 	return SL_OK;
 }
 
-static int bind_params(my_scan *s, my_params_list *l)
+static enum enum_field_types param_type(sl_sql_param_type t)
 {
-	if (mysql_stmt_param_count(s->stmt) != l->n)
+	switch (t) {
+	case SL_PARAM_INT:
+	case SL_PARAM_UINT:
+		return MYSQL_TYPE_LONGLONG;
+	case SL_PARAM_DOUBLE:
+		return MYSQL_TYPE_DOUBLE;
+	case SL_PARAM_TEXT:
+		return MYSQL_TYPE_STRING;
+	case SL_PARAM_BLOB:
+		return MYSQL_TYPE_BLOB;
+	default:
+		return MYSQL_TYPE_NULL;
+	}
+}
+
+/* Bind the rendered parameters; *out holds their descriptions, which libmariadb reads (the
+   lengths) until the statement executes: the caller frees it after. */
+static int bind_params(MYSQL_BIND **out, my_scan *s, const sl_scan_sql *q)
+{
+	*out = NULL;
+	if (mysql_stmt_param_count(s->stmt) != q->nparams)
 		return sl_error_set(SL_ESOURCE, "MySQL: statement has %lu parameters, bound %zu",
-				    mysql_stmt_param_count(s->stmt), l->n);
-	if (!l->n)
+				    mysql_stmt_param_count(s->stmt), q->nparams);
+	if (!q->nparams)
 		return SL_OK;
-	MYSQL_BIND *b = sl_calloc(l->n, sizeof(*b));
+	MYSQL_BIND *b = *out = sl_calloc(q->nparams, sizeof(*b));
 	if (!b)
 		return SL_ENOMEM;
-	for (size_t i = 0; i < l->n; i++) {
-		my_param *p = &l->items[i];
-		b[i].buffer_type = p->type;
-		b[i].is_null = &p->is_null;
-		b[i].is_unsigned = p->is_unsigned;
-		if (p->text) {
-			b[i].buffer = p->text;
-			b[i].buffer_length = p->len;
-			b[i].length = &p->len;
-		} else {
-			b[i].buffer = &p->v;
-			b[i].buffer_length = sizeof(p->v);
+	for (size_t i = 0; i < q->nparams; i++) {
+		sl_sql_param *p = &q->params[i];
+		b[i].buffer_type = param_type(p->type);
+		b[i].is_unsigned = p->type == SL_PARAM_UINT;
+		if (p->bytes) {
+			b[i].buffer = p->bytes;
+			b[i].buffer_length = (unsigned long)p->len;
+			b[i].length = &b[i].buffer_length;
+		} else if (p->type != SL_PARAM_NULL) {
+			b[i].buffer = p->type == SL_PARAM_DOUBLE ? (void *)&p->d : (void *)&p->i;
+			b[i].buffer_length = 8;
 		}
 	}
-	int rc = mysql_stmt_bind_param(s->stmt, b) ? stmt_error(s, "binding parameters of") : SL_OK;
-	free(b); /* libmariadb copied the descriptions; the values live in `l` until execute */
-	return rc;
+	return mysql_stmt_bind_param(s->stmt, b) ? stmt_error(s, "binding parameters of") : SL_OK;
 }
 
 static void scan_free(my_scan *s)
@@ -1719,7 +1570,7 @@ static void scan_free(my_scan *s)
 
 /* Prepare and execute `sql` unbuffered; results will be decoded as `shape` (+extra BOOLs). */
 static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t extra_bools,
-		    const sl_buf *sql, my_params_list *l, bool *lost)
+		    const sl_scan_sql *q, bool *lost)
 {
 	*out = NULL;
 	*lost = false;
@@ -1741,14 +1592,16 @@ static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, siz
 	mysql_stmt_attr_set(s->stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &no_max);
 	c->waiting_since = sl_clock();
 	int rc = SL_OK;
-	if (mysql_stmt_prepare(s->stmt, sql->data, (unsigned long)sql->len))
+	MYSQL_BIND *params = NULL;
+	if (mysql_stmt_prepare(s->stmt, q->sql.data, (unsigned long)q->sql.len))
 		rc = stmt_error(s, "preparing a query on");
 	if (!rc)
 		rc = setup_columns(s, shape, extra_bools);
 	if (!rc)
-		rc = bind_params(s, l);
+		rc = bind_params(&params, s, q);
 	if (!rc && mysql_stmt_execute(s->stmt))
 		rc = stmt_error(s, "querying");
+	free(params);
 	if (rc) {
 		*lost = !c->stalled && (lost_connection(mysql_stmt_errno(s->stmt)) ||
 					lost_connection(mysql_errno(c->db)));
@@ -1765,15 +1618,15 @@ static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, siz
  * was read yet, so retrying the SELECT is safe.
  */
 static int stmt_start(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t extra_bools,
-		      const sl_buf *sql, my_params_list *l)
+		      const sl_scan_sql *q)
 {
 	bool lost;
-	int rc = stmt_try(out, c, shape, extra_bools, sql, l, &lost);
+	int rc = stmt_try(out, c, shape, extra_bools, q, &lost);
 	if (rc && lost) {
 		session_drop(c);
 		rc = session_open(c);
 		if (!rc)
-			rc = stmt_try(out, c, shape, extra_bools, sql, l, &lost);
+			rc = stmt_try(out, c, shape, extra_bools, q, &lost);
 		if (rc && lost)
 			session_drop(c);
 	}
@@ -1795,15 +1648,14 @@ static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 	rc = ordering_index(&index, c, plan);
 	if (rc)
 		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	my_params_list l = {0};
-	rc = render_plan(&sql, &l, plan, index);
-	free(index);
+	my_sql q = {.index = index};
+	sl_scan_sql_init(&q.base, &my_dialect, plan->table);
+	rc = sl_scan_sql_plan(&q.base, plan);
 	my_scan *s = NULL;
 	if (!rc)
-		rc = stmt_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &sql, &l);
-	sl_buf_free(&sql);
-	params_list_free(&l);
+		rc = stmt_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &q.base);
+	sl_scan_sql_free(&q.base);
+	free(index);
 	if (rc)
 		return rc;
 	*out = &s->base;
@@ -2191,31 +2043,28 @@ static void my_scan_close(sl_scan *scan)
 
 /* ---- stats ---------------------------------------------------------------------------------- */
 
-static int render_stats(sl_buf *sql, my_params_list *l, const sl_table_schema *t, int cursor,
-			bool descending, const sl_value *after)
+static int render_stats(sl_scan_sql *q, int cursor, bool descending, const sl_value *after)
 {
+	sl_buf *sql = &q->sql;
 	sl_buf_puts(sql, "SELECT ");
 	if (cursor >= 0) {
 		sl_buf_puts(sql, descending ? "MIN(" : "MAX(");
-		put_column(sql, t, (size_t)cursor);
+		sl_scan_sql_column(q, (size_t)cursor);
 		sl_buf_puts(sql, "), ");
 	}
 	sl_buf_puts(sql, "COUNT(*), ");
 	int rc = SL_OK;
 	if (cursor >= 0 && after) {
 		sl_buf_puts(sql, "COUNT(CASE WHEN ");
-		put_column(sql, t, (size_t)cursor);
-		sl_buf_puts(sql, descending ? " < " : " > ");
-		rc = put_value(sql, l, &t->columns[cursor], after);
+		rc = sl_scan_sql_compare(q, (size_t)cursor, descending ? SL_SQL_LT : SL_SQL_GT,
+					 after);
 		sl_buf_puts(sql, " THEN 1 END)");
 	} else {
 		sl_buf_puts(sql, "NULL");
 	}
 	sl_buf_puts(sql, " FROM ");
-	put_table(sql, t);
-	if (!rc && sql->failed)
-		rc = sl_error_set(SL_ENOMEM, "out of memory");
-	return rc;
+	sl_scan_sql_table(q);
+	return sl_scan_sql_done(q, rc);
 }
 
 static int read_stats(sl_source_stats *out, my_scan *s, const sl_table_schema *shape, int cursor)
@@ -2253,14 +2102,14 @@ static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 	if (rc)
 		return rc;
 	sl_table_schema *shape = NULL;
-	sl_buf sql = SL_BUF_INIT;
-	my_params_list l = {0};
+	sl_scan_sql q;
+	sl_scan_sql_init(&q, &my_dialect, table);
 	my_scan *s = NULL;
 	rc = sl_source_stats_shape(&shape, table, cursor);
 	if (!rc)
-		rc = render_stats(&sql, &l, table, cursor, descending, after);
+		rc = render_stats(&q, cursor, descending, after);
 	if (!rc)
-		rc = stmt_start(&s, c, shape, 0, &sql, &l);
+		rc = stmt_start(&s, c, shape, 0, &q);
 	if (!rc) {
 		rc = read_stats(out, s, shape, cursor);
 		/* one row: drain it so the session stays usable */
@@ -2270,8 +2119,7 @@ static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 		sl_batch_free(rest);
 		my_scan_close(&s->base);
 	}
-	sl_buf_free(&sql);
-	params_list_free(&l);
+	sl_scan_sql_free(&q);
 	sl_schema_free(shape);
 	if (rc)
 		sl_source_stats_clear(out);

@@ -23,6 +23,7 @@
 #include "pg_connect.h"
 #include "pg_oid.h"
 #include "postgres_value.h"
+#include "scan_sql.h"
 #include "warnings.h"
 
 #include <libpq-fe.h>
@@ -1092,51 +1093,20 @@ static pg_wire wire_of(sl_type type, const char *decl)
 
 /* ---- rendering a scan plan ------------------------------------------------------------------ */
 
-static void put_ident(sl_buf *sql, const char *name)
-{
-	sl_buf_quote_ident(sql, name, '"');
-}
-
-static void put_column(sl_buf *sql, const sl_table_schema *t, size_t i)
-{
-	put_ident(sql, t->columns[i].name);
-}
-
 /* The column as selected: itself, or cast so that it arrives in a form the decoder reads. */
-static void put_select_column(sl_buf *sql, const sl_table_schema *t, size_t i)
+static void pg_put_select(sl_scan_sql *r, size_t i)
 {
-	switch (expr_of(&t->columns[i])) {
-	case EX_PLAIN:
-		put_column(sql, t, i);
-		break;
-	case EX_TEXT:
-		put_column(sql, t, i);
-		sl_buf_puts(sql, "::pg_catalog.text");
-		break;
-	case EX_ABBREV:
-		sl_buf_puts(sql, "pg_catalog.abbrev(");
-		put_column(sql, t, i);
-		sl_buf_putc(sql, ')');
-		break;
-	case EX_TO_JSON:
-		sl_buf_puts(sql, "pg_catalog.to_json(");
-		put_column(sql, t, i);
-		sl_buf_putc(sql, ')');
-		break;
-	case EX_TEXT_ARRAY:
-		put_column(sql, t, i);
-		sl_buf_puts(sql, "::pg_catalog.text[]");
-		break;
-	}
-}
-
-static void put_table(sl_buf *sql, const sl_table_schema *t)
-{
-	if (t->database && t->database[0]) {
-		put_ident(sql, t->database);
-		sl_buf_putc(sql, '.');
-	}
-	put_ident(sql, t->name);
+	static const char *const wrap[][2] = {
+		[EX_PLAIN] = {"", ""},
+		[EX_TEXT] = {"", "::pg_catalog.text"},
+		[EX_ABBREV] = {"pg_catalog.abbrev(", ")"},
+		[EX_TO_JSON] = {"pg_catalog.to_json(", ")"},
+		[EX_TEXT_ARRAY] = {"", "::pg_catalog.text[]"},
+	};
+	pg_expr e = expr_of(&r->table->columns[i]);
+	sl_buf_puts(&r->sql, wrap[e][0]);
+	sl_scan_sql_column(r, i);
+	sl_buf_puts(&r->sql, wrap[e][1]);
 }
 
 /* A date (and time of day) in PostgreSQL's input syntax: years <= 0 are written "N BC". */
@@ -1177,8 +1147,9 @@ static void put_float(sl_buf *sql, double f)
  * an enum, char(n), citext, inet or wide numeric column compares with its own operators and
  * ordering, the same ones ORDER BY uses.
  */
-static int put_value(sl_buf *sql, const sl_column *col, const sl_value *v)
+static int pg_put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
 {
+	sl_buf *sql = &r->sql;
 	if (v->is_null) {
 		sl_buf_puts(sql, "NULL");
 		return SL_OK;
@@ -1258,82 +1229,11 @@ static int put_value(sl_buf *sql, const sl_column *col, const sl_value *v)
 	}
 }
 
-/* "(a, b) op (x, y)" — or "a op x" for one column. */
-static int put_row_compare(sl_buf *sql, const sl_table_schema *t, size_t n, const size_t *cols,
-			   const char *op, const sl_value *vals)
-{
-	sl_buf_puts(sql, n > 1 ? "(" : "");
-	for (size_t i = 0; i < n; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		put_column(sql, t, cols[i]);
-	}
-	sl_buf_printf(sql, "%s %s %s", n > 1 ? ")" : "", op, n > 1 ? "(" : "");
-	for (size_t i = 0; i < n; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		int rc = put_value(sql, &t->columns[cols[i]], &vals[i]);
-		if (rc)
-			return rc;
-	}
-	sl_buf_puts(sql, n > 1 ? ")" : "");
-	return SL_OK;
-}
-
-static int put_seen_flag(sl_buf *sql, const sl_scan_plan *plan)
-{
-	const sl_table_schema *t = plan->table;
-	sl_buf_puts(sql, ", (");
-	if (plan->cursor >= 0 && plan->seen_cursor) {
-		put_column(sql, t, (size_t)plan->cursor);
-		sl_buf_puts(sql, " = ");
-		int rc = put_value(sql, &t->columns[plan->cursor], plan->seen_cursor);
-		if (rc)
-			return rc;
-		sl_buf_puts(sql, " AND ");
-	}
-	int rc = put_row_compare(sql, t, plan->nseen_pk, plan->seen_pk_cols,
-				 plan->descending ? ">=" : "<=", plan->seen_pk);
-	sl_buf_puts(sql, ")");
-	return rc;
-}
-
-static int put_bounds(sl_buf *sql, const sl_scan_plan *plan, bool *where)
-{
-	const sl_table_schema *t = plan->table;
-	if (plan->cursor < 0)
-		return SL_OK;
-	size_t cur = (size_t)plan->cursor;
-	if (!plan->lower && !plan->upper) {
-		if (!plan->include_null_cursor) {
-			sl_buf_puts(sql, " WHERE ");
-			put_column(sql, t, cur);
-			sl_buf_puts(sql, " IS NOT NULL");
-			*where = true;
-		}
-		return SL_OK;
-	}
-	sl_buf_puts(sql, " WHERE ((");
-	*where = true;
-	int rc = SL_OK;
-	if (plan->lower) {
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, plan->lower_inclusive ? " >= " : " > ");
-		rc = put_value(sql, &t->columns[cur], plan->lower);
-	}
-	if (!rc && plan->upper) {
-		sl_buf_puts(sql, plan->lower ? " AND " : "");
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, plan->upper_inclusive ? " <= " : " < ");
-		rc = put_value(sql, &t->columns[cur], plan->upper);
-	}
-	sl_buf_puts(sql, ")");
-	if (plan->include_null_cursor) {
-		sl_buf_puts(sql, " OR ");
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, " IS NULL");
-	}
-	sl_buf_puts(sql, ")");
-	return rc;
-}
+static const sl_sql_dialect pg_dialect = {
+	.quote = '"',
+	.put_value = pg_put_value,
+	.put_select = pg_put_select,
+};
 
 static void copy_begin(sl_buf *sql)
 {
@@ -1346,34 +1246,11 @@ static int copy_end(sl_buf *sql)
 	return sql->failed ? sl_error_set(SL_ENOMEM, "out of memory") : SL_OK;
 }
 
-static int render_plan(sl_buf *sql, const sl_scan_plan *plan)
+static int render_plan(sl_scan_sql *q, const sl_scan_plan *plan)
 {
-	const sl_table_schema *t = plan->table;
-	copy_begin(sql);
-	sl_buf_puts(sql, "SELECT ");
-	for (size_t i = 0; i < t->ncolumns; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		put_select_column(sql, t, i);
-	}
-	int rc = plan->seen_pk ? put_seen_flag(sql, plan) : SL_OK;
-	sl_buf_puts(sql, " FROM ");
-	put_table(sql, t);
-	bool where = false;
-	if (!rc)
-		rc = put_bounds(sql, plan, &where);
-	if (!rc && plan->after && plan->norder) {
-		sl_buf_puts(sql, where ? " AND " : " WHERE ");
-		rc = put_row_compare(sql, t, plan->norder, plan->order,
-				     plan->descending ? "<" : ">", plan->after);
-	}
-	for (size_t i = 0; i < plan->norder; i++) {
-		sl_buf_puts(sql, i ? ", " : " ORDER BY ");
-		put_column(sql, t, plan->order[i]);
-		sl_buf_puts(sql, plan->descending ? " DESC" : " ASC");
-	}
-	if (plan->limit)
-		sl_buf_printf(sql, " LIMIT %llu", (unsigned long long)plan->limit);
-	int end = copy_end(sql);
+	copy_begin(&q->sql);
+	int rc = sl_scan_sql_plan(q, plan);
+	int end = copy_end(&q->sql);
 	return rc ? rc : end;
 }
 
@@ -1504,12 +1381,13 @@ static int pg_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 	int rc = session_ready(c);
 	if (rc)
 		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	rc = render_plan(&sql, plan);
+	sl_scan_sql q;
+	sl_scan_sql_init(&q, &pg_dialect, plan->table);
+	rc = render_plan(&q, plan);
 	pg_scan *s = NULL;
 	if (!rc)
-		rc = copy_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &sql);
-	sl_buf_free(&sql);
+		rc = copy_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &q.sql);
+	sl_scan_sql_free(&q);
 	if (rc)
 		return rc;
 	if (plan->cursor >= 0)
@@ -2052,35 +1930,34 @@ static void pg_scan_close(sl_scan *scan)
 /* ---- stats ---------------------------------------------------------------------------------- */
 
 /* The extreme cursor by ORDER BY ... LIMIT 1 (uses an index; works for types without MAX). */
-static int render_stats(sl_buf *sql, const sl_table_schema *t, int cursor, bool descending,
-			const sl_value *after)
+static int render_stats(sl_scan_sql *q, int cursor, bool descending, const sl_value *after)
 {
+	sl_buf *sql = &q->sql;
 	copy_begin(sql);
 	sl_buf_puts(sql, "SELECT ");
 	int rc = SL_OK;
 	if (cursor >= 0) {
 		size_t cur = (size_t)cursor;
 		sl_buf_puts(sql, "(SELECT ");
-		put_select_column(sql, t, cur);
+		pg_put_select(q, cur);
 		sl_buf_puts(sql, " FROM ");
-		put_table(sql, t);
+		sl_scan_sql_table(q);
 		sl_buf_puts(sql, " WHERE ");
-		put_column(sql, t, cur);
+		sl_scan_sql_column(q, cur);
 		sl_buf_puts(sql, " IS NOT NULL ORDER BY ");
-		put_column(sql, t, cur);
+		sl_scan_sql_column(q, cur);
 		sl_buf_puts(sql, descending ? " ASC" : " DESC");
 		sl_buf_puts(sql, " LIMIT 1), ");
 	}
 	sl_buf_puts(sql, "(SELECT pg_catalog.count(*) FROM ");
-	put_table(sql, t);
+	sl_scan_sql_table(q);
 	sl_buf_puts(sql, "), ");
 	if (cursor >= 0 && after) {
 		sl_buf_puts(sql, "(SELECT pg_catalog.count(*) FROM ");
-		put_table(sql, t);
+		sl_scan_sql_table(q);
 		sl_buf_puts(sql, " WHERE ");
-		put_column(sql, t, (size_t)cursor);
-		sl_buf_puts(sql, descending ? " < " : " > ");
-		rc = put_value(sql, &t->columns[cursor], after);
+		rc = sl_scan_sql_compare(q, (size_t)cursor, descending ? SL_SQL_LT : SL_SQL_GT,
+					 after);
 		sl_buf_puts(sql, ")");
 	} else {
 		sl_buf_puts(sql, "NULL::pg_catalog.int8");
@@ -2130,18 +2007,19 @@ static int pg_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 	if (rc)
 		return rc;
 	sl_table_schema *shape = NULL;
-	sl_buf sql = SL_BUF_INIT;
+	sl_scan_sql q;
+	sl_scan_sql_init(&q, &pg_dialect, table);
 	pg_scan *s = NULL;
 	rc = sl_source_stats_shape(&shape, table, cursor);
 	if (!rc)
-		rc = render_stats(&sql, table, cursor, descending, after);
+		rc = render_stats(&q, cursor, descending, after);
 	if (!rc)
-		rc = copy_start(&s, c, shape, 0, &sql);
+		rc = copy_start(&s, c, shape, 0, &q.sql);
 	if (!rc) {
 		rc = read_stats(out, s, shape, cursor);
 		pg_scan_close(&s->base);
 	}
-	sl_buf_free(&sql);
+	sl_scan_sql_free(&q);
 	sl_schema_free(shape);
 	if (rc)
 		sl_source_stats_clear(out);

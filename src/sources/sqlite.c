@@ -13,10 +13,11 @@
  * Temporal cursors need care in the WHERE clause: the same instant can be stored as
  * '2024-01-31 12:00:00', '2024-01-31 12:00:00.000000' or 1706702400, which compare unequal in SQL.
  * Comparisons with a temporal value are therefore rendered as half-open ranges in the storage
- * form the column actually uses (see render_cmp), so `=`, `>` and `<=` mean what they mean for
+ * form the column actually uses (see put_compare), so `=`, `>` and `<=` mean what they mean for
  * the decoded values.
  */
 #include "drivers.h"
+#include "scan_sql.h"
 #include "source.h"
 #include "value.h"
 #include "warnings.h"
@@ -1082,87 +1083,31 @@ static int sqlite_reflect(sl_table_schema **out, sl_source_conn *base, const cha
 
 /* ---- rendering a plan ------------------------------------------------------------------- */
 
-typedef enum bind_kind {
-	B_NULL,
-	B_INT,
-	B_DOUBLE,
-	B_TEXT,
-	B_BLOB
-} bind_kind;
-
-typedef struct bind {
-	bind_kind kind;
-	int64_t i;
-	double d;
-	char *s; /* owned (TEXT, BLOB) */
-	size_t n;
-} bind;
-
-typedef struct render {
+/* A statement being rendered: the connection, whose columns' temporal modes comparisons need,
+   and the name a scan selects the rowid by (for messages), or NULL. */
+typedef struct sqlite_sql {
+	sl_scan_sql base;
 	sqlite_conn *conn;
-	const sl_table_schema *t;
-	sl_buf sql;
-	bind *binds;
-	size_t nbinds, cap;
-} render;
+	const char *rowid;
+} sqlite_sql;
 
-typedef enum cmp_op {
-	CMP_EQ,
-	CMP_LT,
-	CMP_LE,
-	CMP_GT,
-	CMP_GE
-} cmp_op;
+static const sl_sql_dialect sqlite_dialect;
 
-static const char *const op_sql[] = {"=", "<", "<=", ">", ">="};
-
-static void render_free(render *r)
+static void sql_init(sqlite_sql *q, sqlite_conn *c, const sl_table_schema *t)
 {
-	for (size_t k = 0; k < r->nbinds; k++)
-		free(r->binds[k].s);
-	free(r->binds);
-	sl_buf_free(&r->sql);
+	sl_scan_sql_init(&q->base, &sqlite_dialect, t);
+	q->conn = c;
+	q->rowid = NULL;
 }
 
-static bind *add_bind(render *r)
+/* `?`, its parameter the value as the storage class it is compared with. */
+static int put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
 {
-	if (r->nbinds == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		bind *nb = sl_realloc(r->binds, cap * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		r->binds = nb;
-		r->cap = cap;
-	}
-	bind *b = &r->binds[r->nbinds++];
-	memset(b, 0, sizeof(*b));
-	sl_buf_putc(&r->sql, '?');
-	return b;
-}
-
-static void put_ident(render *r, const char *name)
-{
-	sl_buf_quote_ident(&r->sql, name, '"');
-}
-
-static void put_column(render *r, size_t col)
-{
-	put_ident(r, r->t->columns[col].name);
-}
-
-static void put_table(render *r)
-{
-	put_ident(r, r->t->database ? r->t->database : "main");
-	sl_buf_putc(&r->sql, '.');
-	put_ident(r, r->t->name);
-}
-
-/* Bind a non-temporal value as the storage class it is compared with. */
-static int bind_value(render *r, const sl_value *v)
-{
-	bind *b = add_bind(r);
+	(void)col;
+	sl_sql_param *b = sl_scan_sql_param(r);
 	if (!b)
 		return SL_ENOMEM;
+	sl_buf_putc(&r->sql, '?');
 	if (v->is_null)
 		return SL_OK;
 	switch (v->type) {
@@ -1171,41 +1116,85 @@ static int bind_value(render *r, const sl_value *v)
 	case SL_TYPE_INT16:
 	case SL_TYPE_INT32:
 	case SL_TYPE_INT64:
-		b->kind = B_INT;
+		b->type = SL_PARAM_INT;
 		b->i = v->as.i64;
 		return SL_OK;
 	case SL_TYPE_FLOAT:
 	case SL_TYPE_DOUBLE:
-		b->kind = B_DOUBLE;
+		b->type = SL_PARAM_DOUBLE;
 		b->d = v->as.f64;
 		return SL_OK;
 	case SL_TYPE_BLOB:
-		b->kind = B_BLOB;
-		b->s = sl_malloc(v->len ? v->len : 1);
-		if (!b->s)
-			return SL_ENOMEM;
-		if (v->len)
-			memcpy(b->s, v->bytes, v->len);
-		b->n = v->len;
-		return SL_OK;
+		return sl_sql_param_bytes(b, SL_PARAM_BLOB, v->bytes, v->len);
 	default:
 		/* text, and DECIMAL as text: the column's NUMERIC affinity turns it into a number */
-		b->kind = B_TEXT;
-		b->s = sl_value_to_text(v);
-		if (!b->s)
-			return SL_ENOMEM;
-		b->n = strlen(b->s);
-		return SL_OK;
+		return sl_sql_param_text(b, sl_value_to_text(v));
 	}
 }
 
+/* The smallest or the largest stored value of a column: its storage class, and for TEXT the
+   character between date and time (0: none). */
+static int probe_end(sqlite_sql *r, size_t col, bool largest, int *storage, char *sep)
+{
+	sqlite_sql q;
+	sql_init(&q, r->conn, r->base.table);
+	sl_buf_puts(&q.base.sql, "SELECT ");
+	sl_scan_sql_column(&q.base, col);
+	sl_buf_puts(&q.base.sql, " FROM ");
+	sl_scan_sql_table(&q.base);
+	sl_buf_puts(&q.base.sql, " WHERE ");
+	sl_scan_sql_column(&q.base, col);
+	sl_buf_puts(&q.base.sql, " IS NOT NULL ORDER BY ");
+	sl_scan_sql_column(&q.base, col);
+	sl_buf_puts(&q.base.sql, largest ? " DESC LIMIT 1" : " LIMIT 1");
+	sqlite3_stmt *st = NULL;
+	int rc = SL_OK;
+	if (q.base.sql.failed)
+		rc = SL_ENOMEM;
+	else if (sqlite3_prepare_v2(r->conn->db, sl_buf_cstr(&q.base.sql), -1, &st, NULL) !=
+		 SQLITE_OK)
+		rc = db_error(r->conn, SL_ESOURCE, "reading the cursor's storage");
+	else if (sqlite3_step(st) == SQLITE_ROW) {
+		*storage = sqlite3_column_type(st, 0);
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (*storage == SQLITE_TEXT && sqlite3_column_bytes(st, 0) > 10 &&
+		    r->base.table->columns[col].type == SL_TYPE_TIMESTAMP)
+			*sep = t[10];
+	}
+	sqlite3_finalize(st);
+	sl_scan_sql_free(&q.base);
+	return rc;
+}
+
+/* The mode both ends of a column's values agree on, or SL_EUNSUPPORTED. */
+static int mode_of(temporal_mode *out, const sl_table_schema *t, size_t col, const int storage[2],
+		   const char sep[2])
+{
+	bool text = storage[0] == SQLITE_TEXT || storage[0] == SQLITE_NULL;
+	*out = TM_TEXT_SPACE;
+	if (storage[0] == SQLITE_INTEGER && storage[1] == SQLITE_INTEGER) {
+		*out = TM_UNIX;
+	} else if (!text || (storage[1] != SQLITE_TEXT && storage[1] != SQLITE_NULL) ||
+		   (sep[0] && sep[1] && sep[0] != sep[1])) {
+		return sl_error_set(SL_EUNSUPPORTED,
+				    "table '%s' column '%s': cannot compare cursor values in SQL: "
+				    "they are stored as %s and %s%s (see docs/types-sqlite.md)",
+				    t->name, t->columns[col].name, storage_name(storage[0]),
+				    storage_name(storage[1]),
+				    storage[0] == storage[1] ? " with different layouts" : "");
+	} else if (sep[0] == 'T' || sep[1] == 'T' || sep[0] == 't' || sep[1] == 't') {
+		*out = TM_TEXT_T;
+	}
+	return SL_OK;
+}
+
 /* Look up (once per connection and column) how a temporal column stores its values. */
-static int column_mode(render *r, size_t col, temporal_mode *out)
+static int column_mode(sqlite_sql *r, size_t col, temporal_mode *out)
 {
 	sqlite_conn *c = r->conn;
-	const char *cname = r->t->columns[col].name;
-	char *key = sl_printf_alloc("%s\x1f%s\x1f%s", r->t->database ? r->t->database : "main",
-				    r->t->name, cname);
+	const sl_table_schema *t = r->base.table;
+	char *key = sl_printf_alloc("%s\x1f%s\x1f%s", t->database ? t->database : "main", t->name,
+				    t->columns[col].name);
 	if (!key)
 		return SL_ENOMEM;
 	for (size_t k = 0; k < c->nmodes; k++) {
@@ -1219,63 +1208,20 @@ static int column_mode(render *r, size_t col, temporal_mode *out)
 	   ends have the same class, every value has it */
 	int storage[2] = {SQLITE_NULL, SQLITE_NULL};
 	char sep[2] = {0, 0};
-	int rc = SL_OK;
-	for (int end = 0; end < 2 && rc == SL_OK; end++) {
-		render q = {.conn = c, .t = r->t};
-		sl_buf_puts(&q.sql, "SELECT ");
-		put_column(&q, col);
-		sl_buf_puts(&q.sql, " FROM ");
-		put_table(&q);
-		sl_buf_puts(&q.sql, " WHERE ");
-		put_column(&q, col);
-		sl_buf_puts(&q.sql, " IS NOT NULL ORDER BY ");
-		put_column(&q, col);
-		sl_buf_puts(&q.sql, end ? " DESC LIMIT 1" : " LIMIT 1");
-		sqlite3_stmt *st = NULL;
-		if (q.sql.failed)
-			rc = SL_ENOMEM;
-		else if (sqlite3_prepare_v2(c->db, sl_buf_cstr(&q.sql), -1, &st, NULL) != SQLITE_OK)
-			rc = db_error(c, SL_ESOURCE, "reading the cursor's storage");
-		else if (sqlite3_step(st) == SQLITE_ROW) {
-			storage[end] = sqlite3_column_type(st, 0);
-			const char *t = (const char *)sqlite3_column_text(st, 0);
-			if (storage[end] == SQLITE_TEXT && sqlite3_column_bytes(st, 0) > 10 &&
-			    r->t->columns[col].type == SL_TYPE_TIMESTAMP)
-				sep[end] = t[10];
-		}
-		sqlite3_finalize(st);
-		render_free(&q);
-	}
-	if (rc != SL_OK) {
-		free(key);
-		return rc;
-	}
-	temporal_mode mode = TM_TEXT_SPACE;
-	bool text = storage[0] == SQLITE_TEXT || storage[0] == SQLITE_NULL;
-	if (storage[0] == SQLITE_INTEGER && storage[1] == SQLITE_INTEGER) {
-		mode = TM_UNIX;
-	} else if (!text || (storage[1] != SQLITE_TEXT && storage[1] != SQLITE_NULL) ||
-		   (sep[0] && sep[1] && sep[0] != sep[1])) {
-		free(key);
-		return sl_error_set(SL_EUNSUPPORTED,
-				    "table '%s' column '%s': cannot compare cursor values in SQL: "
-				    "they are stored as %s and %s%s (see docs/types-sqlite.md)",
-				    r->t->name, cname, storage_name(storage[0]),
-				    storage_name(storage[1]),
-				    storage[0] == storage[1] ? " with different layouts" : "");
-	} else if (sep[0] == 'T' || sep[1] == 'T' || sep[0] == 't' || sep[1] == 't') {
-		mode = TM_TEXT_T;
-	}
-	mode_entry *nm = sl_realloc(c->modes, (c->nmodes + 1) * sizeof(*nm));
+	int rc = probe_end(r, col, false, &storage[0], &sep[0]);
+	if (rc == SL_OK)
+		rc = probe_end(r, col, true, &storage[1], &sep[1]);
+	if (rc == SL_OK)
+		rc = mode_of(out, t, col, storage, sep);
+	mode_entry *nm = rc ? NULL : sl_realloc(c->modes, (c->nmodes + 1) * sizeof(*nm));
 	if (!nm) {
 		free(key);
-		return SL_ENOMEM;
+		return rc ? rc : SL_ENOMEM;
 	}
 	c->modes = nm;
 	c->modes[c->nmodes].key = key;
-	c->modes[c->nmodes].mode = mode;
+	c->modes[c->nmodes].mode = *out;
 	c->nmodes++;
-	*out = mode;
 	return SL_OK;
 }
 
@@ -1285,13 +1231,14 @@ static int column_mode(render *r, size_t col, temporal_mode *out)
  * every form of an instant < x compares < it. Text: the canonical text with the fraction's
  * trailing zeros dropped ("12:00:00.5" <= "12:00:00.500000"). Unix: seconds rounded up.
  */
-static int bind_temporal_floor(render *r, sl_type type, temporal_mode mode, int64_t x)
+static int bind_temporal_floor(sl_scan_sql *r, sl_type type, temporal_mode mode, int64_t x)
 {
-	bind *b = add_bind(r);
+	sl_sql_param *b = sl_scan_sql_param(r);
 	if (!b)
 		return SL_ENOMEM;
+	sl_buf_putc(&r->sql, '?');
 	if (mode == TM_UNIX) {
-		b->kind = B_INT;
+		b->type = SL_PARAM_INT;
 		if (type == SL_TYPE_DATE)
 			b->i = x * 86400;
 		else
@@ -1315,56 +1262,31 @@ static int bind_temporal_floor(render *r, sl_type type, temporal_mode mode, int6
 		if (sp)
 			*sp = 'T';
 	}
-	b->kind = B_TEXT;
-	b->s = s;
-	b->n = n;
-	return SL_OK;
+	return sl_sql_param_text(b, s);
 }
 
 /* `column op value`, for temporal columns as a half-open range on the stored forms. */
-static int render_cmp(render *r, size_t col, cmp_op op, const sl_value *v)
+static int put_compare(sl_scan_sql *r, size_t col, sl_sql_op op, const sl_value *v)
 {
-	sl_type type = r->t->columns[col].type;
-	if (!is_temporal(type) || v->is_null) {
-		put_column(r, col);
-		sl_buf_printf(&r->sql, " %s ", op_sql[op]);
-		return bind_value(r, v);
-	}
+	sl_type type = r->table->columns[col].type;
+	if (!is_temporal(type) || v->is_null)
+		return sl_scan_sql_plain_compare(r, col, op, v);
 	temporal_mode mode = TM_TEXT_SPACE;
-	int rc = column_mode(r, col, &mode);
+	int rc = column_mode((sqlite_sql *)r, col, &mode);
 	if (rc != SL_OK)
 		return rc;
 	/* lo = floor(x), hi = floor(x + one unit): x <= c  <=>  c >= lo,  x < c  <=>  c >= hi */
 	int64_t lo = v->as.i64, hi = v->as.i64 + 1;
+	bool from_hi = op == SL_SQL_GT || op == SL_SQL_LE;
 	sl_buf_putc(&r->sql, '(');
-	put_column(r, col);
-	switch (op) {
-	case CMP_GE:
-		sl_buf_puts(&r->sql, " >= ");
-		rc = bind_temporal_floor(r, type, mode, lo);
-		break;
-	case CMP_GT:
-		sl_buf_puts(&r->sql, " >= ");
-		rc = bind_temporal_floor(r, type, mode, hi);
-		break;
-	case CMP_LT:
-		sl_buf_puts(&r->sql, " < ");
-		rc = bind_temporal_floor(r, type, mode, lo);
-		break;
-	case CMP_LE:
+	sl_scan_sql_column(r, col);
+	sl_buf_puts(&r->sql, op == SL_SQL_LT || op == SL_SQL_LE ? " < " : " >= ");
+	rc = bind_temporal_floor(r, type, mode, from_hi ? hi : lo);
+	if (rc == SL_OK && op == SL_SQL_EQ) {
+		sl_buf_puts(&r->sql, " AND ");
+		sl_scan_sql_column(r, col);
 		sl_buf_puts(&r->sql, " < ");
 		rc = bind_temporal_floor(r, type, mode, hi);
-		break;
-	case CMP_EQ:
-		sl_buf_puts(&r->sql, " >= ");
-		rc = bind_temporal_floor(r, type, mode, lo);
-		if (rc == SL_OK) {
-			sl_buf_puts(&r->sql, " AND ");
-			put_column(r, col);
-			sl_buf_puts(&r->sql, " < ");
-			rc = bind_temporal_floor(r, type, mode, hi);
-		}
-		break;
 	}
 	sl_buf_putc(&r->sql, ')');
 	return rc;
@@ -1374,44 +1296,28 @@ static int render_cmp(render *r, size_t col, cmp_op op, const sl_value *v)
  * (cols) op (values) for op in <, <=, >, >=. A row value when no column is temporal (SQLite
  * >= 3.15); otherwise spelled out, since each temporal comparison becomes a range.
  */
-static int render_tuple(render *r, size_t n, const size_t *cols, const sl_value *vals, cmp_op op)
+static int put_row_compare(sl_scan_sql *r, size_t n, const size_t *cols, sl_sql_op op,
+			   const sl_value *vals)
 {
 	bool temporal = false;
-	int rc = SL_OK;
 	for (size_t k = 0; k < n; k++)
-		temporal |= is_temporal(r->t->columns[cols[k]].type) && !vals[k].is_null;
-	if (n == 1)
-		return render_cmp(r, cols[0], op, &vals[0]);
-	if (!temporal) {
-		sl_buf_putc(&r->sql, '(');
-		for (size_t k = 0; k < n; k++) {
-			if (k)
-				sl_buf_puts(&r->sql, ", ");
-			put_column(r, cols[k]);
-		}
-		sl_buf_printf(&r->sql, ") %s (", op_sql[op]);
-		for (size_t k = 0; k < n && rc == SL_OK; k++) {
-			if (k)
-				sl_buf_puts(&r->sql, ", ");
-			rc = bind_value(r, &vals[k]);
-		}
-		sl_buf_putc(&r->sql, ')');
-		return rc;
-	}
-	cmp_op strict = (op == CMP_LT || op == CMP_LE) ? CMP_LT : CMP_GT;
-	bool or_equal = op == CMP_LE || op == CMP_GE;
+		temporal |= is_temporal(r->table->columns[cols[k]].type) && !vals[k].is_null;
+	if (!temporal)
+		return sl_scan_sql_plain_row_compare(r, n, cols, op, vals);
+	sl_sql_op strict = (op == SL_SQL_LT || op == SL_SQL_LE) ? SL_SQL_LT : SL_SQL_GT;
+	bool or_equal = op == SL_SQL_LE || op == SL_SQL_GE;
 	/* implied by what follows, but a plain range on the first column lets an index serve */
 	sl_buf_putc(&r->sql, '(');
-	rc = render_cmp(r, cols[0], strict == CMP_GT ? CMP_GE : CMP_LE, &vals[0]);
+	int rc = put_compare(r, cols[0], strict == SL_SQL_GT ? SL_SQL_GE : SL_SQL_LE, &vals[0]);
 	sl_buf_puts(&r->sql, " AND (");
 	for (size_t i = 0; i < n + or_equal && rc == SL_OK; i++) {
 		sl_buf_puts(&r->sql, i ? " OR (" : "(");
 		for (size_t j = 0; j < i && j < n && rc == SL_OK; j++) {
-			rc = render_cmp(r, cols[j], CMP_EQ, &vals[j]);
+			rc = put_compare(r, cols[j], SL_SQL_EQ, &vals[j]);
 			sl_buf_puts(&r->sql, " AND ");
 		}
 		if (rc == SL_OK && i < n)
-			rc = render_cmp(r, cols[i], strict, &vals[i]);
+			rc = put_compare(r, cols[i], strict, &vals[i]);
 		else if (rc == SL_OK)
 			sl_buf_puts(&r->sql, "1"); /* all equal */
 		sl_buf_putc(&r->sql, ')');
@@ -1420,46 +1326,33 @@ static int render_tuple(render *r, size_t n, const size_t *cols, const sl_value 
 	return rc;
 }
 
-static int render_where(render *r, const sl_scan_plan *p)
+static void put_rowid(sl_scan_sql *r)
 {
-	int rc = SL_OK;
-	bool any = false;
-	if (p->cursor >= 0) {
-		size_t cur = (size_t)p->cursor;
-		if (p->lower || p->upper) {
-			sl_buf_puts(&r->sql, any ? " AND (" : " WHERE (");
-			any = true;
-			if (p->include_null_cursor)
-				sl_buf_putc(&r->sql, '(');
-			if (p->lower)
-				rc = render_cmp(r, cur, p->lower_inclusive ? CMP_GE : CMP_GT,
-						p->lower);
-			if (rc == SL_OK && p->upper) {
-				if (p->lower)
-					sl_buf_puts(&r->sql, " AND ");
-				rc = render_cmp(r, cur, p->upper_inclusive ? CMP_LE : CMP_LT,
-						p->upper);
-			}
-			if (p->include_null_cursor) {
-				sl_buf_puts(&r->sql, ") OR ");
-				put_column(r, cur);
-				sl_buf_puts(&r->sql, " IS NULL");
-			}
-			sl_buf_putc(&r->sql, ')');
-		} else if (!p->include_null_cursor) {
-			sl_buf_puts(&r->sql, " WHERE ");
-			any = true;
-			put_column(r, cur);
-			sl_buf_puts(&r->sql, " IS NOT NULL");
-		}
-	}
-	if (rc == SL_OK && p->after && p->norder > 0) {
-		sl_buf_puts(&r->sql, any ? " AND " : " WHERE ");
-		rc = render_tuple(r, p->norder, p->order, p->after,
-				  p->descending ? CMP_LT : CMP_GT);
-	}
-	return rc;
+	const char *rowid = ((sqlite_sql *)r)->rowid;
+	if (rowid)
+		sl_buf_printf(&r->sql, ", %s", rowid);
 }
+
+static int put_limit(sl_scan_sql *r, uint64_t limit)
+{
+	sl_sql_param *b = sl_scan_sql_param(r);
+	if (!b)
+		return SL_ENOMEM;
+	sl_buf_puts(&r->sql, " LIMIT ?");
+	b->type = SL_PARAM_INT;
+	b->i = limit > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
+	return SL_OK;
+}
+
+static const sl_sql_dialect sqlite_dialect = {
+	.quote = '"',
+	.schema = "main",
+	.put_value = put_value,
+	.put_compare = put_compare,
+	.put_row_compare = put_row_compare,
+	.put_extra_columns = put_rowid,
+	.put_limit = put_limit,
+};
 
 /* A name for the rowid that no column shadows, or NULL. */
 static const char *rowid_alias(const sl_table_schema *t)
@@ -1475,83 +1368,32 @@ static const char *rowid_alias(const sl_table_schema *t)
 	return NULL;
 }
 
-static int render_plan(render *r, const sl_scan_plan *p, const char *rowid)
+static int bind_param(sqlite3_stmt *st, int idx, const sl_sql_param *b)
 {
-	int rc = SL_OK;
-	sl_buf_puts(&r->sql, "SELECT ");
-	for (size_t k = 0; k < r->t->ncolumns; k++) {
-		if (k)
-			sl_buf_puts(&r->sql, ", ");
-		put_column(r, k);
+	switch (b->type) {
+	case SL_PARAM_INT:
+	case SL_PARAM_UINT:
+		return sqlite3_bind_int64(st, idx, b->i);
+	case SL_PARAM_DOUBLE:
+		return sqlite3_bind_double(st, idx, b->d);
+	case SL_PARAM_TEXT:
+		return sqlite3_bind_text(st, idx, b->bytes, (int)b->len, SQLITE_TRANSIENT);
+	case SL_PARAM_BLOB:
+		return sqlite3_bind_blob(st, idx, b->bytes, (int)b->len, SQLITE_TRANSIENT);
+	default:
+		return sqlite3_bind_null(st, idx);
 	}
-	if (p->seen_pk && (!p->seen_cursor || p->cursor < 0)) {
-		sl_buf_puts(&r->sql, ", 0"); /* nothing can have been seen */
-	} else if (p->seen_pk) {
-		sl_buf_puts(&r->sql, ", (");
-		rc = render_cmp(r, (size_t)p->cursor, CMP_EQ, p->seen_cursor);
-		if (rc == SL_OK && p->nseen_pk > 0) {
-			sl_buf_puts(&r->sql, " AND ");
-			rc = render_tuple(r, p->nseen_pk, p->seen_pk_cols, p->seen_pk,
-					  p->descending ? CMP_GE : CMP_LE);
-		}
-		sl_buf_putc(&r->sql, ')');
-	}
-	if (rowid)
-		sl_buf_printf(&r->sql, ", %s", rowid);
-	sl_buf_puts(&r->sql, " FROM ");
-	put_table(r);
-	if (rc == SL_OK)
-		rc = render_where(r, p);
-	if (rc == SL_OK && p->norder > 0) {
-		sl_buf_puts(&r->sql, " ORDER BY ");
-		for (size_t k = 0; k < p->norder; k++) {
-			if (k)
-				sl_buf_puts(&r->sql, ", ");
-			put_column(r, p->order[k]);
-			sl_buf_puts(&r->sql, p->descending ? " DESC" : " ASC");
-		}
-	}
-	if (rc == SL_OK && p->limit > 0) {
-		sl_buf_puts(&r->sql, " LIMIT ");
-		bind *b = add_bind(r);
-		if (!b)
-			return SL_ENOMEM;
-		b->kind = B_INT;
-		b->i = p->limit > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)p->limit;
-	}
-	if (rc == SL_OK && r->sql.failed)
-		rc = sl_error_set(SL_ENOMEM, "out of memory rendering a SQLite query");
-	return rc;
 }
 
 /* Prepare the rendered SQL and bind its parameters (copied by SQLite). */
-static int prepare(render *r, sqlite3_stmt **out)
+static int prepare(sqlite_sql *q, sqlite3_stmt **out)
 {
-	sqlite_conn *c = r->conn;
+	sqlite_conn *c = q->conn;
 	*out = NULL;
-	if (sqlite3_prepare_v2(c->db, sl_buf_cstr(&r->sql), -1, out, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(c->db, sl_buf_cstr(&q->base.sql), -1, out, NULL) != SQLITE_OK)
 		return db_error(c, SL_ESOURCE, "preparing a scan");
-	for (size_t k = 0; k < r->nbinds; k++) {
-		const bind *b = &r->binds[k];
-		int idx = (int)k + 1, brc = SQLITE_OK;
-		switch (b->kind) {
-		case B_NULL:
-			brc = sqlite3_bind_null(*out, idx);
-			break;
-		case B_INT:
-			brc = sqlite3_bind_int64(*out, idx, b->i);
-			break;
-		case B_DOUBLE:
-			brc = sqlite3_bind_double(*out, idx, b->d);
-			break;
-		case B_TEXT:
-			brc = sqlite3_bind_text(*out, idx, b->s, (int)b->n, SQLITE_TRANSIENT);
-			break;
-		case B_BLOB:
-			brc = sqlite3_bind_blob(*out, idx, b->s, (int)b->n, SQLITE_TRANSIENT);
-			break;
-		}
-		if (brc != SQLITE_OK) {
+	for (size_t k = 0; k < q->base.nparams; k++) {
+		if (bind_param(*out, (int)k + 1, &q->base.params[k]) != SQLITE_OK) {
 			int rc = db_error(c, SL_ESOURCE, "binding a scan parameter");
 			sqlite3_finalize(*out);
 			*out = NULL;
@@ -1623,11 +1465,13 @@ static int sqlite_scan_open(sl_scan **out, sl_source_conn *base, const sl_scan_p
 	const char *rowid = rowid_alias(plan->table);
 	int rc = SL_OK;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		render r = {.conn = c, .t = plan->table};
-		rc = render_plan(&r, plan, rowid);
+		sqlite_sql q;
+		sql_init(&q, c, plan->table);
+		q.rowid = rowid;
+		rc = sl_scan_sql_plan(&q.base, plan);
 		if (rc == SL_OK)
-			rc = prepare(&r, &s->stmt);
-		render_free(&r);
+			rc = prepare(&q, &s->stmt);
+		sl_scan_sql_free(&q.base);
 		if (rc == SL_OK || !rowid || rc != SL_ESOURCE)
 			break;
 		rowid = NULL; /* retry without */
@@ -1699,7 +1543,7 @@ static int sqlite_scan_next(sl_scan *base, sl_batch *b)
 
 /* ---- stats and warnings ----------------------------------------------------------------- */
 
-static int query_count(render *r, int64_t *out)
+static int query_count(sqlite_sql *r, int64_t *out)
 {
 	sqlite3_stmt *st;
 	int rc = prepare(r, &st);
@@ -1713,7 +1557,7 @@ static int query_count(render *r, int64_t *out)
 	return rc;
 }
 
-static int query_extreme(render *r, size_t col, char **out)
+static int query_extreme(sqlite_sql *r, size_t col, char **out)
 {
 	sqlite3_stmt *st;
 	int rc = prepare(r, &st);
@@ -1721,13 +1565,13 @@ static int query_extreme(render *r, size_t col, char **out)
 		return rc;
 	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
-		row_ref ref = {r->t, NULL, -1, 0};
+		row_ref ref = {r->base.table, NULL, -1, 0};
 		cell c;
 		bool rounded;
 		rc = decode(&ref, col, st, 0, &c, &rounded);
 		if (rc == 0) {
 			sl_value v = SL_VALUE_INIT;
-			rc = cell_to_value(&v, &r->t->columns[col], &c);
+			rc = cell_to_value(&v, &r->base.table->columns[col], &c);
 			if (rc == SL_OK) {
 				*out = sl_value_to_text(&v);
 				rc = *out ? SL_OK : SL_ENOMEM;
@@ -1743,6 +1587,21 @@ static int query_extreme(render *r, size_t col, char **out)
 	return rc;
 }
 
+/* "SELECT <what> FROM <table>" for the cheap stats queries. */
+static void select_from(sqlite_sql *q, sqlite_conn *c, const sl_table_schema *t, const char *what,
+			int col)
+{
+	sql_init(q, c, t);
+	sl_buf_puts(&q->base.sql, "SELECT ");
+	sl_buf_puts(&q->base.sql, what);
+	if (col >= 0) {
+		sl_scan_sql_column(&q->base, (size_t)col);
+		sl_buf_putc(&q->base.sql, ')');
+	}
+	sl_buf_puts(&q->base.sql, " FROM ");
+	sl_scan_sql_table(&q->base);
+}
+
 /* MAX/MIN and COUNT(*) are cheap enough on a local file to answer always. */
 static int sqlite_stats(sl_source_stats *out, sl_source_conn *base, const sl_table_schema *t,
 			int cursor, bool descending, const sl_value *after)
@@ -1751,39 +1610,34 @@ static int sqlite_stats(sl_source_stats *out, sl_source_conn *base, const sl_tab
 	out->cursor_max = NULL;
 	out->rows_total = -1;
 	out->rows_after = -1;
-	render r = {.conn = c, .t = t};
-	sl_buf_puts(&r.sql, "SELECT COUNT(*) FROM ");
-	put_table(&r);
-	int rc = r.sql.failed ? SL_ENOMEM : query_count(&r, &out->rows_total);
-	render_free(&r);
+	sqlite_sql r;
+	select_from(&r, c, t, "COUNT(*)", -1);
+	int rc = r.base.sql.failed ? SL_ENOMEM : query_count(&r, &out->rows_total);
+	sl_scan_sql_free(&r.base);
 	if (rc != SL_OK || cursor < 0)
 		return rc;
 
-	render m = {.conn = c, .t = t};
-	sl_buf_puts(&m.sql, descending ? "SELECT MIN(" : "SELECT MAX(");
-	put_column(&m, (size_t)cursor);
-	sl_buf_puts(&m.sql, ") FROM ");
-	put_table(&m);
-	rc = m.sql.failed ? SL_ENOMEM : query_extreme(&m, (size_t)cursor, &out->cursor_max);
-	render_free(&m);
+	sqlite_sql m;
+	select_from(&m, c, t, descending ? "MIN(" : "MAX(", cursor);
+	rc = m.base.sql.failed ? SL_ENOMEM : query_extreme(&m, (size_t)cursor, &out->cursor_max);
+	sl_scan_sql_free(&m.base);
 	if (rc != SL_OK)
 		return rc;
 
 	/* without `after` nothing is loaded yet: every row with a cursor remains */
-	render a = {.conn = c, .t = t};
+	sqlite_sql a;
 	size_t cur = (size_t)cursor;
-	sl_buf_puts(&a.sql, "SELECT COUNT(*) FROM ");
-	put_table(&a);
-	sl_buf_puts(&a.sql, " WHERE ");
+	select_from(&a, c, t, "COUNT(*)", -1);
+	sl_buf_puts(&a.base.sql, " WHERE ");
 	if (after)
-		rc = render_cmp(&a, cur, descending ? CMP_LT : CMP_GT, after);
+		rc = put_compare(&a.base, cur, descending ? SL_SQL_LT : SL_SQL_GT, after);
 	else {
-		put_column(&a, cur);
-		sl_buf_puts(&a.sql, " IS NOT NULL");
+		sl_scan_sql_column(&a.base, cur);
+		sl_buf_puts(&a.base.sql, " IS NOT NULL");
 	}
 	if (rc == SL_OK)
-		rc = a.sql.failed ? SL_ENOMEM : query_count(&a, &out->rows_after);
-	render_free(&a);
+		rc = a.base.sql.failed ? SL_ENOMEM : query_count(&a, &out->rows_after);
+	sl_scan_sql_free(&a.base);
 	return rc;
 }
 
