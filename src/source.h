@@ -125,4 +125,9 @@ void sl_source_stats_clear(sl_source_stats *stats);
    (when cursor >= 0, nullable), then rows_total and rows_after (BIGINT). Caller frees. */
 int sl_source_stats_shape(sl_table_schema **out, const sl_table_schema *table, int cursor);
 
+/* Read that row from `scan` (a scan of the query, decoding as `shape`) into *out, read the
+   scan to its end so that the session stays usable, and close it. */
+int sl_source_stats_read(sl_source_stats *out, sl_scan *scan, const sl_table_schema *shape,
+			 int cursor);
+
 #endif

@@ -19,6 +19,7 @@
  */
 #include "url.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -598,6 +599,18 @@ const char *sl_url_option_get(const sl_url *url, const char *key)
 		if (strcmp(url->options[i - 1].key, key) == 0)
 			return url->options[i - 1].value;
 	return NULL;
+}
+
+int sl_url_option_seconds(unsigned *out, const char *dbms, const char *key, const char *value)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < 0 || v > 86400 * 365)
+		return sl_error_set(SL_EURL, "%s URL option %s=%s: expected seconds (0..31536000)",
+				    dbms, key, value);
+	*out = (unsigned)v;
+	return SL_OK;
 }
 
 /* Append `s`, percent-encoding all but unreserved characters and those in `keep`. */

@@ -20,6 +20,7 @@
 #include "drivers.h"
 #include "mysql_value.h"
 #include "scan_sql.h"
+#include "session.h"
 #include "warnings.h"
 
 #include <errno.h>
@@ -71,39 +72,21 @@ typedef struct my_params {
 } my_params;
 
 typedef struct my_conn {
-	sl_source_conn base;
+	sl_session s; /* where: "127.0.0.1:3306" or "localhost (socket ...)" */
 	my_params p;
 	MYSQL *db;	      /* NULL after an abandoned scan: reopened by the next call */
-	sl_interrupt *intr;   /* where the session's socket is published; may be NULL */
 	double waiting_since; /* when the current call to the server began (read timeouts) */
 	bool stalled;	      /* the last call ran into read_timeout: do not reconnect for it */
 	bool is_mariadb;      /* MariaDB has CHECK_CONSTRAINTS.TABLE_NAME and JSON as LONGTEXT */
-	bool busy;	      /* a scan is open (until scan_close, even when read to the end) */
-	char where[300];      /* "127.0.0.1:3306" or "localhost (socket ...)" for messages */
-	sl_warnings warnings;
 } my_conn;
-
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *v = s;
-	while (*v)
-		*v++ = 0;
-	free(s);
-}
 
 static void params_clear(my_params *p)
 {
-	free(p->host);
-	free(p->user);
-	wipe_free(p->password);
-	free(p->database);
-	free(p->socket);
-	free(p->charset);
-	free(p->ssl_ca);
-	free(p->ssl_cert);
-	free(p->ssl_key);
+	char *owned[] = {p->host,    p->user,	p->database, p->socket,
+			 p->charset, p->ssl_ca, p->ssl_cert, p->ssl_key};
+	for (size_t i = 0; i < SL_ARRAY_LEN(owned); i++)
+		free(owned[i]);
+	sl_wipe_free(p->password);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -113,19 +96,6 @@ static int dup_opt(char **out, const char *s)
 		return SL_OK;
 	*out = sl_strdup(s);
 	return *out ? SL_OK : SL_ENOMEM;
-}
-
-static int parse_seconds(unsigned *out, const char *key, const char *text)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < 0 || v > 86400 * 365)
-		return sl_error_set(SL_EURL,
-				    "MySQL URL option %s=%s: expected seconds (0..31536000)", key,
-				    text);
-	*out = (unsigned)v;
-	return SL_OK;
 }
 
 static int parse_statement_time(double *out, const char *text)
@@ -192,9 +162,9 @@ static int apply_option(my_params *p, const char *key, const char *value)
 	if (strcmp(key, "ssl_key") == 0)
 		return dup_opt(&p->ssl_key, value);
 	if (strcmp(key, "connect_timeout") == 0)
-		return parse_seconds(&p->connect_timeout, key, value);
+		return sl_url_option_seconds(&p->connect_timeout, "MySQL", key, value);
 	if (strcmp(key, "read_timeout") == 0)
-		return parse_seconds(&p->read_timeout, key, value);
+		return sl_url_option_seconds(&p->read_timeout, "MySQL", key, value);
 	if (strcmp(key, "max_statement_time") == 0)
 		return parse_statement_time(&p->max_statement_time, value);
 	return sl_error_set(SL_EURL,
@@ -233,13 +203,13 @@ static void describe_where(my_conn *c)
 {
 	const my_params *p = &c->p;
 	if (uses_socket(p))
-		snprintf(c->where, sizeof(c->where), "localhost (socket %s)",
+		snprintf(c->s.where, sizeof(c->s.where), "localhost (socket %s)",
 			 p->socket ? p->socket : "default");
 	else if (strchr(p->host, ':'))
-		snprintf(c->where, sizeof(c->where), "[%s]:%u", p->host,
+		snprintf(c->s.where, sizeof(c->s.where), "[%s]:%u", p->host,
 			 p->port ? p->port : MY_DEFAULT_PORT);
 	else
-		snprintf(c->where, sizeof(c->where), "%s:%u", p->host,
+		snprintf(c->s.where, sizeof(c->s.where), "%s:%u", p->host,
 			 p->port ? p->port : MY_DEFAULT_PORT);
 }
 
@@ -332,38 +302,32 @@ static int connect_error(my_conn *c, MYSQL *db)
 	case 1044: /* ER_DBACCESS_DENIED_ERROR (also for a database that does not exist) */
 		return sl_error_set(SL_EAUTH,
 				    "access denied for user '%s' to database '%s' on %s (MySQL %u)",
-				    user, c->p.database ? c->p.database : "", c->where, no);
+				    user, c->p.database ? c->p.database : "", c->s.where, no);
 	case 1045: /* ER_ACCESS_DENIED_ERROR */
 	case 1698: /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
 	case 1251: /* ER_NOT_SUPPORTED_AUTH_MODE */
 	case 2059: /* CR_AUTH_PLUGIN_CANNOT_LOAD */
 		return sl_error_set(SL_EAUTH, "access denied for user '%s' to %s (MySQL %u)", user,
-				    c->where, no);
+				    c->s.where, no);
 	case 1049: /* ER_BAD_DB_ERROR */
 		return sl_error_set(SL_ENOTFOUND, "unknown database '%s' on %s (MySQL %u)",
-				    c->p.database ? c->p.database : "", c->where, no);
+				    c->p.database ? c->p.database : "", c->s.where, no);
 	default:
 		break;
 	}
 	char os[256];
 	if ((no == 2002 || no == 2003) && !uses_socket(&c->p) && strstr(msg, "(115)") &&
 	    probe_tcp(os, sizeof(os), &c->p))
-		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->where, os);
+		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->s.where,
+				    os);
 	if (no >= 2000 && no < 3000 && os_error_text(os, sizeof(os), msg))
-		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->where, os);
+		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->s.where,
+				    os);
 	if (no >= 2000 && no < 3000)
 		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s (MySQL %u)",
-				    c->where, msg, no);
-	return sl_error_set(SL_ESOURCE, "connecting to MySQL at %s: %s (MySQL %u)", c->where, msg,
+				    c->s.where, msg, no);
+	return sl_error_set(SL_ESOURCE, "connecting to MySQL at %s: %s (MySQL %u)", c->s.where, msg,
 			    no);
-}
-
-static void session_drop(my_conn *c)
-{
-	sl_interrupt_watch(c->intr, -1); /* before the descriptor can be reused */
-	if (c->db)
-		mysql_close(c->db);
-	c->db = NULL;
 }
 
 /* The server ends statements that run longer: MariaDB's max_statement_time (seconds, any
@@ -380,25 +344,27 @@ static int set_statement_time(my_conn *c)
 		snprintf(sql, sizeof(sql), "SET SESSION max_execution_time = %.0f",
 			 ceil(c->p.max_statement_time * 1000));
 	if (mysql_query(c->db, sql) != 0)
-		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where, sql,
+		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->s.where, sql,
 				    mysql_error(c->db), mysql_errno(c->db));
 	return SL_OK;
 }
 
-static int session_setup(my_conn *c)
+static int session_setup(sl_session *base)
 {
+	my_conn *c = (my_conn *)base;
 	char sql[128];
 	unsigned wt =
 		c->p.read_timeout > MY_NET_WRITE_TIMEOUT ? c->p.read_timeout : MY_NET_WRITE_TIMEOUT;
 	/* net_write_timeout: the server must keep a paused stream open while a chunk commits. */
 	snprintf(sql, sizeof(sql), "SET time_zone = '+00:00', net_write_timeout = %u", wt);
 	if (mysql_query(c->db, sql) != 0)
-		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where, sql,
+		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->s.where, sql,
 				    mysql_error(c->db), mysql_errno(c->db));
 	/* SET NAMES, and libmariadb learns the charset too (for escaping) */
 	if (mysql_set_character_set(c->db, c->p.charset) != 0)
 		return sl_error_set(SL_ESOURCE, "MySQL at %s: SET NAMES %s: %s (MySQL %u)",
-				    c->where, c->p.charset, mysql_error(c->db), mysql_errno(c->db));
+				    c->s.where, c->p.charset, mysql_error(c->db),
+				    mysql_errno(c->db));
 	const char *info = mysql_get_server_info(c->db);
 	c->is_mariadb = info && strstr(info, "MariaDB") != NULL;
 	return set_statement_time(c);
@@ -464,7 +430,7 @@ static int connect_wait(my_conn *c, MYSQL *db, int status, double deadline, bool
 		if (deadline == 0 || deadline > second)
 			until = second;
 	}
-	int ready = sl_interrupt_poll(c->intr, fd, poll_events(status), until);
+	int ready = sl_interrupt_poll(c->s.intr, fd, poll_events(status), until);
 	if (ready > 0)
 		return status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT);
 	if (ready == SL_EINTERRUPTED) {
@@ -473,7 +439,7 @@ static int connect_wait(my_conn *c, MYSQL *db, int status, double deadline, bool
 		*end = MY_CONNECT_TIMED_OUT;
 	} else {
 		*asked = true;
-		if (!speaks_postgres(fd, c->intr))
+		if (!speaks_postgres(fd, c->s.intr))
 			return 0; /* not that: wait on */
 		*end = MY_CONNECT_POSTGRES;
 	}
@@ -487,14 +453,14 @@ static int connect_failed(my_conn *c, my_connect_end end)
 		return sl_error_set(
 			SL_EINTERRUPTED,
 			"interrupted while connecting to MySQL at %s: nothing was loaded",
-			c->where);
+			c->s.where);
 	if (end == MY_CONNECT_POSTGRES)
 		return sl_error_set(SL_ECONNECT,
 				    "cannot connect to MySQL at %s: the server there speaks the "
 				    "PostgreSQL protocol (a postgresql:// URL?)",
-				    c->where);
+				    c->s.where);
 	return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: timed out after %u s",
-			    c->where, c->p.connect_timeout);
+			    c->s.where, c->p.connect_timeout);
 }
 
 /*
@@ -535,12 +501,11 @@ static void tune_keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
 }
 
-static int session_open(my_conn *c)
+/* The session's ops->connect: a connected, logged in handle and its socket. */
+static int my_session_connect(sl_session *base, int *fd)
 {
+	my_conn *c = (my_conn *)base;
 	const my_params *p = &c->p;
-	if (sl_interrupt_requested(c->intr)) /* never reconnect once interrupted */
-		return sl_error_set(SL_EINTERRUPTED, "MySQL at %s: interrupted, not reconnecting",
-				    c->where);
 	MYSQL *db = mysql_init(NULL);
 	if (!db)
 		return sl_error_set(SL_ENOMEM, "MySQL: out of memory in mysql_init");
@@ -566,29 +531,42 @@ static int session_open(my_conn *c)
 		return sl_error_set(SL_ECONNECT,
 				    "cannot connect to MySQL at %s: the server does not offer TLS "
 				    "(ssl_mode=REQUIRED or stricter)",
-				    c->where);
+				    c->s.where);
 	}
 	c->db = db;
 	c->stalled = false;
-	int fd = (int)mysql_get_socket(db);
+	*fd = (int)mysql_get_socket(db);
 	if (!uses_socket(p))
-		tune_keepalive(fd);
-	sl_interrupt_watch(c->intr, fd);
-	rc = session_setup(c);
-	if (rc)
-		session_drop(c);
-	return rc;
+		tune_keepalive(*fd);
+	return SL_OK;
 }
 
-/* The session, reopened if an abandoned scan closed it. */
-static int session_ready(my_conn *c)
+static void my_session_close(sl_session *base)
 {
-	if (c->busy)
-		return sl_error_set(SL_EINVAL,
-				    "MySQL at %s: a scan is still open on this connection",
-				    c->where);
-	return c->db ? SL_OK : session_open(c);
+	my_conn *c = (my_conn *)base;
+	if (c->db)
+		mysql_close(c->db);
+	c->db = NULL;
 }
+
+static bool my_session_usable(const sl_session *base)
+{
+	return ((const my_conn *)base)->db != NULL;
+}
+
+static void my_session_clear(sl_session *base)
+{
+	params_clear(&((my_conn *)base)->p);
+}
+
+static const sl_session_ops my_session_ops = {
+	.dbms = "MySQL",
+	.connect = my_session_connect,
+	.setup = session_setup,
+	.close = my_session_close,
+	.usable = my_session_usable,
+	.clear = my_session_clear,
+};
 
 static int my_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
@@ -596,38 +574,11 @@ static int my_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *int
 	my_conn *c = sl_calloc(1, sizeof(*c));
 	if (!c)
 		return SL_ENOMEM;
-	c->base.driver = &sl_mysql_source;
-	c->intr = intr;
+	sl_session_init(&c->s, &sl_mysql_source, &my_session_ops, intr);
 	int rc = params_from_url(&c->p, url);
-	if (!rc) {
+	if (!rc)
 		describe_where(c);
-		rc = session_open(c);
-	}
-	if (rc) {
-		params_clear(&c->p);
-		free(c);
-		return rc;
-	}
-	*out = &c->base;
-	return SL_OK;
-}
-
-static void my_disconnect(sl_source_conn *conn)
-{
-	my_conn *c = (my_conn *)conn;
-	if (!c)
-		return;
-	session_drop(c);
-	sl_warnings_clear(&c->warnings);
-	params_clear(&c->p);
-	free(c);
-}
-
-/* ---- warnings ------------------------------------------------------------------------------- */
-
-static const char *my_warnings(sl_source_conn *conn)
-{
-	return sl_warnings_text(&((my_conn *)conn)->warnings);
+	return sl_session_connect(out, &c->s, rc);
 }
 
 /* ---- reflection ----------------------------------------------------------------------------- */
@@ -673,12 +624,37 @@ static int query_error(my_conn *c, const char *what, int err)
 	int rc = c->stalled ? sl_error_set(SL_ESOURCE,
 					   "MySQL at %s: %s: no data arrived for %u s (URL option "
 					   "read_timeout)",
-					   c->where, what, c->p.read_timeout)
-			    : sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where,
+					   c->s.where, what, c->p.read_timeout)
+			    : sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->s.where,
 					   what, mysql_error(c->db), no);
 	if (lost_connection(no)) /* reopen next time */
-		session_drop(c);
+		sl_session_close(&c->s);
 	return rc;
+}
+
+/* A metadata query: its text, and where its result goes. */
+typedef struct my_meta {
+	my_conn *c;
+	const sl_buf *sql;
+	const char *what;
+	MYSQL_RES **out;
+} my_meta;
+
+static int meta_try(void *ctx, bool *lost)
+{
+	my_meta *m = ctx;
+	my_conn *c = m->c;
+	*lost = false;
+	c->waiting_since = sl_clock();
+	if (mysql_real_query(c->db, m->sql->data, (unsigned long)m->sql->len) != 0) {
+		int err = errno;
+		bool gone = lost_connection(mysql_errno(c->db));
+		int rc = query_error(c, m->what, err);
+		*lost = gone && !c->stalled; /* dropped while idle, not silent */
+		return rc;
+	}
+	*m->out = mysql_store_result(c->db);
+	return *m->out ? SL_OK : query_error(c, m->what, errno);
 }
 
 /* Run a small metadata query (text protocol, buffered) and hand back its result. */
@@ -687,24 +663,8 @@ static int meta_query(MYSQL_RES **out, my_conn *c, sl_buf *sql, const char *what
 	*out = NULL;
 	if (sql->failed)
 		return sl_error_set(SL_ENOMEM, "out of memory");
-	c->waiting_since = sl_clock();
-	if (mysql_real_query(c->db, sql->data, (unsigned long)sql->len) != 0) {
-		bool lost = lost_connection(mysql_errno(c->db));
-		int rc = query_error(c, what, errno);
-		if (!lost || c->stalled)
-			return rc;
-		/* dropped while idle: reopen once (see stmt_start) */
-		rc = session_open(c);
-		if (rc)
-			return rc;
-		c->waiting_since = sl_clock();
-		if (mysql_real_query(c->db, sql->data, (unsigned long)sql->len) != 0)
-			return query_error(c, what, errno);
-	}
-	*out = mysql_store_result(c->db);
-	if (!*out)
-		return query_error(c, what, errno);
-	return SL_OK;
+	my_meta m = {c, sql, what, out};
+	return sl_session_retry(&c->s, meta_try, &m);
 }
 
 static long field_long(const char *s, long fallback)
@@ -900,7 +860,7 @@ static int add_columns(my_conn *c, sl_table_schema *s, MYSQL_RES *cols, MYSQL_RE
 		if (note) {
 			char what[200];
 			snprintf(what, sizeof(what), "MySQL type %s %s", d.column_type, note);
-			if (sl_warnings_add(&c->warnings, s->name, d.name, what, false, 0))
+			if (sl_warnings_add(&c->s.warnings, s->name, d.name, what, false, 0))
 				return SL_ENOMEM;
 		}
 	}
@@ -951,7 +911,7 @@ static int current_database(char **out, my_conn *c)
 			SL_EINVAL,
 			"MySQL at %s: no database selected; name the table as db.table or "
 			"put the database in the URL",
-			c->where);
+			c->s.where);
 	return SL_OK;
 }
 
@@ -995,7 +955,7 @@ static int my_reflect(sl_table_schema **out, sl_source_conn *conn, const char *t
 {
 	my_conn *c = (my_conn *)conn;
 	*out = NULL;
-	int rc = session_ready(c);
+	int rc = sl_session_ready(&c->s);
 	if (rc)
 		return rc;
 	char *dbname, *name;
@@ -1450,16 +1410,16 @@ static int stmt_error(my_scan *s, const char *what)
 		return sl_error_set(SL_ESOURCE,
 				    "MySQL at %s: %s %s.%s: no data arrived for %u s (URL option "
 				    "read_timeout)",
-				    s->conn->where, what, t->database ? t->database : "", t->name,
+				    s->conn->s.where, what, t->database ? t->database : "", t->name,
 				    s->conn->p.read_timeout);
 	if (no == 0) /* libmariadb reports a stream cut short (KILL, server gone) without a code */
 		return sl_error_set(
 			SL_ESOURCE,
 			"MySQL at %s: %s %s.%s: the connection broke off (query killed or "
 			"server gone)",
-			s->conn->where, what, t->database ? t->database : "", t->name);
+			s->conn->s.where, what, t->database ? t->database : "", t->name);
 	int code = no == 1146 ? SL_ENOTFOUND : SL_ESOURCE; /* ER_NO_SUCH_TABLE */
-	return sl_error_set(code, "MySQL at %s: %s %s.%s: %s (MySQL %u)", s->conn->where, what,
+	return sl_error_set(code, "MySQL at %s: %s %s.%s: %s (MySQL %u)", s->conn->s.where, what,
 			    t->database ? t->database : "", t->name, msg, no);
 }
 
@@ -1568,18 +1528,28 @@ static void scan_free(my_scan *s)
 	free(s);
 }
 
-/* Prepare and execute `sql` unbuffered; results will be decoded as `shape` (+extra BOOLs). */
-static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t extra_bools,
-		    const sl_scan_sql *q, bool *lost)
+/* A statement to start: its text and parameters, how its rows decode, where its scan goes. */
+typedef struct my_start {
+	my_conn *c;
+	const sl_scan_sql *q;
+	const sl_table_schema *shape;
+	size_t seen_flags; /* trailing BOOL columns after shape's */
+	my_scan **out;
+} my_start;
+
+/* Prepare and execute the statement unbuffered, its rows to be decoded as st->shape. */
+static int stmt_try(void *ctx, bool *lost)
 {
-	*out = NULL;
+	my_start *st = ctx;
+	my_conn *c = st->c;
+	*st->out = NULL;
 	*lost = false;
 	my_scan *s = sl_calloc(1, sizeof(*s));
 	if (!s)
 		return SL_ENOMEM;
 	s->base.driver = &sl_mysql_source;
 	s->conn = c;
-	s->table = shape;
+	s->table = st->shape;
 	s->stmt = mysql_stmt_init(c->db);
 	if (!s->stmt) {
 		free(s);
@@ -1593,12 +1563,12 @@ static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, siz
 	c->waiting_since = sl_clock();
 	int rc = SL_OK;
 	MYSQL_BIND *params = NULL;
-	if (mysql_stmt_prepare(s->stmt, q->sql.data, (unsigned long)q->sql.len))
+	if (mysql_stmt_prepare(s->stmt, st->q->sql.data, (unsigned long)st->q->sql.len))
 		rc = stmt_error(s, "preparing a query on");
 	if (!rc)
-		rc = setup_columns(s, shape, extra_bools);
+		rc = setup_columns(s, st->shape, st->seen_flags);
 	if (!rc)
-		rc = bind_params(&params, s, q);
+		rc = bind_params(&params, s, st->q);
 	if (!rc && mysql_stmt_execute(s->stmt))
 		rc = stmt_error(s, "querying");
 	free(params);
@@ -1608,32 +1578,20 @@ static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, siz
 		scan_free(s);
 		return rc;
 	}
-	*out = s;
+	*st->out = s;
 	return SL_OK;
 }
 
-/*
- * Prepare and execute `sql` unbuffered; results will be decoded as `shape` (+extra BOOLs).
- * A session the server dropped while idle (wait_timeout, restart) is reopened once: nothing
- * was read yet, so retrying the SELECT is safe.
- */
-static int stmt_start(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t extra_bools,
+/* Start the statement of `q`, whose rows decode as `shape` plus `seen_flags` BOOL columns. */
+static int stmt_start(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t seen_flags,
 		      const sl_scan_sql *q)
 {
-	bool lost;
-	int rc = stmt_try(out, c, shape, extra_bools, q, &lost);
-	if (rc && lost) {
-		session_drop(c);
-		rc = session_open(c);
-		if (!rc)
-			rc = stmt_try(out, c, shape, extra_bools, q, &lost);
-		if (rc && lost)
-			session_drop(c);
-	}
+	my_start st = {c, q, shape, seen_flags, out};
+	int rc = sl_session_retry(&c->s, stmt_try, &st);
 	if (rc && c->stalled) /* libmariadb gave the session up */
-		session_drop(c);
+		sl_session_close(&c->s);
 	if (!rc)
-		c->busy = true;
+		c->s.busy = true;
 	return rc;
 }
 
@@ -1641,7 +1599,7 @@ static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 {
 	my_conn *c = (my_conn *)conn;
 	*out = NULL;
-	int rc = session_ready(c);
+	int rc = sl_session_ready(&c->s);
 	if (rc)
 		return rc;
 	char *index;
@@ -1979,7 +1937,7 @@ static void note_bad_dates(my_scan *s)
 	for (size_t c = 0; c < s->ncols && c < s->table->ncolumns; c++) {
 		if (!s->cols[c].bad_dates)
 			continue;
-		sl_warnings_add(&s->conn->warnings, s->table->name, s->table->columns[c].name,
+		sl_warnings_add(&s->conn->s.warnings, s->table->name, s->table->columns[c].name,
 				"zero or invalid dates loaded as NULL", true, s->cols[c].bad_dates);
 		s->cols[c].bad_dates = 0;
 	}
@@ -2035,10 +1993,10 @@ static void my_scan_close(sl_scan *scan)
 		 * the session instead (mysql_close detaches the statement, which then frees without
 		 * talking to the server); the next call reconnects.
 		 */
-		session_drop(c);
+		sl_session_close(&c->s);
 	}
 	scan_free(s);
-	c->busy = false;
+	c->s.busy = false;
 }
 
 /* ---- stats ---------------------------------------------------------------------------------- */
@@ -2067,30 +2025,6 @@ static int render_stats(sl_scan_sql *q, int cursor, bool descending, const sl_va
 	return sl_scan_sql_done(q, rc);
 }
 
-static int read_stats(sl_source_stats *out, my_scan *s, const sl_table_schema *shape, int cursor)
-{
-	sl_batch *b = sl_batch_new(shape, 0);
-	if (!b)
-		return SL_ENOMEM;
-	int n = my_scan_next(&s->base, b);
-	int rc = n < 0 ? n : SL_OK;
-	if (n > 0) {
-		size_t col = 0;
-		if (cursor >= 0 && sl_batch_is_valid(b, col++, 0)) {
-			sl_buf text = SL_BUF_INIT;
-			sl_value_format_batch(&text, b, 0, 0);
-			out->cursor_max = sl_buf_detach(&text);
-			if (!out->cursor_max)
-				rc = SL_ENOMEM;
-		}
-		out->rows_total = ((int64_t *)b->columns[col].data)[0];
-		if (sl_batch_is_valid(b, col + 1, 0))
-			out->rows_after = ((int64_t *)b->columns[col + 1].data)[0];
-	}
-	sl_batch_free(b);
-	return rc;
-}
-
 static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
 		    int cursor, bool descending, const sl_value *after)
 {
@@ -2098,7 +2032,7 @@ static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 	out->cursor_max = NULL;
 	out->rows_total = -1;
 	out->rows_after = -1;
-	int rc = session_ready(c);
+	int rc = sl_session_ready(&c->s);
 	if (rc)
 		return rc;
 	sl_table_schema *shape = NULL;
@@ -2110,15 +2044,8 @@ static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 		rc = render_stats(&q, cursor, descending, after);
 	if (!rc)
 		rc = stmt_start(&s, c, shape, 0, &q);
-	if (!rc) {
-		rc = read_stats(out, s, shape, cursor);
-		/* one row: drain it so the session stays usable */
-		sl_batch *rest = rc ? NULL : sl_batch_new(shape, 0);
-		while (rest && my_scan_next(&s->base, rest) > 0)
-			sl_batch_reset(rest);
-		sl_batch_free(rest);
-		my_scan_close(&s->base);
-	}
+	if (!rc)
+		rc = sl_source_stats_read(out, &s->base, shape, cursor);
 	sl_scan_sql_free(&q);
 	sl_schema_free(shape);
 	if (rc)
@@ -2130,11 +2057,11 @@ const sl_source_driver sl_mysql_source = {
 	.head = {SL_SOURCE_DRIVER_VERSION, "mysql",
 		 (const char *const[]){"mysql", "mariadb", NULL}},
 	.connect = my_connect,
-	.disconnect = my_disconnect,
+	.disconnect = sl_session_disconnect,
 	.reflect = my_reflect,
 	.scan_open = my_scan_open,
 	.scan_next = my_scan_next,
 	.scan_close = my_scan_close,
 	.stats = my_stats,
-	.warnings = my_warnings,
+	.warnings = sl_session_warnings,
 };

@@ -24,6 +24,7 @@
 #include "pg_oid.h"
 #include "postgres_value.h"
 #include "scan_sql.h"
+#include "session.h"
 #include "warnings.h"
 
 #include <libpq-fe.h>
@@ -43,55 +44,48 @@
 
 /* ---- connection ----------------------------------------------------------------------------- */
 
+/* The libpq keywords a URL sets, in the order libpq is given them. */
+enum pg_keyword {
+	PK_HOST,     /* NULL: libpq's default (PGHOST or the default socket); "/dir": socket */
+	PK_PORT,     /* decimal text */
+	PK_USER,     /* NULL: libpq's default (PGUSER or the login name) */
+	PK_PASSWORD, /* NULL: libpq looks at PGPASSWORD and ~/.pgpass; wiped when freed */
+	PK_DBNAME,
+	PK_SSLMODE, /* from here on: URL options of the same name */
+	PK_SSLROOTCERT,
+	PK_SSLCERT,
+	PK_SSLKEY,
+	PK_APPLICATION_NAME,
+	PK_OPTIONS, /* server options ("-c search_path=x") */
+	PK__COUNT
+};
+
+static const char *const pg_keywords[PK__COUNT] = {
+	"host",	       "port",	  "user",   "password",		"dbname",  "sslmode",
+	"sslrootcert", "sslcert", "sslkey", "application_name", "options",
+};
+
 /* What it takes to (re)open the session; kept because an abandoned scan closes the session. */
 typedef struct pg_params {
-	char *host;	/* NULL: libpq's default (PGHOST or the default socket); "/dir": socket */
-	char *port;	/* decimal text, NULL: default */
-	char *user;	/* NULL: libpq's default (PGUSER or the login name) */
-	char *password; /* NULL: libpq looks at PGPASSWORD and ~/.pgpass; wiped when freed */
-	char *dbname;
-	char *sslmode, *sslrootcert, *sslcert, *sslkey;
-	char *application_name;
-	char *options;	     /* server options ("-c search_path=x") */
-	char *schema;	     /* schema of unqualified table names; NULL: the search_path */
-	int connect_timeout; /* seconds, 0: none */
-	int read_timeout;    /* seconds of silence while waiting for the server, 0: no limit */
+	char *kw[PK__COUNT];	  /* libpq keyword values, NULL: not given */
+	char *schema;		  /* schema of unqualified table names; NULL: the search_path */
+	unsigned connect_timeout; /* seconds, 0: none */
+	unsigned read_timeout;	  /* seconds of silence while waiting for the server, 0: no limit */
 } pg_params;
 
 typedef struct pg_conn {
-	sl_source_conn base;
+	sl_session s; /* where: "127.0.0.1:5432" or "/run/postgresql/.s.PGSQL.5432" */
 	pg_params p;
-	PGconn *db;	    /* NULL after an abandoned scan: reopened by the next call */
-	sl_interrupt *intr; /* where the session's socket is published; may be NULL */
-	bool busy;	    /* a scan is open (until scan_close, even when read to the end) */
-	char where[300];    /* "127.0.0.1:5432" or "/run/postgresql/.s.PGSQL.5432" for messages */
-	char dbname[128];   /* the database connected to, for messages */
-	sl_warnings warnings;
+	PGconn *db;	  /* NULL after an abandoned scan: reopened by the next call */
+	char dbname[128]; /* the database connected to, for messages */
 } pg_conn;
-
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *v = s;
-	while (*v)
-		*v++ = 0;
-	free(s);
-}
 
 static void params_clear(pg_params *p)
 {
-	free(p->host);
-	free(p->port);
-	free(p->user);
-	wipe_free(p->password);
-	free(p->dbname);
-	free(p->sslmode);
-	free(p->sslrootcert);
-	free(p->sslcert);
-	free(p->sslkey);
-	free(p->application_name);
-	free(p->options);
+	sl_wipe_free(p->kw[PK_PASSWORD]);
+	p->kw[PK_PASSWORD] = NULL;
+	for (size_t i = 0; i < PK__COUNT; i++)
+		free(p->kw[i]);
 	free(p->schema);
 	memset(p, 0, sizeof(*p));
 }
@@ -107,49 +101,34 @@ static int set_opt(char **out, const char *s)
 	return *out ? SL_OK : SL_ENOMEM;
 }
 
-static int parse_timeout(int *out, const char *key, const char *text)
+static int check_sslmode(const char *value)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < 0 || v > 86400 * 365)
-		return sl_error_set(SL_EURL,
-				    "PostgreSQL URL option %s=%s: expected seconds (0..31536000)",
-				    key, text);
-	*out = (int)v;
-	return SL_OK;
+	static const char *const modes[] = {"disable", "allow",	    "prefer",
+					    "require", "verify-ca", "verify-full"};
+	for (size_t i = 0; i < SL_ARRAY_LEN(modes); i++)
+		if (strcmp(value, modes[i]) == 0)
+			return SL_OK;
+	return sl_error_set(SL_EURL,
+			    "PostgreSQL URL option sslmode=%s: expected disable, allow, prefer, "
+			    "require, verify-ca or verify-full",
+			    value);
 }
 
 static int apply_option(pg_params *p, const char *key, const char *value)
 {
-	static const char *const modes[] = {"disable", "allow",	    "prefer",
-					    "require", "verify-ca", "verify-full"};
-	if (strcmp(key, "sslmode") == 0) {
-		for (size_t i = 0; i < SL_ARRAY_LEN(modes); i++)
-			if (strcmp(value, modes[i]) == 0)
-				return set_opt(&p->sslmode, value);
-		return sl_error_set(SL_EURL,
-				    "PostgreSQL URL option sslmode=%s: expected disable, allow, "
-				    "prefer, require, verify-ca or verify-full",
-				    value);
+	for (size_t k = PK_SSLMODE; k < PK__COUNT; k++) {
+		if (strcmp(key, pg_keywords[k]) != 0)
+			continue;
+		int rc = k == PK_SSLMODE ? check_sslmode(value) : SL_OK;
+		return rc ? rc : set_opt(&p->kw[k], value);
 	}
-	if (strcmp(key, "sslrootcert") == 0)
-		return set_opt(&p->sslrootcert, value);
-	if (strcmp(key, "sslcert") == 0)
-		return set_opt(&p->sslcert, value);
-	if (strcmp(key, "sslkey") == 0)
-		return set_opt(&p->sslkey, value);
-	if (strcmp(key, "application_name") == 0)
-		return set_opt(&p->application_name, value);
-	if (strcmp(key, "options") == 0)
-		return set_opt(&p->options, value);
 	if (strcmp(key, "host") == 0)
-		return set_opt(&p->host, value);
+		return set_opt(&p->kw[PK_HOST], value);
 	if (strcmp(key, "schema") == 0)
 		return set_opt(&p->schema, value[0] ? value : NULL);
 	if (strcmp(key, "connect_timeout") == 0 || strcmp(key, "read_timeout") == 0)
-		return parse_timeout(key[0] == 'c' ? &p->connect_timeout : &p->read_timeout, key,
-				     value);
+		return sl_url_option_seconds(key[0] == 'c' ? &p->connect_timeout : &p->read_timeout,
+					     "PostgreSQL", key, value);
 	return sl_error_set(
 		SL_EURL,
 		"unknown PostgreSQL URL option '%s' (known: host, sslmode, sslrootcert, "
@@ -163,18 +142,18 @@ static int params_from_url(pg_params *p, const sl_url *url)
 	memset(p, 0, sizeof(*p));
 	p->connect_timeout = SL_CONNECT_TIMEOUT;
 	p->read_timeout = SL_READ_TIMEOUT;
-	int rc = set_opt(&p->host, url->host);
-	if (!rc && url->port > 0) {
-		char port[16];
-		snprintf(port, sizeof(port), "%d", url->port);
-		rc = set_opt(&p->port, port);
-	}
-	if (!rc)
-		rc = set_opt(&p->user, url->user);
-	if (!rc)
-		rc = set_opt(&p->password, url->password);
-	if (!rc && url->database && url->database[0])
-		rc = set_opt(&p->dbname, url->database);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", url->port);
+	const char *given[] = {
+		[PK_HOST] = url->host,
+		[PK_PORT] = url->port > 0 ? port : NULL,
+		[PK_USER] = url->user,
+		[PK_PASSWORD] = url->password,
+		[PK_DBNAME] = url->database && url->database[0] ? url->database : NULL,
+	};
+	int rc = SL_OK;
+	for (size_t k = 0; !rc && k < SL_ARRAY_LEN(given); k++)
+		rc = set_opt(&p->kw[k], given[k]);
 	for (size_t i = 0; !rc && i < url->noptions; i++)
 		rc = apply_option(p, url->options[i].key, url->options[i].value);
 	return rc;
@@ -186,15 +165,15 @@ static void describe_where(pg_conn *c, PGconn *db)
 	const char *host = db ? PQhost(db) : NULL;
 	const char *port = db ? PQport(db) : NULL;
 	if (!host || !*host)
-		host = c->p.host ? c->p.host : "localhost";
+		host = c->p.kw[PK_HOST] ? c->p.kw[PK_HOST] : "localhost";
 	if (!port || !*port)
-		port = c->p.port ? c->p.port : "5432";
+		port = c->p.kw[PK_PORT] ? c->p.kw[PK_PORT] : "5432";
 	if (host[0] == '/')
-		snprintf(c->where, sizeof(c->where), "%s/.s.PGSQL.%s", host, port);
+		snprintf(c->s.where, sizeof(c->s.where), "%s/.s.PGSQL.%s", host, port);
 	else if (strchr(host, ':'))
-		snprintf(c->where, sizeof(c->where), "[%s]:%s", host, port);
+		snprintf(c->s.where, sizeof(c->s.where), "[%s]:%s", host, port);
 	else
-		snprintf(c->where, sizeof(c->where), "%s:%s", host, port);
+		snprintf(c->s.where, sizeof(c->s.where), "%s:%s", host, port);
 }
 
 /*
@@ -229,8 +208,12 @@ static void first_line(char *out, size_t size, const char *text)
 static int connect_error(pg_conn *c, PGconn *db)
 {
 	const char *msg = db ? PQerrorMessage(db) : "out of memory";
-	const char *user = c->p.user ? c->p.user : (db && PQuser(db) ? PQuser(db) : "");
-	const char *dbname = c->p.dbname ? c->p.dbname : (db && PQdb(db) ? PQdb(db) : "");
+	const char *user = c->p.kw[PK_USER];
+	const char *dbname = c->p.kw[PK_DBNAME];
+	if (!user)
+		user = db && PQuser(db) ? PQuser(db) : "";
+	if (!dbname)
+		dbname = db && PQdb(db) ? PQdb(db) : "";
 	char state[6], line[400];
 	const char *text;
 	if (message_sqlstate(state, &text, msg)) {
@@ -238,29 +221,30 @@ static int connect_error(pg_conn *c, PGconn *db)
 		if (strcmp(state, "28P01") == 0 || strcmp(state, "28000") == 0)
 			return sl_error_set(SL_EAUTH,
 					    "access denied for user '%s' to %s: %s (PostgreSQL %s)",
-					    user, c->where, line, state);
+					    user, c->s.where, line, state);
 		if (strcmp(state, "3D000") == 0)
 			return sl_error_set(SL_ENOTFOUND,
 					    "unknown database '%s' on %s (PostgreSQL %s)", dbname,
-					    c->where, state);
+					    c->s.where, state);
 		return sl_error_set(SL_ECONNECT,
 				    "cannot connect to PostgreSQL at %s: %s (PostgreSQL %s)",
-				    c->where, line, state);
+				    c->s.where, line, state);
 	}
 	if (db && PQconnectionNeedsPassword(db))
 		return sl_error_set(SL_EAUTH,
 				    "access denied for user '%s' to %s: the server asks for a "
 				    "password and none was given (URL, PGPASSWORD or ~/.pgpass)",
-				    user, c->where);
+				    user, c->s.where);
 	/* libpq's own messages: "connection to server at "h", port p failed: <cause>" */
 	const char *cause = strstr(msg, "failed: ");
 	first_line(line, sizeof(line), cause ? cause + 8 : msg);
-	return sl_error_set(SL_ECONNECT, "cannot connect to PostgreSQL at %s: %s", c->where, line);
+	return sl_error_set(SL_ECONNECT, "cannot connect to PostgreSQL at %s: %s", c->s.where,
+			    line);
 }
 
-static void session_drop(pg_conn *c)
+static void pg_session_close(sl_session *base)
 {
-	sl_interrupt_watch(c->intr, -1); /* before the descriptor can be reused */
+	pg_conn *c = (pg_conn *)base;
 	if (c->db)
 		PQfinish(c->db);
 	c->db = NULL;
@@ -275,13 +259,13 @@ static int wait_failed(pg_conn *c, int code, const char *what, const sl_table_sc
 	if (code == SL_EINTERRUPTED)
 		snprintf(why, sizeof(why), "interrupted");
 	else
-		snprintf(why, sizeof(why), "no data arrived for %d s (URL option read_timeout)",
+		snprintf(why, sizeof(why), "no data arrived for %u s (URL option read_timeout)",
 			 c->p.read_timeout);
-	session_drop(c);
+	sl_session_close(&c->s);
 	if (t)
-		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s", c->where, what,
+		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s", c->s.where, what,
 				    t->database ? t->database : "", t->name, why);
-	return sl_error_set(code, "PostgreSQL at %s: %s: %s", c->where, what, why);
+	return sl_error_set(code, "PostgreSQL at %s: %s: %s", c->s.where, what, why);
 }
 
 /*
@@ -298,7 +282,7 @@ static int await_input(pg_conn *c, double *since, const char *what, const sl_tab
 	double now = sl_clock();
 	if (*since == 0)
 		*since = now;
-	int ready = sl_interrupt_poll(c->intr, PQsocket(c->db), POLLIN, now + 1.0);
+	int ready = sl_interrupt_poll(c->s.intr, PQsocket(c->db), POLLIN, now + 1.0);
 	if (ready == SL_EINTERRUPTED)
 		return wait_failed(c, SL_EINTERRUPTED, what, t);
 	if (ready > 0)
@@ -357,8 +341,9 @@ static int watch_client(pg_conn *c)
 	return rc;
 }
 
-static int session_setup(pg_conn *c)
+static int session_setup(sl_session *base)
 {
+	pg_conn *c = (pg_conn *)base;
 	/* UTC for timestamptz literals and ::text forms; literals never need backslash escapes */
 	PGresult *r;
 	int rc =
@@ -372,7 +357,7 @@ static int session_setup(pg_conn *c)
 		return rc;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = sl_error_set(SL_ESOURCE, "PostgreSQL at %s: setting up the session: %s",
-				  c->where, PQerrorMessage(c->db));
+				  c->s.where, PQerrorMessage(c->db));
 	PQclear(r);
 	const char *db = PQdb(c->db);
 	snprintf(c->dbname, sizeof(c->dbname), "%s", db ? db : "");
@@ -383,36 +368,30 @@ static int session_setup(pg_conn *c)
 static void session_params(const char **keys, const char **vals, const pg_params *p, char *timeout,
 			   size_t timeout_size)
 {
-	snprintf(timeout, timeout_size, "%d", p->connect_timeout);
-	size_t n = 0;
-#define KV(k, v)                         \
-	do {                             \
-		if (v) {                 \
-			keys[n] = (k);   \
-			vals[n++] = (v); \
-		}                        \
-	} while (0)
-	KV("host", p->host);
-	KV("port", p->port);
-	KV("user", p->user);
-	KV("password", p->password);
-	KV("dbname", p->dbname);
-	KV("sslmode", p->sslmode);
-	KV("sslrootcert", p->sslrootcert);
-	KV("sslcert", p->sslcert);
-	KV("sslkey", p->sslkey);
-	KV("application_name", p->application_name);
-	KV("options", p->options);
-	KV("connect_timeout", timeout);
-	KV("fallback_application_name", "sluice");
-	KV("client_encoding", "UTF8");
 	/* a peer that vanished (host down, connection dropped on the way) shows in about 2 min,
 	   however long a query may be silent */
-	KV("keepalives", "1");
-	KV("keepalives_idle", "60");
-	KV("keepalives_interval", "10");
-	KV("keepalives_count", "6");
-#undef KV
+	static const char *const fixed[][2] = {
+		{"fallback_application_name", "sluice"},
+		{"client_encoding", "UTF8"},
+		{"keepalives", "1"},
+		{"keepalives_idle", "60"},
+		{"keepalives_interval", "10"},
+		{"keepalives_count", "6"},
+	};
+	size_t n = 0;
+	for (size_t k = 0; k < PK__COUNT; k++) {
+		if (p->kw[k]) {
+			keys[n] = pg_keywords[k];
+			vals[n++] = p->kw[k];
+		}
+	}
+	snprintf(timeout, timeout_size, "%u", p->connect_timeout);
+	keys[n] = "connect_timeout";
+	vals[n++] = timeout;
+	for (size_t i = 0; i < SL_ARRAY_LEN(fixed); i++) {
+		keys[n] = fixed[i][0];
+		vals[n++] = fixed[i][1];
+	}
 	keys[n] = NULL;
 	vals[n] = NULL;
 }
@@ -424,19 +403,18 @@ static int session_failed(pg_conn *c, PGconn *db, sl_pg_connect_end end)
 		return sl_error_set(SL_EINTERRUPTED,
 				    "interrupted while connecting to PostgreSQL at %s: nothing was "
 				    "loaded",
-				    c->where);
+				    c->s.where);
 	if (end == SL_PG_TIMED_OUT)
-		return sl_error_set(SL_ECONNECT,
-				    "cannot connect to PostgreSQL at %s: timed out after %d s",
-				    c->where, c->p.connect_timeout < 2 ? 2 : c->p.connect_timeout);
+		return sl_error_set(
+			SL_ECONNECT, "cannot connect to PostgreSQL at %s: timed out after %u s",
+			c->s.where, c->p.connect_timeout < 2 ? 2 : c->p.connect_timeout);
 	return connect_error(c, db);
 }
 
-static int session_open(pg_conn *c)
+/* The session's ops->connect: a connected, logged in handle and its socket. */
+static int pg_session_connect(sl_session *base, int *fd)
 {
-	if (sl_interrupt_requested(c->intr)) /* never reconnect once interrupted */
-		return sl_error_set(SL_EINTERRUPTED,
-				    "PostgreSQL at %s: interrupted, not reconnecting", c->where);
+	pg_conn *c = (pg_conn *)base;
 	const char *keys[24], *vals[24];
 	char timeout[16];
 	session_params(keys, vals, &c->p, timeout, sizeof(timeout));
@@ -447,7 +425,7 @@ static int session_open(pg_conn *c)
 	/* set before the server answers, so that failures carry their SQLSTATE (28P01, 3D000)
 	   instead of only translated text */
 	PQsetErrorVerbosity(db, PQERRORS_VERBOSE);
-	sl_pg_connect_end end = sl_pg_connect_poll(db, c->p.connect_timeout, c->intr);
+	sl_pg_connect_end end = sl_pg_connect_poll(db, (int)c->p.connect_timeout, c->s.intr);
 	describe_where(c, db);
 	if (end != SL_PG_CONNECTED) {
 		int rc = session_failed(c, db, end);
@@ -456,24 +434,29 @@ static int session_open(pg_conn *c)
 	}
 	PQsetErrorVerbosity(db, PQERRORS_DEFAULT);
 	c->db = db;
-	sl_interrupt_watch(c->intr, PQsocket(db));
-	int rc = session_setup(c);
-	if (rc)
-		session_drop(c);
-	return rc;
+	*fd = PQsocket(db);
+	return SL_OK;
 }
 
-/* The session, reopened if an abandoned scan closed it. */
-static int session_ready(pg_conn *c)
+static bool pg_session_usable(const sl_session *base)
 {
-	if (c->busy)
-		return sl_error_set(SL_EINVAL,
-				    "PostgreSQL at %s: a scan is still open on this connection",
-				    c->where);
-	if (c->db && PQstatus(c->db) != CONNECTION_OK)
-		session_drop(c);
-	return c->db ? SL_OK : session_open(c);
+	const pg_conn *c = (const pg_conn *)base;
+	return c->db && PQstatus(c->db) == CONNECTION_OK;
 }
+
+static void pg_session_clear(sl_session *base)
+{
+	params_clear(&((pg_conn *)base)->p);
+}
+
+static const sl_session_ops pg_session_ops = {
+	.dbms = "PostgreSQL",
+	.connect = pg_session_connect,
+	.setup = session_setup,
+	.close = pg_session_close,
+	.usable = pg_session_usable,
+	.clear = pg_session_clear,
+};
 
 static int pg_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
@@ -481,36 +464,8 @@ static int pg_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *int
 	pg_conn *c = sl_calloc(1, sizeof(*c));
 	if (!c)
 		return SL_ENOMEM;
-	c->base.driver = &sl_postgres_source;
-	c->intr = intr;
-	int rc = params_from_url(&c->p, url);
-	if (!rc)
-		rc = session_open(c);
-	if (rc) {
-		params_clear(&c->p);
-		free(c);
-		return rc;
-	}
-	*out = &c->base;
-	return SL_OK;
-}
-
-static void pg_disconnect(sl_source_conn *conn)
-{
-	pg_conn *c = (pg_conn *)conn;
-	if (!c)
-		return;
-	session_drop(c);
-	sl_warnings_clear(&c->warnings);
-	params_clear(&c->p);
-	free(c);
-}
-
-/* ---- warnings ------------------------------------------------------------------------------- */
-
-static const char *pg_warnings(sl_source_conn *conn)
-{
-	return sl_warnings_text(&((pg_conn *)conn)->warnings);
+	sl_session_init(&c->s, &sl_postgres_source, &pg_session_ops, intr);
+	return sl_session_connect(out, &c->s, params_from_url(&c->p, url));
 }
 
 /* ---- metadata queries ----------------------------------------------------------------------- */
@@ -529,11 +484,43 @@ static int result_error(pg_conn *c, const PGresult *r, const char *what, const c
 	else if (state && strcmp(state, "42501") == 0)
 		code = SL_EAUTH; /* insufficient privilege */
 	if (table)
-		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s%s%s%s", c->where, what,
+		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s%s%s%s", c->s.where, what,
 				    schema ? schema : "", table, line, state ? " (SQLSTATE " : "",
 				    state ? state : "", state ? ")" : "");
-	return sl_error_set(code, "PostgreSQL at %s: %s: %s%s%s%s", c->where, what, line,
+	return sl_error_set(code, "PostgreSQL at %s: %s: %s%s%s%s", c->s.where, what, line,
 			    state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "");
+}
+
+/* A catalog query with text parameters, and where its result goes. */
+typedef struct pg_meta {
+	pg_conn *c;
+	const char *sql;
+	int nparams;
+	const Oid *types;
+	const char *const *params;
+	const char *what;
+	const sl_table_schema *t; /* for messages, or NULL */
+	PGresult **out;
+} pg_meta;
+
+static int meta_try(void *ctx, bool *lost)
+{
+	pg_meta *m = ctx;
+	pg_conn *c = m->c;
+	*lost = false;
+	PGresult *r;
+	int sent = PQsendQueryParams(c->db, m->sql, m->nparams, m->types, m->params, NULL, NULL, 0);
+	int rc = await_result(&r, c, sent, m->what, m->t);
+	if (rc)
+		return rc; /* silent or interrupted: reconnecting would not help */
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		*m->out = r;
+		return SL_OK;
+	}
+	*lost = PQstatus(c->db) != CONNECTION_OK; /* e.g. dropped while idle: restart, timeout */
+	rc = result_error(c, r, m->what, m->t ? m->t->database : NULL, m->t ? m->t->name : NULL);
+	PQclear(r);
+	return rc;
 }
 
 /* Run a small catalog query with text parameters; *out is a PGRES_TUPLES_OK result. */
@@ -541,31 +528,8 @@ static int meta_query(PGresult **out, pg_conn *c, const char *sql, int nparams, 
 		      const char *const *params, const char *what, const sl_table_schema *t)
 {
 	*out = NULL;
-	for (int attempt = 0;; attempt++) {
-		PGresult *r;
-		int sent = PQsendQueryParams(c->db, sql, nparams, types, params, NULL, NULL, 0);
-		int rc = await_result(&r, c, sent, what, t);
-		if (rc)
-			return rc; /* silent or interrupted: reconnecting would not help */
-		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-			*out = r;
-			return SL_OK;
-		}
-		bool lost = PQstatus(c->db) != CONNECTION_OK;
-		if (!lost || attempt > 0) {
-			rc = result_error(c, r, what, t ? t->database : NULL, t ? t->name : NULL);
-			PQclear(r);
-			if (lost)
-				session_drop(c);
-			return rc;
-		}
-		/* the server dropped the idle session (restart, idle timeout): reopen once */
-		PQclear(r);
-		session_drop(c);
-		rc = session_open(c);
-		if (rc)
-			return rc;
-	}
+	pg_meta m = {c, sql, nparams, types, params, what, t, out};
+	return sl_session_retry(&c->s, meta_try, &m);
 }
 
 /* ---- reflection ----------------------------------------------------------------------------- */
@@ -911,7 +875,7 @@ static int add_columns(pg_conn *c, sl_table_schema *s, const char *oid)
 		if (!rc && note) {
 			char what[300];
 			snprintf(what, sizeof(what), "PostgreSQL type %s %s", d.decl, note);
-			rc = sl_warnings_add(&c->warnings, s->name, d.name, what, false, 0);
+			rc = sl_warnings_add(&c->s.warnings, s->name, d.name, what, false, 0);
 		}
 	}
 	PQclear(r);
@@ -950,7 +914,7 @@ static int pg_reflect(sl_table_schema **out, sl_source_conn *conn, const char *t
 {
 	pg_conn *c = (pg_conn *)conn;
 	*out = NULL;
-	int rc = session_ready(c);
+	int rc = sl_session_ready(&c->s);
 	if (rc)
 		return rc;
 	pg_name n;
@@ -1321,26 +1285,36 @@ static void scan_free(pg_scan *s)
 	free(s);
 }
 
-/* Run `sql` (a COPY ... TO STDOUT) and set up a scan decoding it as `shape` (+extra BOOLs). */
-static int copy_try(pg_scan **out, pg_conn *c, const sl_table_schema *shape, size_t extra_bools,
-		    const sl_buf *sql, bool *lost)
+/* A COPY to start: its text, how its rows decode, where its scan goes. */
+typedef struct pg_start {
+	pg_conn *c;
+	const sl_buf *sql;
+	const sl_table_schema *shape;
+	size_t seen_flags; /* trailing BOOL columns after shape's */
+	pg_scan **out;
+} pg_start;
+
+/* Run the COPY ... TO STDOUT and set up a scan decoding it as st->shape. */
+static int copy_try(void *ctx, bool *lost)
 {
-	*out = NULL;
+	pg_start *st = ctx;
+	pg_conn *c = st->c;
+	*st->out = NULL;
 	*lost = false;
 	pg_scan *s = sl_calloc(1, sizeof(*s));
 	if (!s)
 		return SL_ENOMEM;
 	s->base.driver = &sl_postgres_source;
 	s->conn = c;
-	s->table = shape;
-	int rc = setup_columns(s, shape, extra_bools);
+	s->table = st->shape;
+	int rc = setup_columns(s, st->shape, st->seen_flags);
 	PGresult *r = NULL;
 	if (!rc)
-		rc = await_result(&r, c, PQsendQuery(c->db, sql->data), "querying", shape);
+		rc = await_result(&r, c, PQsendQuery(c->db, st->sql->data), "querying", st->shape);
 	if (!rc) {
 		if (PQresultStatus(r) != PGRES_COPY_OUT) {
 			*lost = PQstatus(c->db) != CONNECTION_OK;
-			rc = result_error(c, r, "querying", shape->database, shape->name);
+			rc = result_error(c, r, "querying", st->shape->database, st->shape->name);
 		}
 		PQclear(r);
 	}
@@ -1348,29 +1322,18 @@ static int copy_try(pg_scan **out, pg_conn *c, const sl_table_schema *shape, siz
 		scan_free(s);
 		return rc;
 	}
-	*out = s;
+	*st->out = s;
 	return SL_OK;
 }
 
-/*
- * Start the COPY. A session the server dropped while idle (restart, idle timeout) is reopened
- * once: nothing was read yet, so retrying is safe.
- */
-static int copy_start(pg_scan **out, pg_conn *c, const sl_table_schema *shape, size_t extra_bools,
+/* Start the COPY of `sql`, whose rows decode as `shape` plus `seen_flags` BOOL columns. */
+static int copy_start(pg_scan **out, pg_conn *c, const sl_table_schema *shape, size_t seen_flags,
 		      const sl_buf *sql)
 {
-	bool lost;
-	int rc = copy_try(out, c, shape, extra_bools, sql, &lost);
-	if (rc && lost) {
-		session_drop(c);
-		rc = session_open(c);
-		if (!rc)
-			rc = copy_try(out, c, shape, extra_bools, sql, &lost);
-		if (rc && lost)
-			session_drop(c);
-	}
+	pg_start st = {c, sql, shape, seen_flags, out};
+	int rc = sl_session_retry(&c->s, copy_try, &st);
 	if (!rc)
-		c->busy = true;
+		c->s.busy = true;
 	return rc;
 }
 
@@ -1378,7 +1341,7 @@ static int pg_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 {
 	pg_conn *c = (pg_conn *)conn;
 	*out = NULL;
-	int rc = session_ready(c);
+	int rc = sl_session_ready(&c->s);
 	if (rc)
 		return rc;
 	sl_scan_sql q;
@@ -1806,7 +1769,7 @@ static int copy_finish(pg_scan *s)
 		rc = sl_error_set(SL_ESOURCE,
 				  "PostgreSQL at %s: reading %s.%s: the COPY ended "
 				  "without its end marker",
-				  c->where, s->table->database ? s->table->database : "",
+				  c->s.where, s->table->database ? s->table->database : "",
 				  s->table->name);
 	PQclear(r);
 	return rc;
@@ -1820,15 +1783,15 @@ static void note_nulled(pg_scan *s)
 		const char *t = s->table->name, *name = s->table->columns[c].name;
 		if (pc->infinite)
 			sl_warnings_add(
-				&s->conn->warnings, t, name,
+				&s->conn->s.warnings, t, name,
 				"infinite cursor values (infinity/-infinity) loaded as NULL", true,
 				pc->infinite);
 		if (pc->beyond)
-			sl_warnings_add(&s->conn->warnings, t, name,
+			sl_warnings_add(&s->conn->s.warnings, t, name,
 					"timestamps after 294247-01-10 loaded as NULL", true,
 					pc->beyond);
 		if (pc->nans)
-			sl_warnings_add(&s->conn->warnings, t, name, "NaN values loaded as NULL",
+			sl_warnings_add(&s->conn->s.warnings, t, name, "NaN values loaded as NULL",
 					true, pc->nans);
 		pc->infinite = pc->beyond = pc->nans = 0;
 	}
@@ -1875,7 +1838,7 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 			char line[400];
 			first_line(line, sizeof(line), PQerrorMessage(c->db));
 			rc = sl_error_set(SL_ESOURCE, "PostgreSQL at %s: reading %s.%s: %s",
-					  c->where, s->table->database ? s->table->database : "",
+					  c->s.where, s->table->database ? s->table->database : "",
 					  s->table->name, line);
 			break;
 		}
@@ -1921,10 +1884,10 @@ static void pg_scan_close(sl_scan *scan)
 		 */
 		if (!s->failed)
 			cancel_query(c->db);
-		session_drop(c);
+		sl_session_close(&c->s);
 	}
 	scan_free(s);
-	c->busy = false;
+	c->s.busy = false;
 }
 
 /* ---- stats ---------------------------------------------------------------------------------- */
@@ -1966,36 +1929,6 @@ static int render_stats(sl_scan_sql *q, int cursor, bool descending, const sl_va
 	return rc ? rc : end;
 }
 
-static int read_stats(sl_source_stats *out, pg_scan *s, const sl_table_schema *shape, int cursor)
-{
-	sl_batch *b = sl_batch_new(shape, 0);
-	if (!b)
-		return SL_ENOMEM;
-	int n = pg_scan_next(&s->base, b);
-	int rc = n < 0 ? n : SL_OK;
-	if (n > 0) {
-		size_t col = 0;
-		if (cursor >= 0 && sl_batch_is_valid(b, col++, 0)) {
-			sl_buf text = SL_BUF_INIT;
-			sl_value_format_batch(&text, b, 0, 0);
-			out->cursor_max = sl_buf_detach(&text);
-			if (!out->cursor_max)
-				rc = SL_ENOMEM;
-		}
-		out->rows_total = ((int64_t *)b->columns[col].data)[0];
-		if (sl_batch_is_valid(b, col + 1, 0))
-			out->rows_after = ((int64_t *)b->columns[col + 1].data)[0];
-	}
-	/* one row: read the end of the COPY so that the session stays usable */
-	while (!rc && !s->exhausted) {
-		sl_batch_reset(b);
-		n = pg_scan_next(&s->base, b);
-		rc = n < 0 ? n : SL_OK;
-	}
-	sl_batch_free(b);
-	return rc;
-}
-
 static int pg_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
 		    int cursor, bool descending, const sl_value *after)
 {
@@ -2003,7 +1936,7 @@ static int pg_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 	out->cursor_max = NULL;
 	out->rows_total = -1;
 	out->rows_after = -1;
-	int rc = session_ready(c);
+	int rc = sl_session_ready(&c->s);
 	if (rc)
 		return rc;
 	sl_table_schema *shape = NULL;
@@ -2015,10 +1948,8 @@ static int pg_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_s
 		rc = render_stats(&q, cursor, descending, after);
 	if (!rc)
 		rc = copy_start(&s, c, shape, 0, &q.sql);
-	if (!rc) {
-		rc = read_stats(out, s, shape, cursor);
-		pg_scan_close(&s->base);
-	}
+	if (!rc)
+		rc = sl_source_stats_read(out, &s->base, shape, cursor);
 	sl_scan_sql_free(&q);
 	sl_schema_free(shape);
 	if (rc)
@@ -2030,11 +1961,11 @@ const sl_source_driver sl_postgres_source = {
 	.head = {SL_SOURCE_DRIVER_VERSION, "postgresql",
 		 (const char *const[]){"postgresql", "postgres", NULL}},
 	.connect = pg_connect,
-	.disconnect = pg_disconnect,
+	.disconnect = sl_session_disconnect,
 	.reflect = pg_reflect,
 	.scan_open = pg_scan_open,
 	.scan_next = pg_scan_next,
 	.scan_close = pg_scan_close,
 	.stats = pg_stats,
-	.warnings = pg_warnings,
+	.warnings = sl_session_warnings,
 };

@@ -1,0 +1,72 @@
+/*
+ * session.h — what the network sources (MySQL, PostgreSQL) share about their connection; not a
+ * driver. A session opens at connect. A scan abandoned part way closes it (the only quick way
+ * out of an unfinished result), and the next call reopens it. A query that finds the session
+ * dropped by the server while idle reopens it once and runs again: nothing was read yet, so
+ * that is safe. The protocol stays in the driver, behind sl_session_ops.
+ */
+#ifndef SL_SESSION_H
+#define SL_SESSION_H
+
+#include "source.h"
+#include "warnings.h"
+
+typedef struct sl_session sl_session;
+
+typedef struct sl_session_ops {
+	const char *dbms; /* "MySQL", "PostgreSQL": in messages */
+	/* Connect and log in, keep the handle, set *fd to its socket; errors say why not. */
+	int (*connect)(sl_session *s, int *fd);
+	/* Set the new session up (time zone, character set, ...). */
+	int (*setup)(sl_session *s);
+	/* Close the handle, if there is one. */
+	void (*close)(sl_session *s);
+	/* There is a handle, and it can still be used. */
+	bool (*usable)(const sl_session *s);
+	/* Free the connection parameters, the password wiped. */
+	void (*clear)(sl_session *s);
+} sl_session_ops;
+
+/* The start of a network driver's connection struct. */
+struct sl_session {
+	sl_source_conn base;
+	const sl_session_ops *ops;
+	sl_interrupt *intr; /* where the session's socket is published; may be NULL */
+	bool busy;	    /* a scan is open (until scan_close, even when read to the end) */
+	char where[300];    /* the server for messages: "127.0.0.1:3306", a socket's path */
+	sl_warnings warnings;
+};
+
+void sl_session_init(sl_session *s, const sl_source_driver *driver, const sl_session_ops *ops,
+		     sl_interrupt *intr);
+
+/*
+ * The end of a driver's connect(): unless `rc` (its parameters failed) open the first session
+ * and hand `s` out; on failure free it (ops->clear, then free(s)) and return the error.
+ */
+int sl_session_connect(sl_source_conn **out, sl_session *s, int rc);
+
+/* disconnect() and warnings() of a network driver. */
+void sl_session_disconnect(sl_source_conn *conn);
+const char *sl_session_warnings(sl_source_conn *conn);
+
+/* Open the session (refused once the run is interrupted) and publish its socket. */
+int sl_session_open(sl_session *s);
+
+/* Close the session, first withdrawing its socket from the interrupt. */
+void sl_session_close(sl_session *s);
+
+/* The session for a new call: refused while a scan is open, reopened if it was closed. */
+int sl_session_ready(sl_session *s);
+
+/* One try at a query; *lost: it failed because the server had dropped the session. */
+typedef int sl_session_attempt(void *ctx, bool *lost);
+
+/* Run `attempt`; if the session was lost, reopen it and run `attempt` once more (and close the
+   session if that loses it again). */
+int sl_session_retry(sl_session *s, sl_session_attempt *attempt, void *ctx);
+
+/* Overwrite a secret before freeing it (NULL is fine). */
+void sl_wipe_free(char *s);
+
+#endif
