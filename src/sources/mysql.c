@@ -1,7 +1,8 @@
 /*
- * mysql.c — the MySQL/MariaDB source driver (libmariadb).
+ * mysql.c — the MySQL/MariaDB source driver (libmariadb): URL options, the session, scans and
+ * stats. Reflection (information_schema) is in mysql_reflect.c, value decoding in mysql_value.c.
  *
- * Reflection reads information_schema. Scans use the binary protocol only: a prepared statement,
+ * Scans use the binary protocol only: a prepared statement,
  * executed and fetched row by row without buffering the result on the client, into result
  * buffers bound once per scan; each fetched row is decoded straight into the batch's typed arrays
  * (strings and blobs copied into the batch arena, long values fetched with
@@ -17,10 +18,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "drivers.h"
-#include "mysql_value.h"
+#include "mysql_internal.h"
 #include "scan_sql.h"
-#include "session.h"
 #include "warnings.h"
 
 #include <errno.h>
@@ -40,45 +39,9 @@
 #include <unistd.h>
 
 #define MY_DEFAULT_PORT	     3306
-#define MY_BYTES_MIN	     64		 /* smallest bound buffer of a string/blob column */
-#define MY_BYTES_MAX	     (16 * 1024) /* larger values are fetched with mysql_stmt_fetch_column */
 #define MY_NET_WRITE_TIMEOUT 3600 /* seconds the server waits on us while we commit a chunk */
 
 /* ---- connection ----------------------------------------------------------------------------- */
-
-enum my_ssl_mode {
-	MY_SSL_DEFAULT,
-	MY_SSL_DISABLED,
-	MY_SSL_PREFERRED,
-	MY_SSL_REQUIRED,
-	MY_SSL_VERIFY_CA,
-	MY_SSL_VERIFY_IDENTITY
-};
-
-/* What it takes to (re)open the session; kept because an abandoned scan closes the session. */
-typedef struct my_params {
-	char *host;	/* NULL: localhost through the unix socket */
-	unsigned port;	/* 0: default */
-	char *user;	/* NULL: libmariadb's default (the login name) */
-	char *password; /* NULL: none; wiped when the connection is freed */
-	char *database; /* NULL: none selected */
-	char *socket;	/* unix_socket option, or NULL */
-	char *charset;	/* utf8mb4 unless the URL says utf8/utf8mb3 */
-	char *ssl_ca, *ssl_cert, *ssl_key;
-	enum my_ssl_mode ssl_mode;
-	unsigned connect_timeout;  /* seconds for the whole connect, 0: no limit */
-	unsigned read_timeout;	   /* seconds of silence while waiting for the server, 0: none */
-	double max_statement_time; /* seconds per statement, 0: the server's */
-} my_params;
-
-typedef struct my_conn {
-	sl_session s; /* where: "127.0.0.1:3306" or "localhost (socket ...)" */
-	my_params p;
-	MYSQL *db;	      /* NULL after an abandoned scan: reopened by the next call */
-	double waiting_since; /* when the current call to the server began (read timeouts) */
-	bool stalled;	      /* the last call ran into read_timeout: do not reconnect for it */
-	bool is_mariadb;      /* MariaDB has CHECK_CONSTRAINTS.TABLE_NAME and JSON as LONGTEXT */
-} my_conn;
 
 static void params_clear(my_params *p)
 {
@@ -581,23 +544,7 @@ static int my_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *int
 	return sl_session_connect(out, &c->s, rc);
 }
 
-/* ---- reflection ----------------------------------------------------------------------------- */
-
-/* Append 'text' as a string literal escaped for the session's character set and SQL mode. */
-static void put_literal(sl_buf *sql, MYSQL *db, const char *text)
-{
-	size_t len = strlen(text);
-	char *tmp = sl_malloc(2 * len + 1);
-	if (!tmp) {
-		sql->failed = true;
-		return;
-	}
-	unsigned long n = mysql_real_escape_string(db, tmp, text, (unsigned long)len);
-	sl_buf_putc(sql, '\'');
-	sl_buf_append(sql, tmp, n);
-	sl_buf_putc(sql, '\'');
-	free(tmp);
-}
+/* ---- queries and their errors --------------------------------------------------------------- */
 
 static bool lost_connection(unsigned no)
 {
@@ -658,325 +605,13 @@ static int meta_try(void *ctx, bool *lost)
 }
 
 /* Run a small metadata query (text protocol, buffered) and hand back its result. */
-static int meta_query(MYSQL_RES **out, my_conn *c, sl_buf *sql, const char *what)
+int sl_my_meta_query(MYSQL_RES **out, my_conn *c, sl_buf *sql, const char *what)
 {
 	*out = NULL;
 	if (sql->failed)
 		return sl_error_set(SL_ENOMEM, "out of memory");
 	my_meta m = {c, sql, what, out};
 	return sl_session_retry(&c->s, meta_try, &m);
-}
-
-static long field_long(const char *s, long fallback)
-{
-	if (!s)
-		return fallback;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || v > INT_MAX || v < INT_MIN)
-		return fallback;
-	return (long)v;
-}
-
-typedef struct my_coldef {
-	const char *name, *data_type, *column_type;
-	long precision, scale, dt_precision, char_len;
-	bool nullable, is_json;
-} my_coldef;
-
-/* How a DATA_TYPE maps when nothing but the sign matters; `extra` says what else to copy. */
-enum {
-	MAP_PLAIN,
-	MAP_FSP,
-	MAP_LENGTH
-};
-
-static const struct {
-	const char *name;
-	sl_type type, utype; /* signed / UNSIGNED */
-	int extra;	     /* MAP_FSP: DATETIME_PRECISION; MAP_LENGTH: declared length */
-} simple_types[] = {
-	{"tinyint", SL_TYPE_INT8, SL_TYPE_UINT8, MAP_PLAIN},
-	{"smallint", SL_TYPE_INT16, SL_TYPE_UINT16, MAP_PLAIN},
-	{"mediumint", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
-	{"int", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
-	{"integer", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
-	{"bigint", SL_TYPE_INT64, SL_TYPE_UINT64, MAP_PLAIN},
-	{"float", SL_TYPE_FLOAT, SL_TYPE_FLOAT, MAP_PLAIN},
-	{"double", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
-	{"double precision", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
-	{"real", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
-	{"year", SL_TYPE_INT16, SL_TYPE_INT16, MAP_PLAIN},
-	{"date", SL_TYPE_DATE, SL_TYPE_DATE, MAP_PLAIN},
-	{"datetime", SL_TYPE_TIMESTAMP, SL_TYPE_TIMESTAMP, MAP_FSP},
-	/* TIMESTAMP values arrive in UTC: the session's time_zone is +00:00 */
-	{"timestamp", SL_TYPE_TIMESTAMPTZ, SL_TYPE_TIMESTAMPTZ, MAP_FSP},
-	/* TIME is a signed duration up to 838 hours: DuckDB's TIME cannot hold it */
-	{"time", SL_TYPE_INTERVAL, SL_TYPE_INTERVAL, MAP_FSP},
-	{"json", SL_TYPE_JSON, SL_TYPE_JSON, MAP_PLAIN},
-	{"char", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"varchar", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"tinytext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"text", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"mediumtext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"longtext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"enum", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"set", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"uuid", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
-	{"inet4", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
-	{"inet6", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
-	{"binary", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"varbinary", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"tinyblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"blob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"mediumblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"longblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-};
-
-/* Map one information_schema column to a portable type; *note gets a warning or NULL. */
-static void map_type(const my_coldef *d, sl_type *type, int *precision, int *scale,
-		     const char **note)
-{
-	const char *t = d->data_type;
-	*precision = 0;
-	*scale = 0;
-	*note = NULL;
-	if (d->is_json) {
-		*type = SL_TYPE_JSON;
-	} else if (strcmp(t, "tinyint") == 0 && strncmp(d->column_type, "tinyint(1)", 10) == 0) {
-		*type = SL_TYPE_BOOL; /* BOOL is TINYINT(1); values other than 0 become true */
-	} else if (strcmp(t, "bit") == 0) {
-		*type = d->precision == 1 ? SL_TYPE_BOOL : SL_TYPE_UINT64;
-	} else if (strcmp(t, "decimal") == 0 || strcmp(t, "numeric") == 0) {
-		/* DuckDB stops at 38 digits: wider decimals keep their exact digits as text */
-		*type = d->precision >= 1 && d->precision <= 38 ? SL_TYPE_DECIMAL : SL_TYPE_TEXT;
-		if (*type == SL_TYPE_DECIMAL) {
-			*precision = (int)d->precision;
-			*scale = (int)d->scale;
-		}
-	} else {
-		for (size_t i = 0; i < SL_ARRAY_LEN(simple_types); i++) {
-			if (strcmp(t, simple_types[i].name) != 0)
-				continue;
-			bool is_unsigned = strstr(d->column_type, "unsigned") != NULL;
-			*type = is_unsigned ? simple_types[i].utype : simple_types[i].type;
-			if (simple_types[i].extra == MAP_FSP)
-				*precision = d->dt_precision > 0 && d->dt_precision <= 6
-						     ? (int)d->dt_precision
-						     : 0;
-			else if (simple_types[i].extra == MAP_LENGTH)
-				*precision = d->char_len > 0 ? (int)d->char_len : 0;
-			return;
-		}
-		*type = SL_TYPE_BLOB;
-		*note = "has no portable type; loaded as BLOB (the server's binary form)";
-	}
-}
-
-static char *json_clause(const char *col)
-{
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "json_valid(");
-	sl_buf_quote_ident(&b, col, '`');
-	sl_buf_putc(&b, ')');
-	return sl_buf_detach(&b);
-}
-
-/* MariaDB's JSON is LONGTEXT plus CHECK (json_valid(`col`)) named after the column. */
-static bool mariadb_is_json(MYSQL_RES *checks, const char *col)
-{
-	if (!checks)
-		return false;
-	char *want = json_clause(col);
-	bool found = false;
-	mysql_data_seek(checks, 0);
-	MYSQL_ROW r;
-	while (want && !found && (r = mysql_fetch_row(checks)))
-		found = r[0] && strcmp(r[0], want) == 0;
-	free(want);
-	return found;
-}
-
-static void where_table(sl_buf *sql, MYSQL *db, const char *schema_col, const char *dbname,
-			const char *table)
-{
-	sl_buf_printf(sql, " WHERE %s = ", schema_col);
-	put_literal(sql, db, dbname);
-	sl_buf_puts(sql, " AND TABLE_NAME = ");
-	put_literal(sql, db, table);
-}
-
-/* `select` (an information_schema query without WHERE) for one table, then `tail` (ORDER BY ...,
-   or ""), as a stored result. */
-static int table_meta_query(MYSQL_RES **out, my_conn *c, const char *select, const char *schema_col,
-			    const char *dbname, const char *table, const char *tail,
-			    const char *what)
-{
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, select);
-	where_table(&sql, c->db, schema_col, dbname, table);
-	sl_buf_puts(&sql, tail);
-	char doing[400];
-	snprintf(doing, sizeof(doing), "%s of %s.%s", what, dbname, table);
-	int rc = meta_query(out, c, &sql, doing);
-	sl_buf_free(&sql);
-	return rc;
-}
-
-static int load_checks(MYSQL_RES **out, my_conn *c, const char *dbname, const char *table)
-{
-	*out = NULL;
-	if (!c->is_mariadb)
-		return SL_OK;
-	return table_meta_query(
-		out, c, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS",
-		"CONSTRAINT_SCHEMA", dbname, table, "", "reading check constraints");
-}
-
-static int add_columns(my_conn *c, sl_table_schema *s, MYSQL_RES *cols, MYSQL_RES *checks)
-{
-	MYSQL_ROW r;
-	while ((r = mysql_fetch_row(cols))) {
-		my_coldef d = {
-			.name = r[0],
-			.data_type = r[1] ? r[1] : "",
-			.column_type = r[2] ? r[2] : "",
-			.precision = field_long(r[3], 0),
-			.scale = field_long(r[4], 0),
-			.dt_precision = field_long(r[5], 0),
-			.nullable = r[6] && strcmp(r[6], "YES") == 0,
-			.char_len = field_long(r[7], 0),
-		};
-		d.is_json = strcmp(d.data_type, "longtext") == 0 && mariadb_is_json(checks, d.name);
-		sl_type type;
-		int precision, scale;
-		const char *note;
-		map_type(&d, &type, &precision, &scale, &note);
-		int rc = sl_schema_add_column(s, d.name, type, precision, scale, d.nullable,
-					      d.column_type);
-		if (rc < 0)
-			return rc;
-		if (note) {
-			char what[200];
-			snprintf(what, sizeof(what), "MySQL type %s %s", d.column_type, note);
-			if (sl_warnings_add(&c->s.warnings, s->name, d.name, what, false, 0))
-				return SL_ENOMEM;
-		}
-	}
-	return SL_OK;
-}
-
-static int load_pk(my_conn *c, sl_table_schema *s)
-{
-	MYSQL_RES *res;
-	int rc = table_meta_query(&res, c, "SELECT COLUMN_NAME FROM information_schema.STATISTICS",
-				  "TABLE_SCHEMA", s->database, s->name,
-				  " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
-				  "reading the primary key");
-	if (rc)
-		return rc;
-	MYSQL_ROW r;
-	while (!rc && (r = mysql_fetch_row(res))) {
-		int i = r[0] ? sl_schema_find(s, r[0]) : -1;
-		if (i < 0)
-			rc = sl_error_set(SL_ESOURCE,
-					  "table %s.%s: primary key column %s not found",
-					  s->database, s->name, r[0] ? r[0] : "NULL");
-		else
-			rc = sl_schema_add_pk(s, (size_t)i);
-	}
-	mysql_free_result(res);
-	return rc < 0 ? rc : SL_OK;
-}
-
-static int current_database(char **out, my_conn *c)
-{
-	*out = NULL;
-	if (c->p.database)
-		return (*out = sl_strdup(c->p.database)) ? SL_OK : SL_ENOMEM;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT DATABASE()");
-	MYSQL_RES *res;
-	int rc = meta_query(&res, c, &sql, "SELECT DATABASE()");
-	sl_buf_free(&sql);
-	if (rc)
-		return rc;
-	MYSQL_ROW r = mysql_fetch_row(res);
-	if (r && r[0])
-		*out = sl_strdup(r[0]);
-	mysql_free_result(res);
-	if (!*out)
-		return sl_error_set(
-			SL_EINVAL,
-			"MySQL at %s: no database selected; name the table as db.table or "
-			"put the database in the URL",
-			c->s.where);
-	return SL_OK;
-}
-
-static int split_table(char **dbname, char **table, my_conn *c, const char *name)
-{
-	const char *dot = strchr(name, '.');
-	*dbname = NULL;
-	*table = NULL;
-	if (!dot)
-		return (*table = sl_strdup(name)) ? current_database(dbname, c) : SL_ENOMEM;
-	*dbname = sl_strndup(name, (size_t)(dot - name));
-	*table = sl_strdup(dot + 1);
-	return *dbname && *table ? SL_OK : SL_ENOMEM;
-}
-
-static int reflect_columns(my_conn *c, sl_table_schema *s)
-{
-	MYSQL_RES *cols = NULL, *checks = NULL;
-	int rc = table_meta_query(
-		&cols, c,
-		"SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, NUMERIC_PRECISION, "
-		"NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, "
-		"CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS",
-		"TABLE_SCHEMA", s->database, s->name, " ORDER BY ORDINAL_POSITION",
-		"reading columns");
-	if (!rc && mysql_num_rows(cols) == 0)
-		rc = sl_error_set(SL_ENOTFOUND, "table '%s' not found in database '%s'", s->name,
-				  s->database);
-	if (!rc)
-		rc = load_checks(&checks, c, s->database, s->name);
-	if (!rc)
-		rc = add_columns(c, s, cols, checks);
-	if (cols)
-		mysql_free_result(cols);
-	if (checks)
-		mysql_free_result(checks);
-	return rc;
-}
-
-static int my_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table)
-{
-	my_conn *c = (my_conn *)conn;
-	*out = NULL;
-	int rc = sl_session_ready(&c->s);
-	if (rc)
-		return rc;
-	char *dbname, *name;
-	rc = split_table(&dbname, &name, c, table);
-	sl_table_schema *s = NULL;
-	if (!rc) {
-		s = sl_schema_new(dbname, name);
-		rc = s ? SL_OK : SL_ENOMEM;
-	}
-	if (!rc)
-		rc = reflect_columns(c, s);
-	if (!rc)
-		rc = load_pk(c, s);
-	free(dbname);
-	free(name);
-	if (rc) {
-		sl_schema_free(s);
-		return rc;
-	}
-	*out = s;
-	return SL_OK;
 }
 
 /* ---- query parameters ----------------------------------------------------------------------- */
@@ -1121,278 +756,7 @@ static const sl_sql_dialect my_dialect = {
 	.put_index_hint = my_put_index_hint,
 };
 
-/* Do the columns of one index (names in key order, `n` of them) give the plan's ORDER BY? They
-   must be a prefix of the order columns: InnoDB appends the primary key to every secondary index,
-   so an index on the cursor alone gives ORDER BY cursor, pk. */
-static bool index_orders(const sl_scan_plan *plan, char **cols, size_t n)
-{
-	if (n == 0 || n > plan->norder)
-		return false;
-	for (size_t k = 0; k < n; k++)
-		if (strcasecmp(cols[k], plan->table->columns[plan->order[k]].name) != 0)
-			return false;
-	return true;
-}
-
-/*
- * An index that delivers the plan's ORDER BY, or NULL. The scan names it with FORCE INDEX FOR
- * ORDER BY: left to itself, MariaDB answers `ORDER BY cursor LIMIT n` with no bound (the first
- * chunk of a backfill) by sorting the whole table (1M rows of the benchmark: 0.81 s against 0.40
- * s through the index; a 500M-row table would be sorted whole for its first 100k rows). Indexes
- * on a prefix of a column (SUB_PART) cannot order by it.
- */
-static int ordering_index(char **out, my_conn *c, const sl_scan_plan *plan)
-{
-	*out = NULL;
-	const sl_table_schema *t = plan->table;
-	if (plan->norder == 0 || !t->database)
-		return SL_OK;
-	MYSQL_RES *res;
-	int rc = table_meta_query(
-		&res, c,
-		"SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS",
-		"TABLE_SCHEMA", t->database, t->name,
-		" ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX",
-		"reading the indexes");
-	if (rc)
-		return rc;
-	char *cols[16];
-	size_t n = 0;
-	bool usable = true;
-	MYSQL_ROW r = mysql_fetch_row(res);
-	while (r && !*out) {
-		MYSQL_ROW next = mysql_fetch_row(res);
-		const char *index = r[0] ? r[0] : "";
-		usable = usable && r[1] && !r[2] && n < 16;
-		if (usable)
-			cols[n++] = r[1];
-		bool last = !next || !next[0] || strcmp(next[0], index) != 0;
-		if (last && usable && index_orders(plan, cols, n) && !(*out = sl_strdup(index)))
-			rc = SL_ENOMEM;
-		if (last) {
-			n = 0;
-			usable = true;
-		}
-		r = next;
-	}
-	mysql_free_result(res);
-	return rc;
-}
-
-/* ---- result columns ------------------------------------------------------------------------- */
-
-/* How a result column arrives from libmariadb (the "stage" its bound buffer holds). */
-typedef enum my_stage {
-	ST_INT,	 /* 1, 2, 4 or 8 byte integer */
-	ST_YEAR, /* YEAR, a 2 byte integer: 0 or 1901..2155 */
-	ST_FLOAT,
-	ST_DOUBLE,
-	ST_DECIMAL, /* decimal digits as text */
-	ST_TIME,    /* MYSQL_TIME */
-	ST_BIT,	    /* big-endian bytes */
-	ST_BYTES    /* strings and blobs */
-} my_stage;
-
-typedef struct my_col {
-	my_stage stage;
-	sl_type target;	      /* the batch column's type */
-	int precision, scale; /* of the target DECIMAL */
-	enum enum_field_types field_type;
-	int width; /* ST_INT: bytes delivered */
-	bool is_unsigned;
-	bool null_is_false; /* the seen flag: NULL means "not seen" */
-	union {
-		int64_t i;
-		double d;
-		float f;
-		MYSQL_TIME t;
-	} v;
-	char *buf; /* ST_DECIMAL/ST_BIT/ST_BYTES: bound buffer of `cap` bytes */
-	unsigned long cap;
-	unsigned long length;
-	my_bool is_null, error;
-	uint64_t bad_dates; /* zero or invalid dates turned into NULL */
-} my_col;
-
-typedef struct my_scan {
-	sl_scan base;
-	my_conn *conn;
-	const sl_table_schema *table; /* for messages and warnings */
-	MYSQL_STMT *stmt;
-	size_t ncols;
-	my_col *cols;
-	MYSQL_BIND *binds;
-	char *bytes;	/* all the bound byte buffers */
-	bool exhausted; /* MYSQL_NO_DATA seen: the session is free again */
-	bool failed;	/* the stream broke: the session is not trusted any more */
-} my_scan;
-
-/* Stage a result field of MySQL type `type`, `flags` and declared `length`. */
-/* Read the part of column c's value past its bound buffer into dst (len bytes from offset). */
-typedef int my_fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigned long offset);
-
-static void stage_of(my_col *mc, enum enum_field_types type, unsigned flags, unsigned long length)
-{
-	mc->field_type = type;
-	mc->is_unsigned = (flags & UNSIGNED_FLAG) != 0;
-	switch (type) {
-	case MYSQL_TYPE_TINY:
-		mc->stage = ST_INT, mc->width = 1;
-		break;
-	case MYSQL_TYPE_SHORT:
-		mc->stage = ST_INT, mc->width = 2;
-		break;
-	case MYSQL_TYPE_YEAR:
-		mc->stage = ST_YEAR, mc->width = 2, mc->field_type = MYSQL_TYPE_SHORT;
-		break;
-	case MYSQL_TYPE_INT24:
-	case MYSQL_TYPE_LONG:
-		mc->stage = ST_INT, mc->width = 4, mc->field_type = MYSQL_TYPE_LONG;
-		break;
-	case MYSQL_TYPE_LONGLONG:
-		mc->stage = ST_INT, mc->width = 8;
-		break;
-	case MYSQL_TYPE_FLOAT:
-		mc->stage = ST_FLOAT;
-		break;
-	case MYSQL_TYPE_DOUBLE:
-		mc->stage = ST_DOUBLE;
-		break;
-	case MYSQL_TYPE_DECIMAL:
-	case MYSQL_TYPE_NEWDECIMAL:
-		mc->stage = ST_DECIMAL, mc->cap = 96;
-		break;
-	case MYSQL_TYPE_DATE:
-	case MYSQL_TYPE_NEWDATE:
-	case MYSQL_TYPE_DATETIME:
-	case MYSQL_TYPE_TIMESTAMP:
-	case MYSQL_TYPE_TIME:
-		mc->stage = ST_TIME;
-		mc->field_type = type == MYSQL_TYPE_NEWDATE ? MYSQL_TYPE_DATE : type;
-		break;
-	case MYSQL_TYPE_BIT:
-		mc->stage = ST_BIT, mc->cap = 8;
-		break;
-	default:
-		mc->stage = ST_BYTES;
-		mc->cap = length < MY_BYTES_MIN	  ? MY_BYTES_MIN
-			  : length > MY_BYTES_MAX ? MY_BYTES_MAX
-						  : length;
-		break;
-	}
-}
-
-static bool is_int_type(sl_type t)
-{
-	return t == SL_TYPE_BOOL || (t >= SL_TYPE_INT8 && t <= SL_TYPE_UINT64);
-}
-
-/* Bytes of an integer type (BOOL: 1). */
-static int int_size(sl_type t)
-{
-	switch (t) {
-	case SL_TYPE_INT16:
-	case SL_TYPE_UINT16:
-		return 2;
-	case SL_TYPE_INT32:
-	case SL_TYPE_UINT32:
-		return 4;
-	case SL_TYPE_INT64:
-	case SL_TYPE_UINT64:
-		return 8;
-	default:
-		return 1;
-	}
-}
-
-/*
- * An integer of `width` bytes fits `t` without wrapping: a wider (or as wide, same signedness)
- * type. BOOL takes any integer (BOOLEAN is TINYINT(1), the seen flag a BIGINT expression: not
- * zero is true).
- */
-static bool int_fits(const my_col *mc, sl_type t)
-{
-	if (t == SL_TYPE_BOOL)
-		return true;
-	bool t_unsigned = t >= SL_TYPE_UINT8 && t <= SL_TYPE_UINT64;
-	if (mc->is_unsigned == t_unsigned)
-		return int_size(t) >= mc->width;
-	return mc->is_unsigned && int_size(t) > mc->width;
-}
-
-/*
- * The field as it arrives can be read into the target type without losing anything. The target
- * comes from reflecting the same column, so they agree unless the table was altered between
- * reflection and the query: then a narrower target is refused rather than wrapped or cut.
- */
-static bool stage_fits(const my_col *mc)
-{
-	sl_type t = mc->target;
-	if (mc->field_type == MYSQL_TYPE_NULL) /* a NULL literal: never decoded */
-		return true;
-	switch (mc->stage) {
-	case ST_INT:
-		return is_int_type(t) && int_fits(mc, t);
-	case ST_YEAR: /* checked per value: SMALLINT or wider */
-		return is_int_type(t) && t != SL_TYPE_BOOL && int_size(t) >= 2;
-	case ST_BIT:
-		return t == SL_TYPE_BOOL || t == SL_TYPE_UINT64;
-	case ST_FLOAT:
-		return t == SL_TYPE_FLOAT || t == SL_TYPE_DOUBLE;
-	case ST_DOUBLE:
-		return t == SL_TYPE_DOUBLE;
-	case ST_DECIMAL:
-		return t == SL_TYPE_DECIMAL || t == SL_TYPE_TEXT;
-	case ST_TIME:
-		if (mc->field_type == MYSQL_TYPE_TIME)
-			return t == SL_TYPE_INTERVAL;
-		if (mc->field_type == MYSQL_TYPE_DATE)
-			return t == SL_TYPE_DATE || t == SL_TYPE_TIMESTAMP;
-		return t == SL_TYPE_TIMESTAMP || t == SL_TYPE_TIMESTAMPTZ;
-	case ST_BYTES:
-		return sl_type_is_varlen(t);
-	}
-	return false;
-}
-
-static void bind_col(MYSQL_BIND *b, my_col *mc)
-{
-	memset(b, 0, sizeof(*b));
-	b->is_null = &mc->is_null;
-	b->error = &mc->error;
-	b->length = &mc->length;
-	b->is_unsigned = mc->is_unsigned;
-	switch (mc->stage) {
-	case ST_INT:
-	case ST_YEAR:
-		b->buffer_type = mc->field_type;
-		b->buffer = &mc->v.i;
-		b->buffer_length = sizeof(mc->v.i);
-		break;
-	case ST_FLOAT:
-		b->buffer_type = MYSQL_TYPE_FLOAT;
-		b->buffer = &mc->v.f;
-		b->buffer_length = sizeof(mc->v.f);
-		break;
-	case ST_DOUBLE:
-		b->buffer_type = MYSQL_TYPE_DOUBLE;
-		b->buffer = &mc->v.d;
-		b->buffer_length = sizeof(mc->v.d);
-		break;
-	case ST_TIME:
-		b->buffer_type = mc->field_type;
-		b->buffer = &mc->v.t;
-		b->buffer_length = sizeof(mc->v.t);
-		break;
-	case ST_DECIMAL:
-	case ST_BIT:
-	case ST_BYTES:
-		b->buffer_type = MYSQL_TYPE_BLOB;
-		b->buffer = mc->buf;
-		b->buffer_length = mc->cap;
-		break;
-	}
-}
+/* ---- starting a scan ------------------------------------------------------------------------ */
 
 /* Call right after the call that failed: errno says whether it ran into read_timeout. */
 static int stmt_error(my_scan *s, const char *what)
@@ -1442,14 +806,14 @@ static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_
 	size_t total = 0;
 	for (size_t i = 0; !rc && i < s->ncols; i++) {
 		my_col *mc = &s->cols[i];
-		stage_of(mc, fields[i].type, fields[i].flags, fields[i].length);
+		sl_my_stage_of(mc, fields[i].type, fields[i].flags, fields[i].length);
 		bool extra = i >= shape->ncolumns;
 		mc->target = extra ? SL_TYPE_BOOL : shape->columns[i].type;
 		mc->precision = extra ? 0 : shape->columns[i].precision;
 		mc->scale = extra ? 0 : shape->columns[i].scale;
 		mc->null_is_false = extra;
 		total += mc->cap;
-		if (!stage_fits(mc))
+		if (!sl_my_stage_fits(mc))
 			rc = sl_error_set(
 				SL_ETYPE,
 				"MySQL: column %s.%s (MySQL type %d) cannot be read as %s",
@@ -1465,7 +829,7 @@ static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_
 	for (size_t i = 0, off = 0; i < s->ncols; i++) {
 		s->cols[i].buf = s->cols[i].cap ? s->bytes + off : NULL;
 		off += s->cols[i].cap;
-		bind_col(&s->binds[i], &s->cols[i]);
+		sl_my_bind_col(&s->binds[i], &s->cols[i]);
 	}
 	if (mysql_stmt_bind_result(s->stmt, s->binds))
 		return stmt_error(s, "binding the result of");
@@ -1603,7 +967,7 @@ static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 	if (rc)
 		return rc;
 	char *index;
-	rc = ordering_index(&index, c, plan);
+	rc = sl_my_ordering_index(&index, c, plan);
 	if (rc)
 		return rc;
 	my_sql q = {.index = index};
@@ -1620,248 +984,7 @@ static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 	return SL_OK;
 }
 
-/* ---- decoding rows -------------------------------------------------------------------------- */
-
-static void put_int(void *data, size_t row, sl_type t, int64_t sv, uint64_t uv)
-{
-	switch (t) {
-	case SL_TYPE_BOOL:
-		((uint8_t *)data)[row] = uv != 0;
-		break;
-	case SL_TYPE_INT8:
-		((int8_t *)data)[row] = (int8_t)sv;
-		break;
-	case SL_TYPE_INT16:
-		((int16_t *)data)[row] = (int16_t)sv;
-		break;
-	case SL_TYPE_INT32:
-		((int32_t *)data)[row] = (int32_t)sv;
-		break;
-	case SL_TYPE_INT64:
-		((int64_t *)data)[row] = sv;
-		break;
-	case SL_TYPE_UINT8:
-		((uint8_t *)data)[row] = (uint8_t)uv;
-		break;
-	case SL_TYPE_UINT16:
-		((uint16_t *)data)[row] = (uint16_t)uv;
-		break;
-	case SL_TYPE_UINT32:
-		((uint32_t *)data)[row] = (uint32_t)uv;
-		break;
-	default:
-		((uint64_t *)data)[row] = uv;
-		break;
-	}
-}
-
-static void decode_int(const my_col *mc, void *data, size_t row)
-{
-	int64_t sv;
-	const void *p = &mc->v.i;
-	switch (mc->width) {
-	case 1:
-		sv = mc->is_unsigned ? (int64_t) * (const uint8_t *)p
-				     : (int64_t) * (const int8_t *)p;
-		break;
-	case 2:
-		sv = mc->is_unsigned ? (int64_t) * (const uint16_t *)p
-				     : (int64_t) * (const int16_t *)p;
-		break;
-	case 4:
-		sv = mc->is_unsigned ? (int64_t) * (const uint32_t *)p
-				     : (int64_t) * (const int32_t *)p;
-		break;
-	default:
-		sv = mc->v.i;
-		break;
-	}
-	put_int(data, row, mc->target, sv, (uint64_t)sv);
-}
-
-/* YEAR's range is 0..2155 (and 0..99 once); anything else is not a year. */
-static int decode_year(const my_col *mc, void *data, size_t row)
-{
-	uint16_t y;
-	memcpy(&y, &mc->v.i, sizeof(y));
-	if (y > 9999)
-		return sl_error_set(SL_ETYPE, "YEAR value %u is out of range", (unsigned)y);
-	put_int(data, row, mc->target, y, y);
-	return SL_OK;
-}
-
-static void decode_bit(const my_col *mc, void *data, size_t row)
-{
-	uint64_t u = 0;
-	for (unsigned long i = 0; i < mc->length && i < 8; i++)
-		u = u << 8 | (uint8_t)mc->buf[i];
-	put_int(data, row, mc->target, (int64_t)u, u);
-}
-
-/* DECIMAL digits as text (DECIMAL, or TEXT when wider than 38 digits). */
-static int decode_decimal(const my_col *mc, sl_batch *b, size_t c, size_t row)
-{
-	void *data = b->columns[c].data;
-	if (mc->length > mc->cap) /* cannot happen with 65 digits at most: never cut digits */
-		return sl_error_set(SL_ETYPE, "a DECIMAL value of %lu characters is too long",
-				    mc->length);
-	if (mc->target == SL_TYPE_TEXT) {
-		const char *p = sl_arena_copy(&b->arena, mc->buf, mc->length);
-		if (!p)
-			return SL_ENOMEM;
-		((sl_bytes *)data)[row] = (sl_bytes){p, (uint32_t)mc->length};
-		return SL_OK;
-	}
-	sl_int128 v;
-	int rc = sl_parse_decimal(&v, mc->buf, mc->length, mc->scale);
-	if (rc)
-		return rc;
-	int p = mc->precision;
-	if (!sl_decimal_fits(v, p))
-		return sl_error_set(SL_ETYPE, "'%.*s' does not fit DECIMAL(%d,%d)",
-				    (int)(mc->length < 80 ? mc->length : 80), mc->buf, p,
-				    mc->scale);
-	sl_decimal_store(data, row, p, v);
-	return SL_OK;
-}
-
-/* A date (and time of day) a calendar has: MySQL's zero and invalid dates are not. */
-static bool valid_datetime(const MYSQL_TIME *t)
-{
-	static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (t->year > 9999 || t->month < 1 || t->month > 12 || t->day < 1 ||
-	    t->day > mdays[t->month - 1])
-		return false;
-	if (t->hour > 23 || t->minute > 59 || t->second > 59 || t->second_part > 999999)
-		return false;
-	if (t->month == 2 && t->day == 29) {
-		unsigned y = t->year;
-		return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-	}
-	return true;
-}
-
-/* MySQL TIME is -838:59:59.999999 .. 838:59:59.999999; far more is room to spare. */
-#define MY_TIME_MAX_HOURS (INT64_C(24) * 366 * 10000)
-
-/* Returns false for a zero or invalid date (stored as NULL by the caller). */
-static int decode_time(const my_col *mc, void *data, size_t row, bool *valid)
-{
-	const MYSQL_TIME *t = &mc->v.t;
-	*valid = true;
-	if (mc->field_type == MYSQL_TYPE_TIME) {
-		/* libmariadb folds days into hours; add both in case a version does not */
-		int64_t hours = (int64_t)t->day * 24 + t->hour;
-		if (hours > MY_TIME_MAX_HOURS || t->minute > 59 || t->second > 59 ||
-		    t->second_part > 999999)
-			return sl_error_set(SL_ETYPE,
-					    "TIME value %s%lld:%02u:%02u.%06lu is out of range",
-					    t->neg ? "-" : "", (long long)hours, t->minute,
-					    t->second, t->second_part);
-		int64_t secs = (hours * 60 + t->minute) * 60 + t->second;
-		int64_t us = secs * SL_MICROS_PER_SEC + (int64_t)t->second_part;
-		((sl_interval *)data)[row] = (sl_interval){0, 0, t->neg ? -us : us};
-		return SL_OK;
-	}
-	if (!valid_datetime(t)) {
-		*valid = false;
-		return SL_OK;
-	}
-	int32_t days = sl_days_from_civil(t->year, t->month, t->day);
-	if (mc->target == SL_TYPE_DATE) {
-		((int32_t *)data)[row] = days;
-		return SL_OK;
-	}
-	int64_t secs = ((int64_t)t->hour * 60 + t->minute) * 60 + t->second;
-	((int64_t *)data)[row] =
-		days * SL_MICROS_PER_DAY + secs * SL_MICROS_PER_SEC + (int64_t)t->second_part;
-	return SL_OK;
-}
-
-/* A string or blob: copied into the arena, the tail fetched separately if it outgrew the buffer. */
-static int decode_bytes(const my_col *mc, sl_batch *b, size_t c, size_t row, my_fetch_tail *tail,
-			void *ctx)
-{
-	unsigned long len = mc->length;
-	if (len == 0) {
-		((sl_bytes *)b->columns[c].data)[row] = (sl_bytes){"", 0};
-		return SL_OK;
-	}
-	if (len > UINT32_MAX)
-		return sl_error_set(SL_ETYPE, "a value of %lu bytes exceeds 4 GiB", len);
-	char *p = sl_arena_alloc(&b->arena, len);
-	if (!p)
-		return SL_ENOMEM;
-	unsigned long head = len < mc->cap ? len : mc->cap;
-	memcpy(p, mc->buf, head);
-	if (head < len) {
-		int rc = tail(ctx, c, p + head, len - head, head);
-		if (rc)
-			return rc;
-	}
-	((sl_bytes *)b->columns[c].data)[row] = (sl_bytes){p, (uint32_t)len};
-	return SL_OK;
-}
-
-/*
- * Decode the value libmariadb left in column c's bound buffer into the batch (valid or NULL).
- * Errors are SL_ETYPE for a value the target cannot hold (the caller names the column), or what
- * `tail` returned. Inlined into decode_row: this is the per-value hot path.
- */
-static inline int decode_value(my_col *mc, sl_batch *b, size_t c, size_t row, my_fetch_tail *tail,
-			       void *ctx)
-{
-	void *data = b->columns[c].data;
-	if (mc->is_null) {
-		if (mc->null_is_false) {
-			((uint8_t *)data)[row] = 0;
-			sl_batch_set_valid(b, c, row);
-		} else {
-			sl_batch_set_null(b, c, row);
-		}
-		return SL_OK;
-	}
-	int rc = SL_OK;
-	bool valid = true;
-	switch (mc->stage) {
-	case ST_INT:
-		decode_int(mc, data, row);
-		break;
-	case ST_YEAR:
-		rc = decode_year(mc, data, row);
-		break;
-	case ST_BIT:
-		decode_bit(mc, data, row);
-		break;
-	case ST_FLOAT:
-		if (mc->target == SL_TYPE_FLOAT)
-			((float *)data)[row] = mc->v.f;
-		else
-			((double *)data)[row] = mc->v.f;
-		break;
-	case ST_DOUBLE:
-		((double *)data)[row] = mc->v.d;
-		break;
-	case ST_DECIMAL:
-		rc = decode_decimal(mc, b, c, row);
-		break;
-	case ST_TIME:
-		rc = decode_time(mc, data, row, &valid);
-		break;
-	case ST_BYTES:
-		rc = decode_bytes(mc, b, c, row, tail, ctx);
-		break;
-	}
-	if (rc)
-		return rc;
-	if (valid) {
-		sl_batch_set_valid(b, c, row);
-	} else {
-		mc->bad_dates++;
-		sl_batch_set_null(b, c, row);
-	}
-	return SL_OK;
-}
+/* ---- reading rows --------------------------------------------------------------------------- */
 
 /* The rest of a long value, from the server. */
 static int fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigned long offset)
@@ -1876,59 +999,6 @@ static int fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigne
 	if (mysql_stmt_fetch_column(s->stmt, &tail, (unsigned)c, offset))
 		return stmt_error(s, "fetching a long value of");
 	return SL_OK;
-}
-
-static int decode_row(my_scan *s, sl_batch *b, size_t row)
-{
-	for (size_t c = 0; c < s->ncols; c++) {
-		int rc = decode_value(&s->cols[c], b, c, row, fetch_tail, s);
-		if (rc == SL_ETYPE)
-			return sl_error_wrap("MySQL: column %s.%s", s->table->name,
-					     c < s->table->ncolumns ? s->table->columns[c].name
-								    : "(seen flag)");
-		if (rc)
-			return rc;
-	}
-	return SL_OK;
-}
-
-/* The rest of a long value, from the value's own bytes. */
-static int value_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigned long offset)
-{
-	const sl_mysql_value *v = ctx;
-	(void)c;
-	memcpy(dst, (const char *)v->bytes + offset, len);
-	return SL_OK;
-}
-
-int sl_mysql_decode_value(sl_batch *b, size_t c, size_t row, const sl_mysql_value *v)
-{
-	my_col mc = {0};
-	stage_of(&mc, v->field_type, v->flags, v->field_length);
-	mc.target = b->columns[c].type;
-	mc.precision = b->columns[c].precision;
-	mc.scale = b->columns[c].scale;
-	mc.is_null = v->is_null;
-	if (!stage_fits(&mc))
-		return sl_error_set(SL_ETYPE, "MySQL type %d cannot be read as %s",
-				    (int)v->field_type, sl_type_name(mc.target));
-	char buf[MY_BYTES_MAX];
-	const unsigned char *bytes = v->bytes;
-	switch (mc.stage) {
-	case ST_INT:
-	case ST_YEAR:
-	case ST_FLOAT:
-	case ST_DOUBLE:
-	case ST_TIME: /* the value as libmariadb stores it in the bound buffer */
-		memcpy(&mc.v, bytes, v->length < sizeof(mc.v) ? v->length : sizeof(mc.v));
-		break;
-	default: /* the bytes fill the bound buffer; the rest is the tail */
-		mc.buf = buf;
-		mc.length = v->length;
-		memcpy(buf, bytes, v->length < mc.cap ? v->length : mc.cap);
-		break;
-	}
-	return decode_value(&mc, b, c, row, value_tail, (void *)v);
 }
 
 /* Move the per-column counts of NULLed dates into the connection's warnings. */
@@ -1968,7 +1038,8 @@ static int my_scan_next(sl_scan *scan, sl_batch *batch)
 			s->failed = true;
 			return stmt_error(s, "reading");
 		}
-		int rc = decode_row(s, batch, batch->nrows);
+		int rc = sl_my_decode_row(s->cols, s->ncols, s->table, batch, batch->nrows,
+					  fetch_tail, s);
 		if (rc) {
 			s->failed = true;
 			return rc;
@@ -2058,7 +1129,7 @@ const sl_source_driver sl_mysql_source = {
 		 (const char *const[]){"mysql", "mariadb", NULL}},
 	.connect = my_connect,
 	.disconnect = sl_session_disconnect,
-	.reflect = my_reflect,
+	.reflect = sl_my_reflect,
 	.scan_open = my_scan_open,
 	.scan_next = my_scan_next,
 	.scan_close = my_scan_close,
