@@ -1000,6 +1000,20 @@ static int fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigne
 	return SL_OK;
 }
 
+static int decode_row(my_scan *s, sl_batch *b, size_t row)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		int rc = sl_my_decode_value(&s->cols[c], b, c, row, fetch_tail, s);
+		if (rc == SL_ETYPE)
+			return sl_error_wrap("MySQL: column %s.%s", s->table->name,
+					     c < s->table->ncolumns ? s->table->columns[c].name
+								    : "(seen flag)");
+		if (rc)
+			return rc;
+	}
+	return SL_OK;
+}
+
 /* Move the per-column counts of NULLed dates into the connection's warnings. */
 static void note_bad_dates(my_scan *s)
 {
@@ -1037,8 +1051,7 @@ static int my_scan_next(sl_scan *scan, sl_batch *batch)
 			s->failed = true;
 			return stmt_error(s, "reading");
 		}
-		int rc = sl_my_decode_row(s->cols, s->ncols, s->table, batch, batch->nrows,
-					  fetch_tail, s);
+		int rc = decode_row(s, batch, batch->nrows);
 		if (rc) {
 			s->failed = true;
 			return rc;

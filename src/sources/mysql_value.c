@@ -355,13 +355,9 @@ static int decode_bytes(const my_col *mc, sl_batch *b, size_t c, size_t row, my_
 	return SL_OK;
 }
 
-/*
- * Decode the value libmariadb left in column c's bound buffer into the batch (valid or NULL).
- * Errors are SL_ETYPE for a value the target cannot hold (the caller names the column), or what
- * `tail` returned. Inlined into decode_row: this is the per-value hot path.
- */
-static inline int decode_value(my_col *mc, sl_batch *b, size_t c, size_t row, my_fetch_tail *tail,
-			       void *ctx)
+/* The per-value hot path of a scan. */
+int sl_my_decode_value(my_col *mc, sl_batch *b, size_t c, size_t row, my_fetch_tail *tail,
+		       void *ctx)
 {
 	void *data = b->columns[c].data;
 	if (mc->is_null) {
@@ -415,21 +411,6 @@ static inline int decode_value(my_col *mc, sl_batch *b, size_t c, size_t row, my
 	return SL_OK;
 }
 
-int sl_my_decode_row(my_col *cols, size_t ncols, const sl_table_schema *table, sl_batch *b,
-		     size_t row, my_fetch_tail *tail, void *ctx)
-{
-	for (size_t c = 0; c < ncols; c++) {
-		int rc = decode_value(&cols[c], b, c, row, tail, ctx);
-		if (rc == SL_ETYPE)
-			return sl_error_wrap("MySQL: column %s.%s", table->name,
-					     c < table->ncolumns ? table->columns[c].name
-								 : "(seen flag)");
-		if (rc)
-			return rc;
-	}
-	return SL_OK;
-}
-
 /* The rest of a long value, from the value's own bytes. */
 static int value_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigned long offset)
 {
@@ -466,5 +447,5 @@ int sl_mysql_decode_value(sl_batch *b, size_t c, size_t row, const sl_mysql_valu
 		memcpy(buf, bytes, v->length < mc.cap ? v->length : mc.cap);
 		break;
 	}
-	return decode_value(&mc, b, c, row, value_tail, (void *)v);
+	return sl_my_decode_value(&mc, b, c, row, value_tail, (void *)v);
 }

@@ -85,10 +85,11 @@ bool sl_my_stage_fits(const my_col *mc);
 void sl_my_bind_col(MYSQL_BIND *b, my_col *mc);
 
 /*
- * Decode the fetched row in the bound buffers of `cols` into row `row` of `b`; `tail` reads
- * what outgrew a buffer. SL_ETYPE names table and column; other errors are tail's.
+ * Decode the value libmariadb left in column c's bound buffer into row `row` of `b` (valid or
+ * NULL); `tail` reads what outgrew the buffer. Errors are SL_ETYPE for a value the target
+ * cannot hold (the caller names the column), or what `tail` returned.
  */
-int sl_my_decode_row(my_col *cols, size_t ncols, const sl_table_schema *table, sl_batch *b,
-		     size_t row, my_fetch_tail *tail, void *ctx);
+int sl_my_decode_value(my_col *mc, sl_batch *b, size_t c, size_t row, my_fetch_tail *tail,
+		       void *ctx);
 
 #endif

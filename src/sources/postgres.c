@@ -744,6 +744,32 @@ static int pg_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 
 /* ---- reading rows --------------------------------------------------------------------------- */
 
+/* One CopyData message: maybe the header, then one row (or the end marker). 1: a row added. */
+static int decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_t len)
+{
+	if (!s->header_seen) {
+		int h = sl_pg_copy_header(s, p, len);
+		if (h < 0)
+			return h;
+		p += h;
+		len -= (size_t)h;
+		if (!len)
+			return 0;
+	}
+	if (s->trailer_seen)
+		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: data after the end of COPY",
+				    s->table->name);
+	bool end;
+	int rc = sl_pg_decode_tuple(s, b, b->nrows, p, len, &end);
+	if (rc)
+		return rc;
+	if (end) {
+		s->trailer_seen = true;
+		return 0;
+	}
+	return 1;
+}
+
 /* After PQgetCopyData said -1: the COPY's own result says whether it ended well. */
 static int copy_finish(pg_scan *s)
 {
@@ -831,7 +857,7 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 					  s->table->name, line);
 			break;
 		}
-		rc = sl_pg_decode_message(s, batch, (const unsigned char *)buf, (size_t)n);
+		rc = decode_message(s, batch, (const unsigned char *)buf, (size_t)n);
 		PQfreemem(buf);
 		if (rc < 0)
 			break;

@@ -121,8 +121,12 @@ pg_expr sl_pg_expr_of(const sl_column *col);
 /* Set up s->cols to decode the columns of `shape` plus `seen_flags` trailing BOOLs. */
 int sl_pg_setup_columns(pg_scan *s, const sl_table_schema *shape, size_t seen_flags);
 
-/* One CopyData message into the next row of `b`: maybe the header first, then one row or the
-   end marker. Returns 1 for a row added, 0 for none, or a negative error. */
-int sl_pg_decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_t len);
+/* The 19+ byte header that precedes the first tuple; returns its length or a negative error. */
+int sl_pg_copy_header(pg_scan *s, const unsigned char *p, size_t len);
+
+/* One tuple of the binary COPY format into row `row` of `b`; *end set at the end-of-data
+   marker. The per-row hot path of a scan. */
+int sl_pg_decode_tuple(pg_scan *s, sl_batch *b, size_t row, const unsigned char *p, size_t len,
+		       bool *end);
 
 #endif

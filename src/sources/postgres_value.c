@@ -410,9 +410,8 @@ static int decode_array(pg_scan *s, size_t c, sl_batch *b, size_t row, const uns
 	return pos == len ? 0 : bad_value(s, c, "bytes after the last array element");
 }
 
-/* One tuple of the binary COPY format into row `row`; *end set at the end-of-data marker. */
-static int decode_tuple(pg_scan *s, sl_batch *b, size_t row, const unsigned char *p, size_t len,
-			bool *end)
+int sl_pg_decode_tuple(pg_scan *s, sl_batch *b, size_t row, const unsigned char *p, size_t len,
+		       bool *end)
 {
 	*end = false;
 	if (len < 2)
@@ -470,13 +469,12 @@ int sl_pg_decode_row(sl_batch *b, size_t row, const sl_table_schema *shape, int 
 	if (!rc && cursor >= 0 && (size_t)cursor < s.ncols)
 		s.cols[cursor].infinite_as_null = true;
 	if (!rc)
-		rc = decode_tuple(&s, b, row, msg, len, end);
+		rc = sl_pg_decode_tuple(&s, b, row, msg, len, end);
 	free(s.cols);
 	return rc;
 }
 
-/* The 19+ byte header that precedes the first tuple; returns its length or a negative error. */
-static int copy_header(pg_scan *s, const unsigned char *p, size_t len)
+int sl_pg_copy_header(pg_scan *s, const unsigned char *p, size_t len)
 {
 	static const char sig[11] = "PGCOPY\n\377\r\n";
 	if (len < 19 || memcmp(p, sig, 11) != 0)
@@ -488,29 +486,4 @@ static int copy_header(pg_scan *s, const unsigned char *p, size_t len)
 				    s->table->name);
 	s->header_seen = true;
 	return (int)(19 + ext);
-}
-
-int sl_pg_decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_t len)
-{
-	if (!s->header_seen) {
-		int h = copy_header(s, p, len);
-		if (h < 0)
-			return h;
-		p += h;
-		len -= (size_t)h;
-		if (!len)
-			return 0;
-	}
-	if (s->trailer_seen)
-		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: data after the end of COPY",
-				    s->table->name);
-	bool end;
-	int rc = decode_tuple(s, b, b->nrows, p, len, &end);
-	if (rc)
-		return rc;
-	if (end) {
-		s->trailer_seen = true;
-		return 0;
-	}
-	return 1;
 }

@@ -67,9 +67,6 @@ int sl_sqlite_decode(const row_ref *ref, size_t col, sqlite3_stmt *st, int idx, 
 /* A decoded cell as an sl_value (for stats). */
 int sl_sqlite_cell_to_value(sl_value *out, const sl_column *col, const cell *c);
 
-/* The stepped row of s->stmt into row `row` of `b`, counting what warnings() reports. */
-int sl_sqlite_decode_row(sqlite_scan *s, sl_batch *b, size_t row);
-
 /* "INTEGER", "REAL", "TEXT", "BLOB" or "NULL". */
 const char *sl_sqlite_storage_name(int storage);
 

@@ -2,8 +2,8 @@
  * sqlite_value.c — SQLite's stored values converted to their columns' portable types. A value
  * is converted when that loses nothing, and otherwise refused with SL_ETYPE naming table,
  * column, row and value; DECIMAL rounding to the declared scale and '' in a column that is not
- * text (loaded as NULL) are counted for warnings() instead. Per value: the hot path of a SQLite
- * scan.
+ * text (loaded as NULL) are counted for warnings() instead. sl_sqlite_decode is the per-value
+ * hot path of a scan.
  */
 #include "sqlite_internal.h"
 
@@ -618,49 +618,6 @@ int sl_sqlite_decode(const row_ref *ref, size_t col, sqlite3_stmt *st, int idx, 
 
 /* ---- into batches and values ---------------------------------------------------------------- */
 
-/* Store a decoded cell into the batch (variable-length bytes copied into its arena). */
-static int store(sl_batch *b, size_t col, size_t row, const cell *c)
-{
-	sl_vector *v = &b->columns[col];
-	void *data = v->data;
-	switch (v->type) {
-	case SL_TYPE_BOOL:
-		((uint8_t *)data)[row] = (uint8_t)(c->i != 0);
-		break;
-	case SL_TYPE_INT64:
-	case SL_TYPE_TIME:
-	case SL_TYPE_TIMESTAMP:
-		((int64_t *)data)[row] = c->i;
-		break;
-	case SL_TYPE_DATE:
-		((int32_t *)data)[row] = (int32_t)c->i;
-		break;
-	case SL_TYPE_DOUBLE:
-		((double *)data)[row] = c->d;
-		break;
-	case SL_TYPE_DECIMAL:
-		sl_decimal_store(data, row, v->precision,
-				 v->precision <= 18 ? sl_int128_from(c->i) : c->w);
-		break;
-	case SL_TYPE_TEXT:
-	case SL_TYPE_BLOB:
-	case SL_TYPE_JSON: {
-		if (c->n > UINT32_MAX)
-			return sl_error_set(SL_ETYPE, "value of %zu bytes is too long", c->n);
-		const char *p = sl_arena_copy(&b->arena, c->p, c->n);
-		if (!p)
-			return SL_ENOMEM;
-		((sl_bytes *)data)[row].ptr = p;
-		((sl_bytes *)data)[row].len = (uint32_t)c->n;
-		break;
-	}
-	default:
-		return sl_error_set(SL_ETYPE, "column %zu: unexpected batch type", col);
-	}
-	sl_batch_set_valid(b, col, row);
-	return SL_OK;
-}
-
 int sl_sqlite_cell_to_value(sl_value *out, const sl_column *col, const cell *c)
 {
 	sl_value_clear(out);
@@ -688,32 +645,4 @@ int sl_sqlite_cell_to_value(sl_value *out, const sl_column *col, const cell *c)
 		out->as.i64 = c->i;
 		return SL_OK;
 	}
-}
-
-int sl_sqlite_decode_row(sqlite_scan *s, sl_batch *b, size_t row)
-{
-	row_ref ref = {s->table, s->stmt, s->rowid_col, s->row};
-	cell c;
-	size_t n = s->table->ncolumns;
-	for (size_t col = 0; col < n; col++) {
-		bool rounded;
-		int rc = sl_sqlite_decode(&ref, col, s->stmt, (int)col, &c, &rounded);
-		if (rc < 0)
-			return rc;
-		if (rc == DECODED_NULL || rc == DECODED_EMPTY) {
-			s->counts[col * WARN__COUNT + WARN_EMPTY] += rc == DECODED_EMPTY;
-			sl_batch_set_null(b, col, row);
-			continue;
-		}
-		s->counts[col * WARN__COUNT + WARN_ROUNDED] += rounded;
-		rc = store(b, col, row, &c);
-		if (rc != SL_OK)
-			return rc;
-	}
-	if (s->seen && b->ncolumns > n) {
-		/* NULL (a NULL cursor or key) means not seen */
-		((uint8_t *)b->columns[n].data)[row] = sqlite3_column_int(s->stmt, (int)n) != 0;
-		sl_batch_set_valid(b, n, row);
-	}
-	return SL_OK;
 }
