@@ -521,28 +521,6 @@ static void my_session_clear(sl_session *base)
 	params_clear(&((my_conn *)base)->p);
 }
 
-static const sl_session_ops my_session_ops = {
-	.dbms = "MySQL",
-	.connect = my_session_connect,
-	.setup = session_setup,
-	.close = my_session_close,
-	.usable = my_session_usable,
-	.clear = my_session_clear,
-};
-
-static int my_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
-{
-	*out = NULL;
-	my_conn *c = sl_calloc(1, sizeof(*c));
-	if (!c)
-		return SL_ENOMEM;
-	sl_session_init(&c->s, &sl_mysql_source, &my_session_ops, intr);
-	int rc = params_from_url(&c->p, url);
-	if (!rc)
-		describe_where(c);
-	return sl_session_connect(out, &c->s, rc);
-}
-
 /* ---- queries and their errors --------------------------------------------------------------- */
 
 static bool lost_connection(unsigned no)
@@ -757,33 +735,38 @@ static const sl_sql_dialect my_dialect = {
 
 /* ---- starting a scan ------------------------------------------------------------------------ */
 
+static my_conn *conn_of(const my_scan *s)
+{
+	return (my_conn *)s->base.session;
+}
+
 /* Call right after the call that failed: errno says whether it ran into read_timeout. */
 static int stmt_error(my_scan *s, const char *what)
 {
 	int err = errno;
+	my_conn *c = conn_of(s);
 	unsigned no = mysql_stmt_errno(s->stmt);
 	const char *msg = mysql_stmt_error(s->stmt);
-	const sl_table_schema *t = s->table;
-	if (no == 0 && s->conn->db) {
-		no = mysql_errno(s->conn->db);
-		msg = mysql_error(s->conn->db);
+	const sl_table_schema *t = s->base.table;
+	const char *db = t->database ? t->database : "";
+	if (no == 0 && c->db) {
+		no = mysql_errno(c->db);
+		msg = mysql_error(c->db);
 	}
-	s->conn->stalled = timed_out(s->conn, no, err);
-	if (s->conn->stalled)
+	c->stalled = timed_out(c, no, err);
+	if (c->stalled)
 		return sl_error_set(SL_ESOURCE,
 				    "MySQL at %s: %s %s.%s: no data arrived for %u s (URL option "
 				    "read_timeout)",
-				    s->conn->s.where, what, t->database ? t->database : "", t->name,
-				    s->conn->p.read_timeout);
+				    c->s.where, what, db, t->name, c->p.read_timeout);
 	if (no == 0) /* libmariadb reports a stream cut short (KILL, server gone) without a code */
-		return sl_error_set(
-			SL_ESOURCE,
-			"MySQL at %s: %s %s.%s: the connection broke off (query killed or "
-			"server gone)",
-			s->conn->s.where, what, t->database ? t->database : "", t->name);
+		return sl_error_set(SL_ESOURCE,
+				    "MySQL at %s: %s %s.%s: the connection broke off (query killed "
+				    "or server gone)",
+				    c->s.where, what, db, t->name);
 	int code = no == 1146 ? SL_ENOTFOUND : SL_ESOURCE; /* ER_NO_SUCH_TABLE */
-	return sl_error_set(code, "MySQL at %s: %s %s.%s: %s (MySQL %u)", s->conn->s.where, what,
-			    t->database ? t->database : "", t->name, msg, no);
+	return sl_error_set(code, "MySQL at %s: %s %s.%s: %s (MySQL %u)", c->s.where, what, db,
+			    t->name, msg, no);
 }
 
 /* Prepare the result buffers from the statement's metadata and the target types. */
@@ -792,18 +775,18 @@ static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_
 	MYSQL_RES *meta = mysql_stmt_result_metadata(s->stmt);
 	if (!meta)
 		return stmt_error(s, "reading result metadata of");
-	s->ncols = mysql_num_fields(meta);
+	s->base.ncols = mysql_num_fields(meta);
 	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
 	int rc = SL_OK;
-	if (s->ncols != shape->ncolumns + extra_bools)
+	if (s->base.ncols != shape->ncolumns + extra_bools)
 		rc = sl_error_set(SL_ESOURCE, "MySQL: %s returned %zu columns, expected %zu",
-				  shape->name, s->ncols, shape->ncolumns + extra_bools);
-	s->cols = rc ? NULL : sl_calloc(s->ncols, sizeof(*s->cols));
-	s->binds = rc ? NULL : sl_calloc(s->ncols, sizeof(*s->binds));
+				  shape->name, s->base.ncols, shape->ncolumns + extra_bools);
+	s->cols = rc ? NULL : sl_calloc(s->base.ncols, sizeof(*s->cols));
+	s->binds = rc ? NULL : sl_calloc(s->base.ncols, sizeof(*s->binds));
 	if (!rc && (!s->cols || !s->binds))
 		rc = SL_ENOMEM;
 	size_t total = 0;
-	for (size_t i = 0; !rc && i < s->ncols; i++) {
+	for (size_t i = 0; !rc && i < s->base.ncols; i++) {
 		my_col *mc = &s->cols[i];
 		sl_my_stage_of(mc, fields[i].type, fields[i].flags, fields[i].length);
 		bool extra = i >= shape->ncolumns;
@@ -825,7 +808,7 @@ static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_
 	s->bytes = total ? sl_malloc(total) : NULL;
 	if (total && !s->bytes)
 		return SL_ENOMEM;
-	for (size_t i = 0, off = 0; i < s->ncols; i++) {
+	for (size_t i = 0, off = 0; i < s->base.ncols; i++) {
 		s->cols[i].buf = s->cols[i].cap ? s->bytes + off : NULL;
 		off += s->cols[i].cap;
 		sl_my_bind_col(&s->binds[i], &s->cols[i]);
@@ -881,8 +864,9 @@ static int bind_params(MYSQL_BIND **out, my_scan *s, const sl_scan_sql *q)
 	return mysql_stmt_bind_param(s->stmt, b) ? stmt_error(s, "binding parameters of") : SL_OK;
 }
 
-static void scan_free(my_scan *s)
+static void scan_free(sl_session_scan *scan)
 {
+	my_scan *s = (my_scan *)scan;
 	if (s->stmt)
 		mysql_stmt_close(s->stmt);
 	free(s->cols);
@@ -891,28 +875,17 @@ static void scan_free(my_scan *s)
 	free(s);
 }
 
-/* A statement to start: its text and parameters, how its rows decode, where its scan goes. */
-typedef struct my_start {
-	my_conn *c;
-	const sl_scan_sql *q;
-	const sl_table_schema *shape;
-	size_t seen_flags; /* trailing BOOL columns after shape's */
-	my_scan **out;
-} my_start;
-
-/* Prepare and execute the statement unbuffered, its rows to be decoded as st->shape. */
-static int stmt_try(void *ctx, bool *lost)
+/* The session's ops->start: prepare and execute `q` unbuffered, its rows to decode as `shape`
+   (plus `seen_flags` BOOL columns). */
+static int my_start(sl_session_scan **out, sl_session *base, const sl_scan_sql *q,
+		    const sl_table_schema *shape, size_t seen_flags, bool *lost)
 {
-	my_start *st = ctx;
-	my_conn *c = st->c;
-	*st->out = NULL;
+	my_conn *c = (my_conn *)base;
+	*out = NULL;
 	*lost = false;
-	my_scan *s = sl_calloc(1, sizeof(*s));
+	my_scan *s = sl_session_scan_new(sizeof(*s), base, shape);
 	if (!s)
 		return SL_ENOMEM;
-	s->base.driver = &sl_mysql_source;
-	s->conn = c;
-	s->table = st->shape;
 	s->stmt = mysql_stmt_init(c->db);
 	if (!s->stmt) {
 		free(s);
@@ -926,36 +899,25 @@ static int stmt_try(void *ctx, bool *lost)
 	c->waiting_since = sl_clock();
 	int rc = SL_OK;
 	MYSQL_BIND *params = NULL;
-	if (mysql_stmt_prepare(s->stmt, st->q->sql.data, (unsigned long)st->q->sql.len))
+	if (mysql_stmt_prepare(s->stmt, q->sql.data, (unsigned long)q->sql.len))
 		rc = stmt_error(s, "preparing a query on");
 	if (!rc)
-		rc = setup_columns(s, st->shape, st->seen_flags);
+		rc = setup_columns(s, shape, seen_flags);
 	if (!rc)
-		rc = bind_params(&params, s, st->q);
+		rc = bind_params(&params, s, q);
 	if (!rc && mysql_stmt_execute(s->stmt))
 		rc = stmt_error(s, "querying");
 	free(params);
 	if (rc) {
 		*lost = !c->stalled && (lost_connection(mysql_stmt_errno(s->stmt)) ||
 					lost_connection(mysql_errno(c->db)));
-		scan_free(s);
+		scan_free(&s->base);
+		if (c->stalled) /* libmariadb gave the session up */
+			sl_session_close(&c->s);
 		return rc;
 	}
-	*st->out = s;
+	*out = &s->base;
 	return SL_OK;
-}
-
-/* Start the statement of `q`, whose rows decode as `shape` plus `seen_flags` BOOL columns. */
-static int stmt_start(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t seen_flags,
-		      const sl_scan_sql *q)
-{
-	my_start st = {c, q, shape, seen_flags, out};
-	int rc = sl_session_retry(&c->s, stmt_try, &st);
-	if (rc && c->stalled) /* libmariadb gave the session up */
-		sl_session_close(&c->s);
-	if (!rc)
-		c->s.busy = true;
-	return rc;
 }
 
 static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan *plan)
@@ -972,15 +934,13 @@ static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 	my_sql q = {.index = index};
 	sl_scan_sql_init(&q.base, &my_dialect, plan->table);
 	rc = sl_scan_sql_plan(&q.base, plan);
-	my_scan *s = NULL;
+	sl_session_scan *s = NULL;
 	if (!rc)
-		rc = stmt_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &q.base);
+		rc = sl_session_scan_start(&s, &c->s, &q.base, plan->table, plan->seen_pk ? 1 : 0);
 	sl_scan_sql_free(&q.base);
 	free(index);
-	if (rc)
-		return rc;
-	*out = &s->base;
-	return SL_OK;
+	*out = rc ? NULL : &s->base;
+	return rc;
 }
 
 /* ---- reading rows --------------------------------------------------------------------------- */
@@ -1002,12 +962,12 @@ static int fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigne
 
 static int decode_row(my_scan *s, sl_batch *b, size_t row)
 {
-	for (size_t c = 0; c < s->ncols; c++) {
+	const sl_table_schema *t = s->base.table;
+	for (size_t c = 0; c < s->base.ncols; c++) {
 		int rc = sl_my_decode_value(&s->cols[c], b, c, row, fetch_tail, s);
 		if (rc == SL_ETYPE)
-			return sl_error_wrap("MySQL: column %s.%s", s->table->name,
-					     c < s->table->ncolumns ? s->table->columns[c].name
-								    : "(seen flag)");
+			return sl_error_wrap("MySQL: column %s.%s", t->name,
+					     c < t->ncolumns ? t->columns[c].name : "(seen flag)");
 		if (rc)
 			return rc;
 	}
@@ -1015,12 +975,14 @@ static int decode_row(my_scan *s, sl_batch *b, size_t row)
 }
 
 /* Move the per-column counts of NULLed dates into the connection's warnings. */
-static void note_bad_dates(my_scan *s)
+static void note_bad_dates(sl_session_scan *scan)
 {
-	for (size_t c = 0; c < s->ncols && c < s->table->ncolumns; c++) {
+	my_scan *s = (my_scan *)scan;
+	const sl_table_schema *t = s->base.table;
+	for (size_t c = 0; c < s->base.ncols && c < t->ncolumns; c++) {
 		if (!s->cols[c].bad_dates)
 			continue;
-		sl_warnings_add(&s->conn->s.warnings, s->table->name, s->table->columns[c].name,
+		sl_warnings_add(&scan->session->warnings, t->name, t->columns[c].name,
 				"zero or invalid dates loaded as NULL", true, s->cols[c].bad_dates);
 		s->cols[c].bad_dates = 0;
 	}
@@ -1029,57 +991,31 @@ static void note_bad_dates(my_scan *s)
 static int my_scan_next(sl_scan *scan, sl_batch *batch)
 {
 	my_scan *s = (my_scan *)scan;
-	if (s->exhausted)
-		return 0;
-	if (s->failed)
-		return sl_error_set(SL_ESOURCE, "MySQL: scan of %s already failed", s->table->name);
-	if (batch->ncolumns != s->ncols)
-		return sl_error_set(SL_EINVAL, "MySQL: batch has %zu columns, the scan reads %zu",
-				    batch->ncolumns, s->ncols);
-	if (batch->nrows >= batch->capacity)
-		return sl_error_set(SL_EINVAL, "MySQL: scan of %s: the batch is already full",
-				    s->table->name);
+	int rc = sl_session_scan_check(&s->base, batch);
+	if (rc)
+		return rc > 0 ? 0 : rc;
 	size_t added = 0;
-	s->conn->waiting_since = sl_clock();
+	conn_of(s)->waiting_since = sl_clock();
 	while (batch->nrows < batch->capacity) {
 		int f = mysql_stmt_fetch(s->stmt);
 		if (f == MYSQL_NO_DATA) {
-			s->exhausted = true;
+			s->base.exhausted = true;
 			break;
 		}
 		if (f != 0 && f != MYSQL_DATA_TRUNCATED) {
-			s->failed = true;
+			s->base.failed = true;
 			return stmt_error(s, "reading");
 		}
-		int rc = decode_row(s, batch, batch->nrows);
+		rc = decode_row(s, batch, batch->nrows);
 		if (rc) {
-			s->failed = true;
+			s->base.failed = true;
 			return rc;
 		}
 		batch->nrows++;
 		added++;
 	}
-	note_bad_dates(s);
+	note_bad_dates(&s->base);
 	return (int)added;
-}
-
-static void my_scan_close(sl_scan *scan)
-{
-	my_scan *s = (my_scan *)scan;
-	if (!s)
-		return;
-	my_conn *c = s->conn;
-	note_bad_dates(s);
-	if (!s->exhausted) {
-		/*
-		 * Closing the statement now would make libmariadb read the rest of the result. Close
-		 * the session instead (mysql_close detaches the statement, which then frees without
-		 * talking to the server); the next call reconnects.
-		 */
-		sl_session_close(&c->s);
-	}
-	scan_free(s);
-	c->s.busy = false;
 }
 
 /* ---- stats ---------------------------------------------------------------------------------- */
@@ -1108,32 +1044,33 @@ static int render_stats(sl_scan_sql *q, int cursor, bool descending, const sl_va
 	return sl_scan_sql_done(q, rc);
 }
 
-static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
-		    int cursor, bool descending, const sl_value *after)
+/* ---- the driver ---- */
+
+static const sl_session_ops my_session_ops = {
+	.dbms = "MySQL",
+	.connect = my_session_connect,
+	.setup = session_setup,
+	.close = my_session_close,
+	.usable = my_session_usable,
+	.clear = my_session_clear,
+	.dialect = &my_dialect,
+	.render_stats = render_stats,
+	.start = my_start,
+	.note = note_bad_dates,
+	.scan_free = scan_free,
+};
+
+static int my_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
-	my_conn *c = (my_conn *)conn;
-	out->cursor_max = NULL;
-	out->rows_total = -1;
-	out->rows_after = -1;
-	int rc = sl_session_ready(&c->s);
-	if (rc)
-		return rc;
-	sl_table_schema *shape = NULL;
-	sl_scan_sql q;
-	sl_scan_sql_init(&q, &my_dialect, table);
-	my_scan *s = NULL;
-	rc = sl_source_stats_shape(&shape, table, cursor);
+	*out = NULL;
+	my_conn *c = sl_calloc(1, sizeof(*c));
+	if (!c)
+		return SL_ENOMEM;
+	sl_session_init(&c->s, &sl_mysql_source, &my_session_ops, intr);
+	int rc = params_from_url(&c->p, url);
 	if (!rc)
-		rc = render_stats(&q, cursor, descending, after);
-	if (!rc)
-		rc = stmt_start(&s, c, shape, 0, &q);
-	if (!rc)
-		rc = sl_source_stats_read(out, &s->base, shape, cursor);
-	sl_scan_sql_free(&q);
-	sl_schema_free(shape);
-	if (rc)
-		sl_source_stats_clear(out);
-	return rc;
+		describe_where(c);
+	return sl_session_connect(out, &c->s, rc);
 }
 
 const sl_source_driver sl_mysql_source = {
@@ -1144,7 +1081,7 @@ const sl_source_driver sl_mysql_source = {
 	.reflect = sl_my_reflect,
 	.scan_open = my_scan_open,
 	.scan_next = my_scan_next,
-	.scan_close = my_scan_close,
-	.stats = my_stats,
+	.scan_close = sl_session_scan_close,
+	.stats = sl_session_stats,
 	.warnings = sl_session_warnings,
 };

@@ -49,16 +49,11 @@ typedef struct my_conn {
 } my_conn;
 
 typedef struct my_scan {
-	sl_scan base;
-	my_conn *conn;
-	const sl_table_schema *table; /* for messages and warnings */
+	sl_session_scan base; /* base.session: the my_conn */
 	MYSQL_STMT *stmt;
-	size_t ncols;
 	my_col *cols;
 	MYSQL_BIND *binds;
-	char *bytes;	/* all the bound byte buffers */
-	bool exhausted; /* MYSQL_NO_DATA seen: the session is free again */
-	bool failed;	/* the stream broke: the session is not trusted any more */
+	char *bytes; /* all the bound byte buffers */
 } my_scan;
 
 /* ---- mysql.c -------------------------------------------------------------------------------- */

@@ -408,25 +408,6 @@ static void pg_session_clear(sl_session *base)
 	params_clear(&((pg_conn *)base)->p);
 }
 
-static const sl_session_ops pg_session_ops = {
-	.dbms = "PostgreSQL",
-	.connect = pg_session_connect,
-	.setup = session_setup,
-	.close = pg_session_close,
-	.usable = pg_session_usable,
-	.clear = pg_session_clear,
-};
-
-static int pg_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
-{
-	*out = NULL;
-	pg_conn *c = sl_calloc(1, sizeof(*c));
-	if (!c)
-		return SL_ENOMEM;
-	sl_session_init(&c->s, &sl_postgres_source, &pg_session_ops, intr);
-	return sl_session_connect(out, &c->s, params_from_url(&c->p, url));
-}
-
 /* ---- metadata queries ----------------------------------------------------------------------- */
 
 /* An error result as an sl error: SQLSTATE picks the code, the message names what and where. */
@@ -660,64 +641,41 @@ static int render_plan(sl_scan_sql *q, const sl_scan_plan *plan)
 
 /* ---- scans ---------------------------------------------------------------------------------- */
 
-static void scan_free(pg_scan *s)
+static void scan_free(sl_session_scan *scan)
 {
-	if (!s)
-		return;
+	pg_scan *s = (pg_scan *)scan;
 	free(s->cols);
 	free(s);
 }
 
-/* A COPY to start: its text, how its rows decode, where its scan goes. */
-typedef struct pg_start {
-	pg_conn *c;
-	const sl_buf *sql;
-	const sl_table_schema *shape;
-	size_t seen_flags; /* trailing BOOL columns after shape's */
-	pg_scan **out;
-} pg_start;
-
-/* Run the COPY ... TO STDOUT and set up a scan decoding it as st->shape. */
-static int copy_try(void *ctx, bool *lost)
+/* The session's ops->start: run the COPY ... TO STDOUT of `q` and set up a scan decoding it as
+   `shape` (plus `seen_flags` BOOL columns). */
+static int pg_start(sl_session_scan **out, sl_session *base, const sl_scan_sql *q,
+		    const sl_table_schema *shape, size_t seen_flags, bool *lost)
 {
-	pg_start *st = ctx;
-	pg_conn *c = st->c;
-	*st->out = NULL;
+	pg_conn *c = (pg_conn *)base;
+	*out = NULL;
 	*lost = false;
-	pg_scan *s = sl_calloc(1, sizeof(*s));
+	pg_scan *s = sl_session_scan_new(sizeof(*s), base, shape);
 	if (!s)
 		return SL_ENOMEM;
-	s->base.driver = &sl_postgres_source;
-	s->conn = c;
-	s->table = st->shape;
-	int rc = sl_pg_setup_columns(s, st->shape, st->seen_flags);
+	int rc = sl_pg_setup_columns(s, shape, seen_flags);
 	PGresult *r = NULL;
 	if (!rc)
-		rc = await_result(&r, c, PQsendQuery(c->db, st->sql->data), "querying", st->shape);
+		rc = await_result(&r, c, PQsendQuery(c->db, q->sql.data), "querying", shape);
 	if (!rc) {
 		if (PQresultStatus(r) != PGRES_COPY_OUT) {
 			*lost = PQstatus(c->db) != CONNECTION_OK;
-			rc = result_error(c, r, "querying", st->shape->database, st->shape->name);
+			rc = result_error(c, r, "querying", shape->database, shape->name);
 		}
 		PQclear(r);
 	}
 	if (rc) {
-		scan_free(s);
+		scan_free(&s->base);
 		return rc;
 	}
-	*st->out = s;
+	*out = &s->base;
 	return SL_OK;
-}
-
-/* Start the COPY of `sql`, whose rows decode as `shape` plus `seen_flags` BOOL columns. */
-static int copy_start(pg_scan **out, pg_conn *c, const sl_table_schema *shape, size_t seen_flags,
-		      const sl_buf *sql)
-{
-	pg_start st = {c, sql, shape, seen_flags, out};
-	int rc = sl_session_retry(&c->s, copy_try, &st);
-	if (!rc)
-		c->s.busy = true;
-	return rc;
 }
 
 static int pg_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan *plan)
@@ -730,14 +688,14 @@ static int pg_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 	sl_scan_sql q;
 	sl_scan_sql_init(&q, &pg_dialect, plan->table);
 	rc = render_plan(&q, plan);
-	pg_scan *s = NULL;
+	sl_session_scan *s = NULL;
 	if (!rc)
-		rc = copy_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &q.sql);
+		rc = sl_session_scan_start(&s, &c->s, &q, plan->table, plan->seen_pk ? 1 : 0);
 	sl_scan_sql_free(&q);
 	if (rc)
 		return rc;
 	if (plan->cursor >= 0)
-		s->cols[plan->cursor].infinite_as_null = true;
+		((pg_scan *)s)->cols[plan->cursor].infinite_as_null = true;
 	*out = &s->base;
 	return SL_OK;
 }
@@ -758,7 +716,7 @@ static int decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_
 	}
 	if (s->trailer_seen)
 		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: data after the end of COPY",
-				    s->table->name);
+				    s->base.table->name);
 	bool end;
 	int rc = sl_pg_decode_tuple(s, b, b->nrows, p, len, &end);
 	if (rc)
@@ -773,41 +731,42 @@ static int decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_
 /* After PQgetCopyData said -1: the COPY's own result says whether it ended well. */
 static int copy_finish(pg_scan *s)
 {
-	pg_conn *c = s->conn;
+	pg_conn *c = (pg_conn *)s->base.session;
 	PGresult *r;
-	int rc = await_result(&r, c, 1, "reading", s->table);
+	int rc = await_result(&r, c, 1, "reading", s->base.table);
 	if (rc)
 		return rc;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		rc = result_error(c, r, "reading", s->table->database, s->table->name);
+		rc = result_error(c, r, "reading", s->base.table->database, s->base.table->name);
 	else if (!s->trailer_seen)
 		rc = sl_error_set(SL_ESOURCE,
 				  "PostgreSQL at %s: reading %s.%s: the COPY ended "
 				  "without its end marker",
-				  c->s.where, s->table->database ? s->table->database : "",
-				  s->table->name);
+				  c->s.where,
+				  s->base.table->database ? s->base.table->database : "",
+				  s->base.table->name);
 	PQclear(r);
 	return rc;
 }
 
 /* Move the per-column counts of NULLed values into the connection's warnings. */
-static void note_nulled(pg_scan *s)
+static void note_nulled(sl_session_scan *scan)
 {
-	for (size_t c = 0; c < s->ncols && c < s->table->ncolumns; c++) {
+	pg_scan *s = (pg_scan *)scan;
+	sl_warnings *w = &scan->session->warnings;
+	for (size_t c = 0; c < scan->ncols && c < scan->table->ncolumns; c++) {
 		pg_col *pc = &s->cols[c];
-		const char *t = s->table->name, *name = s->table->columns[c].name;
+		const char *t = scan->table->name, *name = scan->table->columns[c].name;
 		if (pc->infinite)
 			sl_warnings_add(
-				&s->conn->s.warnings, t, name,
+				w, t, name,
 				"infinite cursor values (infinity/-infinity) loaded as NULL", true,
 				pc->infinite);
 		if (pc->beyond)
-			sl_warnings_add(&s->conn->s.warnings, t, name,
-					"timestamps after 294247-01-10 loaded as NULL", true,
-					pc->beyond);
+			sl_warnings_add(w, t, name, "timestamps after 294247-01-10 loaded as NULL",
+					true, pc->beyond);
 		if (pc->nans)
-			sl_warnings_add(&s->conn->s.warnings, t, name, "NaN values loaded as NULL",
-					true, pc->nans);
+			sl_warnings_add(w, t, name, "NaN values loaded as NULL", true, pc->nans);
 		pc->infinite = pc->beyond = pc->nans = 0;
 	}
 }
@@ -815,21 +774,12 @@ static void note_nulled(pg_scan *s)
 static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 {
 	pg_scan *s = (pg_scan *)scan;
-	pg_conn *c = s->conn;
-	if (s->exhausted)
-		return 0;
-	if (s->failed || !c->db)
-		return sl_error_set(SL_ESOURCE, "PostgreSQL: scan of %s already failed",
-				    s->table->name);
-	if (batch->ncolumns != s->ncols)
-		return sl_error_set(SL_EINVAL,
-				    "PostgreSQL: batch has %zu columns, the scan reads %zu",
-				    batch->ncolumns, s->ncols);
-	if (batch->nrows >= batch->capacity)
-		return sl_error_set(SL_EINVAL, "PostgreSQL: scan of %s: the batch is already full",
-				    s->table->name);
+	pg_conn *c = (pg_conn *)s->base.session;
+	/* the session closes only when a wait fails, which fails the scan too */
+	int rc = sl_session_scan_check(&s->base, batch);
+	if (rc)
+		return rc > 0 ? 0 : rc;
 	size_t added = 0;
-	int rc = SL_OK;
 	double since = 0; /* silent since (await_input) */
 	while (batch->nrows < batch->capacity) {
 		char *buf = NULL;
@@ -837,7 +787,7 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 		if (n == 0 && PQstatus(c->db) == CONNECTION_BAD)
 			n = -2; /* what the blocking call says once the server has gone */
 		if (n == 0) {	/* no whole row buffered: wait for more */
-			rc = await_input(c, &since, "reading", s->table);
+			rc = await_input(c, &since, "reading", s->base.table);
 			if (rc)
 				break;
 			continue;
@@ -845,7 +795,7 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 		if (n == -1) {
 			rc = copy_finish(s);
 			if (!rc)
-				s->exhausted = true;
+				s->base.exhausted = true;
 			break;
 		}
 		if (n < 0) {
@@ -853,8 +803,9 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 			char line[400];
 			first_line(line, sizeof(line), PQerrorMessage(c->db));
 			rc = sl_error_set(SL_ESOURCE, "PostgreSQL at %s: reading %s.%s: %s",
-					  c->s.where, s->table->database ? s->table->database : "",
-					  s->table->name, line);
+					  c->s.where,
+					  s->base.table->database ? s->base.table->database : "",
+					  s->base.table->name, line);
 			break;
 		}
 		rc = decode_message(s, batch, (const unsigned char *)buf, (size_t)n);
@@ -865,44 +816,26 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 		added += (size_t)rc;
 		rc = SL_OK;
 	}
-	note_nulled(s);
+	note_nulled(&s->base);
 	if (rc) {
-		s->failed = true;
+		s->base.failed = true;
 		return rc;
 	}
 	return (int)added;
 }
 
-/* Stop the server's query now, rather than when it next finds the socket gone. */
-static void cancel_query(PGconn *db)
+/* The session's ops->abandon. The only other way out of COPY OUT is reading the rest of it; a
+   closed socket alone stops the server only at its next write, which a query filtering a big
+   table may not reach for minutes: cancel the query first. */
+static void abandon(sl_session_scan *scan)
 {
-	PGcancel *cancel = PQgetCancel(db);
+	pg_conn *c = (pg_conn *)scan->session;
+	PGcancel *cancel = !scan->failed && c->db ? PQgetCancel(c->db) : NULL;
 	if (!cancel)
 		return;
 	char err[256];
 	(void)PQcancel(cancel, err, sizeof(err)); /* best effort: the close follows anyway */
 	PQfreeCancel(cancel);
-}
-
-static void pg_scan_close(sl_scan *scan)
-{
-	pg_scan *s = (pg_scan *)scan;
-	if (!s)
-		return;
-	pg_conn *c = s->conn;
-	note_nulled(s);
-	if (!s->exhausted && c->db) {
-		/*
-		 * The only other way out of COPY OUT is reading the rest of it. A closed socket
-		 * alone stops the server only at its next write, which a query filtering a big
-		 * table may not reach for minutes: cancel it first.
-		 */
-		if (!s->failed)
-			cancel_query(c->db);
-		sl_session_close(&c->s);
-	}
-	scan_free(s);
-	c->s.busy = false;
 }
 
 /* ---- stats ---------------------------------------------------------------------------------- */
@@ -944,32 +877,31 @@ static int render_stats(sl_scan_sql *q, int cursor, bool descending, const sl_va
 	return rc ? rc : end;
 }
 
-static int pg_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
-		    int cursor, bool descending, const sl_value *after)
+/* ---- the driver ---- */
+
+static const sl_session_ops pg_session_ops = {
+	.dbms = "PostgreSQL",
+	.connect = pg_session_connect,
+	.setup = session_setup,
+	.close = pg_session_close,
+	.usable = pg_session_usable,
+	.clear = pg_session_clear,
+	.dialect = &pg_dialect,
+	.render_stats = render_stats,
+	.start = pg_start,
+	.abandon = abandon,
+	.note = note_nulled,
+	.scan_free = scan_free,
+};
+
+static int pg_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
-	pg_conn *c = (pg_conn *)conn;
-	out->cursor_max = NULL;
-	out->rows_total = -1;
-	out->rows_after = -1;
-	int rc = sl_session_ready(&c->s);
-	if (rc)
-		return rc;
-	sl_table_schema *shape = NULL;
-	sl_scan_sql q;
-	sl_scan_sql_init(&q, &pg_dialect, table);
-	pg_scan *s = NULL;
-	rc = sl_source_stats_shape(&shape, table, cursor);
-	if (!rc)
-		rc = render_stats(&q, cursor, descending, after);
-	if (!rc)
-		rc = copy_start(&s, c, shape, 0, &q.sql);
-	if (!rc)
-		rc = sl_source_stats_read(out, &s->base, shape, cursor);
-	sl_scan_sql_free(&q);
-	sl_schema_free(shape);
-	if (rc)
-		sl_source_stats_clear(out);
-	return rc;
+	*out = NULL;
+	pg_conn *c = sl_calloc(1, sizeof(*c));
+	if (!c)
+		return SL_ENOMEM;
+	sl_session_init(&c->s, &sl_postgres_source, &pg_session_ops, intr);
+	return sl_session_connect(out, &c->s, params_from_url(&c->p, url));
 }
 
 const sl_source_driver sl_postgres_source = {
@@ -980,7 +912,7 @@ const sl_source_driver sl_postgres_source = {
 	.reflect = sl_pg_reflect,
 	.scan_open = pg_scan_open,
 	.scan_next = pg_scan_next,
-	.scan_close = pg_scan_close,
-	.stats = pg_stats,
+	.scan_close = sl_session_scan_close,
+	.stats = sl_session_stats,
 	.warnings = sl_session_warnings,
 };

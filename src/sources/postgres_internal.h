@@ -92,15 +92,10 @@ typedef struct pg_col {
 } pg_col;
 
 typedef struct pg_scan {
-	sl_scan base;
-	pg_conn *conn;
-	const sl_table_schema *table; /* for messages and warnings */
-	size_t ncols;
+	sl_session_scan base; /* base.session: the pg_conn */
 	pg_col *cols;
 	bool header_seen;  /* the COPY signature and header were read */
 	bool trailer_seen; /* the end-of-data marker (field count -1) was read */
-	bool exhausted;	   /* COPY ended cleanly: the session is free again */
-	bool failed;	   /* the stream broke: the session is not trusted any more */
 } pg_scan;
 
 /* ---- postgres.c ----------------------------------------------------------------------------- */

@@ -91,11 +91,11 @@ static pg_wire wire_of(sl_type type, const char *decl)
 
 int sl_pg_setup_columns(pg_scan *s, const sl_table_schema *shape, size_t seen_flags)
 {
-	s->ncols = shape->ncolumns + seen_flags;
-	s->cols = sl_calloc(s->ncols, sizeof(*s->cols));
+	s->base.ncols = shape->ncolumns + seen_flags;
+	s->cols = sl_calloc(s->base.ncols, sizeof(*s->cols));
 	if (!s->cols)
 		return SL_ENOMEM;
-	for (size_t i = 0; i < s->ncols; i++) {
+	for (size_t i = 0; i < s->base.ncols; i++) {
 		pg_col *pc = &s->cols[i];
 		if (i >= shape->ncolumns) {
 			pc->type = SL_TYPE_BOOL;
@@ -139,9 +139,9 @@ static uint64_t be64(const unsigned char *p)
 
 static int bad_value(const pg_scan *s, size_t c, const char *why)
 {
-	return sl_error_set(SL_ESOURCE, "PostgreSQL: %s.%s: %s", s->table->name,
-			    c < s->table->ncolumns ? s->table->columns[c].name : "(seen flag)",
-			    why);
+	return sl_error_set(
+		SL_ESOURCE, "PostgreSQL: %s.%s: %s", s->base.table->name,
+		c < s->base.table->ncolumns ? s->base.table->columns[c].name : "(seen flag)", why);
 }
 
 /* 10^n for 0 <= n <= 38, unsigned: numeric magnitudes are compared and summed unsigned. */
@@ -416,18 +416,18 @@ int sl_pg_decode_tuple(pg_scan *s, sl_batch *b, size_t row, const unsigned char 
 	*end = false;
 	if (len < 2)
 		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: truncated COPY row",
-				    s->table->name);
+				    s->base.table->name);
 	int16_t nfields = (int16_t)be16(p);
 	if (nfields == -1) {
 		*end = true;
 		return SL_OK;
 	}
-	if ((size_t)nfields != s->ncols)
+	if ((size_t)nfields != s->base.ncols)
 		return sl_error_set(SL_ESOURCE,
 				    "PostgreSQL: %s: a COPY row of %d fields, expected %zu",
-				    s->table->name, nfields, s->ncols);
+				    s->base.table->name, nfields, s->base.ncols);
 	size_t pos = 2;
-	for (size_t c = 0; c < s->ncols; c++) {
+	for (size_t c = 0; c < s->base.ncols; c++) {
 		if (len - pos < 4)
 			return bad_value(s, c, "truncated COPY row");
 		int32_t flen = (int32_t)be32(p + pos);
@@ -462,11 +462,11 @@ int sl_pg_decode_row(sl_batch *b, size_t row, const sl_table_schema *shape, int 
 		     const unsigned char *msg, size_t len, bool *end)
 {
 	pg_scan s = {0};
-	s.base.driver = &sl_postgres_source;
-	s.table = shape;
+	s.base.base.driver = &sl_postgres_source;
+	s.base.table = shape;
 	*end = false;
 	int rc = sl_pg_setup_columns(&s, shape, 0);
-	if (!rc && cursor >= 0 && (size_t)cursor < s.ncols)
+	if (!rc && cursor >= 0 && (size_t)cursor < s.base.ncols)
 		s.cols[cursor].infinite_as_null = true;
 	if (!rc)
 		rc = sl_pg_decode_tuple(&s, b, row, msg, len, end);
@@ -479,11 +479,11 @@ int sl_pg_copy_header(pg_scan *s, const unsigned char *p, size_t len)
 	static const char sig[11] = "PGCOPY\n\377\r\n";
 	if (len < 19 || memcmp(p, sig, 11) != 0)
 		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: not a binary COPY stream",
-				    s->table->name);
+				    s->base.table->name);
 	uint32_t ext = be32(p + 15);
 	if (ext > len - 19)
 		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: truncated COPY header",
-				    s->table->name);
+				    s->base.table->name);
 	s->header_seen = true;
 	return (int)(19 + ext);
 }

@@ -3,15 +3,18 @@
  * driver. A session opens at connect. A scan abandoned part way closes it (the only quick way
  * out of an unfinished result), and the next call reopens it. A query that finds the session
  * dropped by the server while idle reopens it once and runs again: nothing was read yet, so
- * that is safe. The protocol stays in the driver, behind sl_session_ops.
+ * that is safe. A scan holds the session until it is closed; one closed before the end of its
+ * result closes the session too. The protocol stays in the driver, behind sl_session_ops.
  */
 #ifndef SL_SESSION_H
 #define SL_SESSION_H
 
+#include "scan_sql.h"
 #include "source.h"
 #include "warnings.h"
 
 typedef struct sl_session sl_session;
+typedef struct sl_session_scan sl_session_scan;
 
 typedef struct sl_session_ops {
 	const char *dbms; /* "MySQL", "PostgreSQL": in messages */
@@ -25,6 +28,21 @@ typedef struct sl_session_ops {
 	bool (*usable)(const sl_session *s);
 	/* Free the connection parameters, the password wiped. */
 	void (*clear)(sl_session *s);
+
+	const sl_sql_dialect *dialect; /* of the driver's queries */
+	/* Append the stats query of q->table: one row, decoded as sl_source_stats_shape says. */
+	int (*render_stats)(sl_scan_sql *q, int cursor, bool descending, const sl_value *after);
+	/* Send `q` and set up a scan (sl_session_scan_new) reading its rows as `shape` plus
+	   `seen_flags` BOOL columns; *lost: it failed because the server had dropped the
+	   session. */
+	int (*start)(sl_session_scan **out, sl_session *s, const sl_scan_sql *q,
+		     const sl_table_schema *shape, size_t seen_flags, bool *lost);
+	/* Before a scan closed early closes the session: stop its query (NULL: nothing to do). */
+	void (*abandon)(sl_session_scan *scan);
+	/* Move a scan's counts (values loaded as NULL...) into the session's warnings. */
+	void (*note)(sl_session_scan *scan);
+	/* Free a scan with what start set up in it. */
+	void (*scan_free)(sl_session_scan *scan);
 } sl_session_ops;
 
 /* The start of a network driver's connection struct. */
@@ -37,6 +55,16 @@ struct sl_session {
 	sl_warnings warnings;
 };
 
+/* The start of a network driver's scan struct. */
+struct sl_session_scan {
+	sl_scan base;
+	sl_session *session;
+	const sl_table_schema *table; /* what the rows decode as; for messages and warnings */
+	size_t ncols;		      /* columns read: the table's and the seen flags */
+	bool exhausted;		      /* the result ended cleanly: the session is free again */
+	bool failed;		      /* the stream broke: the session is not trusted any more */
+};
+
 void sl_session_init(sl_session *s, const sl_source_driver *driver, const sl_session_ops *ops,
 		     sl_interrupt *intr);
 
@@ -46,9 +74,24 @@ void sl_session_init(sl_session *s, const sl_source_driver *driver, const sl_ses
  */
 int sl_session_connect(sl_source_conn **out, sl_session *s, int rc);
 
-/* disconnect() and warnings() of a network driver. */
+/* disconnect(), scan_close(), stats() and warnings() of a network driver. */
 void sl_session_disconnect(sl_source_conn *conn);
+void sl_session_scan_close(sl_scan *scan);
+int sl_session_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
+		     int cursor, bool descending, const sl_value *after);
 const char *sl_session_warnings(sl_source_conn *conn);
+
+/* A zeroed scan struct of `size` bytes reading `shape` on `s`, or NULL (SL_ENOMEM). */
+void *sl_session_scan_new(size_t size, sl_session *s, const sl_table_schema *shape);
+
+/* Start a scan of `q` (ops->start), reopening the session once if the server had dropped it;
+   the session is busy until the scan closes. */
+int sl_session_scan_start(sl_session_scan **out, sl_session *s, const sl_scan_sql *q,
+			  const sl_table_schema *shape, size_t seen_flags);
+
+/* What scan_next checks first: 1 when the result is exhausted (return 0 then), an error when
+   the scan failed before or `batch` does not fit it, else 0. */
+int sl_session_scan_check(const sl_session_scan *scan, const sl_batch *batch);
 
 /* Open the session (refused once the run is interrupted) and publish its socket. */
 int sl_session_open(sl_session *s);
