@@ -52,6 +52,20 @@ sl_sql_param *sl_scan_sql_param(sl_scan_sql *r)
 	return p;
 }
 
+bool sl_sql_param_number(sl_sql_param *p, const sl_value *v)
+{
+	if (v->type == SL_TYPE_FLOAT || v->type == SL_TYPE_DOUBLE) {
+		p->type = SL_PARAM_DOUBLE;
+		p->d = v->as.f64;
+		return true;
+	}
+	if (!sl_type_is_integer(v->type))
+		return false;
+	p->type = sl_type_is_unsigned(v->type) ? SL_PARAM_UINT : SL_PARAM_INT;
+	p->i = v->as.i64; /* u64 shares the bits */
+	return true;
+}
+
 int sl_sql_param_bytes(sl_sql_param *p, sl_sql_param_type type, const char *bytes, size_t len)
 {
 	char *copy = sl_strndup(len ? bytes : "", len);

@@ -105,6 +105,8 @@ int sl_scan_sql_plain_row_compare(sl_scan_sql *r, size_t n, const size_t *cols, 
 
 /* A new parameter (SL_PARAM_NULL until set), or NULL (SL_ENOMEM); the caller writes its `?`. */
 sl_sql_param *sl_scan_sql_param(sl_scan_sql *r);
+/* Set `p` to a number's value (BOOL, an integer, FLOAT, DOUBLE); false for other types. */
+bool sl_sql_param_number(sl_sql_param *p, const sl_value *v);
 /* Set `p` to a copy of `len` bytes (TEXT or BLOB). */
 int sl_sql_param_bytes(sl_sql_param *p, sl_sql_param_type type, const char *bytes, size_t len);
 /* Set `p` to TEXT `text`, which it takes (NULL: SL_ENOMEM, from the allocation that failed). */

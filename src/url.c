@@ -680,26 +680,24 @@ char *sl_url_redact_text(const char *text)
 }
 
 /* Overwrite a secret before freeing it; volatile so the stores are not optimised away. */
-static void free_secret(char *s)
+void sl_secret_free(char *secret)
 {
-	if (!s)
+	if (!secret)
 		return;
-	volatile char *v = s;
-	for (size_t i = 0, n = strlen(s); i < n; i++)
-		v[i] = '\0';
-	free(s);
+	volatile char *v = secret;
+	while (*v)
+		*v++ = '\0';
+	free(secret);
 }
 
 void sl_url_free(sl_url *url)
 {
 	if (!url)
 		return;
-	free(url->scheme);
-	free(url->driver);
-	free(url->user);
-	free_secret(url->password);
-	free(url->host);
-	free(url->database);
+	char *parts[] = {url->scheme, url->driver, url->user, url->host, url->database};
+	for (size_t i = 0; i < SL_ARRAY_LEN(parts); i++)
+		free(parts[i]);
+	sl_secret_free(url->password);
 	for (size_t i = 0; i < url->noptions; i++) {
 		free(url->options[i].key);
 		free(url->options[i].value);

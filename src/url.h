@@ -68,4 +68,7 @@ char *sl_url_redact_text(const char *text);
 
 void sl_url_free(sl_url *url);
 
+/* Overwrite a secret (a password) with zeros, then free it; NULL is fine. */
+void sl_secret_free(char *secret);
+
 #endif

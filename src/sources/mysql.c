@@ -48,7 +48,7 @@ static void params_clear(my_params *p)
 			 p->charset, p->ssl_ca, p->ssl_cert, p->ssl_key};
 	for (size_t i = 0; i < SL_ARRAY_LEN(owned); i++)
 		free(owned[i]);
-	sl_wipe_free(p->password);
+	sl_secret_free(p->password);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -177,32 +177,24 @@ static void describe_where(my_conn *c)
 
 static void set_ssl_options(MYSQL *db, const my_params *p)
 {
-	my_bool on = 1, off = 0;
-	if (p->ssl_mode != MY_SSL_DISABLED && (p->ssl_ca || p->ssl_cert || p->ssl_key))
+	/* per ssl_mode: enforce TLS, verify the server's certificate (libmariadb checks the chain
+	   and the host name together); -1 leaves libmariadb's default */
+	static const struct {
+		signed char enforce, verify;
+	} modes[] = {
+		[MY_SSL_DEFAULT] = {-1, -1},  [MY_SSL_DISABLED] = {0, 0},
+		[MY_SSL_PREFERRED] = {-1, 0}, [MY_SSL_REQUIRED] = {1, 0},
+		[MY_SSL_VERIFY_CA] = {1, 1},  [MY_SSL_VERIFY_IDENTITY] = {1, 1},
+	};
+	/* PREFERRED sets use_ssl without enforcement: TLS when the server offers it */
+	bool files = p->ssl_ca || p->ssl_cert || p->ssl_key;
+	if (p->ssl_mode == MY_SSL_PREFERRED || (p->ssl_mode != MY_SSL_DISABLED && files))
 		mysql_ssl_set(db, p->ssl_key, p->ssl_cert, p->ssl_ca, NULL, NULL);
-	switch (p->ssl_mode) {
-	case MY_SSL_DEFAULT:
-		break;
-	case MY_SSL_DISABLED:
-		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &off);
-		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		break;
-	case MY_SSL_PREFERRED:
-		/* use_ssl without enforcement: TLS when the server offers it */
-		mysql_ssl_set(db, p->ssl_key, p->ssl_cert, p->ssl_ca, NULL, NULL);
-		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		break;
-	case MY_SSL_REQUIRED:
-		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &on);
-		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		break;
-	case MY_SSL_VERIFY_CA:
-	case MY_SSL_VERIFY_IDENTITY:
-		/* libmariadb checks the chain and the host name together */
-		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &on);
-		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-		break;
-	}
+	my_bool enforce = modes[p->ssl_mode].enforce == 1, verify = modes[p->ssl_mode].verify == 1;
+	if (modes[p->ssl_mode].enforce >= 0)
+		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &enforce);
+	if (modes[p->ssl_mode].verify >= 0)
+		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
 }
 
 /*
@@ -658,24 +650,9 @@ static void cast_for(char *out, size_t size, const sl_column *col, sl_type vt)
 /* The parameter of a value that is not NULL: numbers as such, the rest as text. */
 static int set_param(sl_sql_param *p, const sl_value *v)
 {
+	if (sl_sql_param_number(p, v))
+		return SL_OK;
 	switch (v->type) {
-	case SL_TYPE_BOOL:
-	case SL_TYPE_INT8:
-	case SL_TYPE_INT16:
-	case SL_TYPE_INT32:
-	case SL_TYPE_INT64:
-	case SL_TYPE_UINT8:
-	case SL_TYPE_UINT16:
-	case SL_TYPE_UINT32:
-	case SL_TYPE_UINT64:
-		p->type = v->type >= SL_TYPE_UINT8 ? SL_PARAM_UINT : SL_PARAM_INT;
-		p->i = v->as.i64; /* u64 shares the bits */
-		return SL_OK;
-	case SL_TYPE_FLOAT:
-	case SL_TYPE_DOUBLE:
-		p->type = SL_PARAM_DOUBLE;
-		p->d = v->as.f64;
-		return SL_OK;
 	case SL_TYPE_TEXT:
 	case SL_TYPE_JSON:
 		return sl_sql_param_bytes(p, SL_PARAM_TEXT, v->bytes, v->len);

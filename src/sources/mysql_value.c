@@ -65,11 +65,6 @@ void sl_my_stage_of(my_col *mc, enum enum_field_types type, unsigned flags, unsi
 	}
 }
 
-static bool is_int_type(sl_type t)
-{
-	return t == SL_TYPE_BOOL || (t >= SL_TYPE_INT8 && t <= SL_TYPE_UINT64);
-}
-
 /* Bytes of an integer type (BOOL: 1). */
 static int int_size(sl_type t)
 {
@@ -97,7 +92,7 @@ static bool int_fits(const my_col *mc, sl_type t)
 {
 	if (t == SL_TYPE_BOOL)
 		return true;
-	bool t_unsigned = t >= SL_TYPE_UINT8 && t <= SL_TYPE_UINT64;
+	bool t_unsigned = sl_type_is_unsigned(t);
 	if (mc->is_unsigned == t_unsigned)
 		return int_size(t) >= mc->width;
 	return mc->is_unsigned && int_size(t) > mc->width;
@@ -115,9 +110,9 @@ bool sl_my_stage_fits(const my_col *mc)
 		return true;
 	switch (mc->stage) {
 	case ST_INT:
-		return is_int_type(t) && int_fits(mc, t);
+		return sl_type_is_integer(t) && int_fits(mc, t);
 	case ST_YEAR: /* checked per value: SMALLINT or wider */
-		return is_int_type(t) && t != SL_TYPE_BOOL && int_size(t) >= 2;
+		return sl_type_is_integer(t) && t != SL_TYPE_BOOL && int_size(t) >= 2;
 	case ST_BIT:
 		return t == SL_TYPE_BOOL || t == SL_TYPE_UINT64;
 	case ST_FLOAT:

@@ -41,7 +41,7 @@ static const char *const pg_keywords[PK__COUNT] = {
 
 static void params_clear(pg_params *p)
 {
-	sl_wipe_free(p->kw[PK_PASSWORD]);
+	sl_secret_free(p->kw[PK_PASSWORD]);
 	p->kw[PK_PASSWORD] = NULL;
 	for (size_t i = 0; i < PK__COUNT; i++)
 		free(p->kw[i]);

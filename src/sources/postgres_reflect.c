@@ -295,99 +295,100 @@ static long field_long(const PGresult *r, int row, int col)
 	return (long)v;
 }
 
-static int add_columns(pg_conn *c, sl_table_schema *s, const char *oid)
+/* A relation's columns: domains resolved to their base type (and the base type's modifier) by
+   recursion, and for arrays the element's type. */
+static const char *const columns_sql =
+	"WITH RECURSIVE cols AS ("
+	" SELECT a.attnum, a.attname, NOT a.attnotnull AS nullable,"
+	"  pg_catalog.format_type(a.atttypid, a.atttypmod) AS decl,"
+	"  a.atttypid AS tid, a.atttypmod AS tmod, a.attndims AS ndims, 0 AS depth"
+	" FROM pg_catalog.pg_attribute a"
+	" WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped"
+	" UNION ALL"
+	" SELECT k.attnum, k.attname, k.nullable, k.decl, t.typbasetype, t.typtypmod,"
+	"  GREATEST(k.ndims, t.typndims), k.depth + 1"
+	" FROM cols k JOIN pg_catalog.pg_type t ON t.oid = k.tid"
+	" WHERE t.typtype = 'd' AND k.depth < 64)"
+	" SELECT k.attname, k.decl, k.nullable, k.tid, k.tmod, t.typtype, t.typcategory,"
+	"  t.typname, k.ndims, e.oid, e.typtype, e.typcategory, e.typname,"
+	"  CASE WHEN d.typtype = 'd' THEN d.typtypmod ELSE k.tmod END"
+	" FROM cols k JOIN pg_catalog.pg_type t ON t.oid = k.tid"
+	" LEFT JOIN pg_catalog.pg_type d ON t.typcategory = 'A' AND d.oid = t.typelem"
+	" LEFT JOIN pg_catalog.pg_type e"
+	"  ON e.oid = CASE WHEN d.typtype = 'd' THEN d.typbasetype ELSE d.oid END"
+	" WHERE t.typtype <> 'd' ORDER BY k.attnum";
+
+/* A relation's primary key, in key order. */
+static const char *const pk_sql =
+	"SELECT a.attname FROM pg_catalog.pg_index i"
+	" CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+	" JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+	" WHERE i.indrelid = $1::pg_catalog.oid AND i.indisprimary ORDER BY k.ord";
+
+typedef int row_fn(pg_conn *c, sl_table_schema *s, const PGresult *r, int i);
+
+/* Run a catalog query about the relation `oid` ($1) and hand its rows to `row`, in order, until
+   one fails; `what` says what it does to `s`, for messages. */
+static int each_row(pg_conn *c, const char *sql, const char *oid, const char *what,
+		    sl_table_schema *s, row_fn *row)
 {
-	/* domains resolved to their base type (and the base type's modifier) by recursion */
-	static const char *const sql =
-		"WITH RECURSIVE cols AS ("
-		" SELECT a.attnum, a.attname, NOT a.attnotnull AS nullable,"
-		"  pg_catalog.format_type(a.atttypid, a.atttypmod) AS decl,"
-		"  a.atttypid AS tid, a.atttypmod AS tmod, a.attndims AS ndims, 0 AS depth"
-		" FROM pg_catalog.pg_attribute a"
-		" WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped"
-		" UNION ALL"
-		" SELECT k.attnum, k.attname, k.nullable, k.decl, t.typbasetype, t.typtypmod,"
-		"  GREATEST(k.ndims, t.typndims), k.depth + 1"
-		" FROM cols k JOIN pg_catalog.pg_type t ON t.oid = k.tid"
-		" WHERE t.typtype = 'd' AND k.depth < 64)"
-		" SELECT k.attname, k.decl, k.nullable, k.tid, k.tmod, t.typtype, t.typcategory,"
-		"  t.typname, k.ndims, e.oid, e.typtype, e.typcategory, e.typname,"
-		"  CASE WHEN d.typtype = 'd' THEN d.typtypmod ELSE k.tmod END"
-		" FROM cols k JOIN pg_catalog.pg_type t ON t.oid = k.tid"
-		" LEFT JOIN pg_catalog.pg_type d ON t.typcategory = 'A' AND d.oid = t.typelem"
-		" LEFT JOIN pg_catalog.pg_type e"
-		"  ON e.oid = CASE WHEN d.typtype = 'd' THEN d.typbasetype ELSE d.oid END"
-		" WHERE t.typtype <> 'd' ORDER BY k.attnum";
 	const Oid types[] = {OID_TEXT};
 	const char *params[] = {oid};
 	PGresult *r;
-	int rc = sl_pg_meta_query(&r, c, sql, 1, types, params, "reading the columns of", s);
-	if (rc)
-		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		pg_coldef d = {
-			.name = PQgetvalue(r, i, 0),
-			.decl = PQgetvalue(r, i, 1),
-			.nullable = strcmp(PQgetvalue(r, i, 2), "t") == 0,
-			.oid = strtoul(PQgetvalue(r, i, 3), NULL, 10),
-			.typmod = field_long(r, i, 4),
-			.typtype = PQgetvalue(r, i, 5)[0],
-			.typcategory = PQgetvalue(r, i, 6)[0],
-			.typname = PQgetvalue(r, i, 7),
-			.ndims = (int)field_long(r, i, 8),
-			.elem_oid =
-				PQgetisnull(r, i, 9) ? 0 : strtoul(PQgetvalue(r, i, 9), NULL, 10),
-			.elem_typtype = PQgetvalue(r, i, 10)[0],
-			.elem_typcategory = PQgetvalue(r, i, 11)[0],
-			.elem_typname = PQgetvalue(r, i, 12),
-			.elem_typmod = field_long(r, i, 13),
-		};
-		sl_type type, element = SL_TYPE_TEXT;
-		int precision, scale;
-		const char *note;
-		map_type(&d, &type, &element, &precision, &scale, &note);
-		int idx = type == SL_TYPE_LIST
-				  ? sl_schema_add_list_column(s, d.name, element, precision, scale,
-							      d.nullable, d.decl)
-				  : sl_schema_add_column(s, d.name, type, precision, scale,
-							 d.nullable, d.decl);
-		rc = idx < 0 ? idx : SL_OK;
-		if (!rc && note) {
-			char what[300];
-			snprintf(what, sizeof(what), "PostgreSQL type %s %s", d.decl, note);
-			rc = sl_warnings_add(&c->s.warnings, s->name, d.name, what, false, 0);
-		}
-	}
+	int rc = sl_pg_meta_query(&r, c, sql, 1, types, params, what, s);
+	for (int i = 0; !rc && i < PQntuples(r); i++)
+		rc = row(c, s, r, i);
 	PQclear(r);
 	return rc;
 }
 
-static int load_pk(pg_conn *c, sl_table_schema *s, const char *oid)
+/* One row of columns_sql as a column of `s`. */
+static int add_column(pg_conn *c, sl_table_schema *s, const PGresult *r, int i)
 {
-	static const char *const sql =
-		"SELECT a.attname FROM pg_catalog.pg_index i"
-		" CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-		" JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-		" WHERE i.indrelid = $1::pg_catalog.oid AND i.indisprimary ORDER BY k.ord";
-	const Oid types[] = {OID_TEXT};
-	const char *params[] = {oid};
-	PGresult *r;
-	int rc = sl_pg_meta_query(&r, c, sql, 1, types, params, "reading the primary key of", s);
-	if (rc)
-		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		const char *name = PQgetvalue(r, i, 0);
-		int idx = -1;
-		for (size_t j = 0; j < s->ncolumns && idx < 0; j++)
-			if (strcmp(s->columns[j].name, name) == 0)
-				idx = (int)j;
-		rc = idx < 0 ? sl_error_set(SL_ESOURCE,
-					    "table %s.%s: primary key column %s not found",
-					    s->database, s->name, name)
-			     : sl_schema_add_pk(s, (size_t)idx);
-	}
-	PQclear(r);
-	return rc < 0 ? rc : SL_OK;
+	pg_coldef d = {
+		.name = PQgetvalue(r, i, 0),
+		.decl = PQgetvalue(r, i, 1),
+		.nullable = strcmp(PQgetvalue(r, i, 2), "t") == 0,
+		.oid = strtoul(PQgetvalue(r, i, 3), NULL, 10),
+		.typmod = field_long(r, i, 4),
+		.typtype = PQgetvalue(r, i, 5)[0],
+		.typcategory = PQgetvalue(r, i, 6)[0],
+		.typname = PQgetvalue(r, i, 7),
+		.ndims = (int)field_long(r, i, 8),
+		.elem_oid = PQgetisnull(r, i, 9) ? 0 : strtoul(PQgetvalue(r, i, 9), NULL, 10),
+		.elem_typtype = PQgetvalue(r, i, 10)[0],
+		.elem_typcategory = PQgetvalue(r, i, 11)[0],
+		.elem_typname = PQgetvalue(r, i, 12),
+		.elem_typmod = field_long(r, i, 13),
+	};
+	sl_type type, element = SL_TYPE_TEXT;
+	int precision, scale;
+	const char *note;
+	map_type(&d, &type, &element, &precision, &scale, &note);
+	int idx = type == SL_TYPE_LIST ? sl_schema_add_list_column(s, d.name, element, precision,
+								   scale, d.nullable, d.decl)
+				       : sl_schema_add_column(s, d.name, type, precision, scale,
+							      d.nullable, d.decl);
+	if (idx < 0 || !note)
+		return idx < 0 ? idx : SL_OK;
+	char what[300];
+	snprintf(what, sizeof(what), "PostgreSQL type %s %s", d.decl, note);
+	return sl_warnings_add(&c->s.warnings, s->name, d.name, what, false, 0);
+}
+
+/* One row of pk_sql as the next column of s's primary key. */
+static int add_pk_column(pg_conn *c, sl_table_schema *s, const PGresult *r, int i)
+{
+	(void)c;
+	const char *name = PQgetvalue(r, i, 0);
+	int idx = -1;
+	for (size_t j = 0; j < s->ncolumns && idx < 0; j++)
+		if (strcmp(s->columns[j].name, name) == 0)
+			idx = (int)j;
+	if (idx < 0)
+		return sl_error_set(SL_ESOURCE, "table %s.%s: primary key column %s not found",
+				    s->database, s->name, name);
+	return sl_schema_add_pk(s, (size_t)idx);
 }
 
 int sl_pg_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table)
@@ -411,12 +412,12 @@ int sl_pg_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table
 		rc = s ? SL_OK : SL_ENOMEM;
 	}
 	if (!rc)
-		rc = add_columns(c, s, oid);
+		rc = each_row(c, columns_sql, oid, "reading the columns of", s, add_column);
 	if (!rc && s->ncolumns == 0)
 		rc = sl_error_set(SL_ESOURCE, "table %s.%s in database '%s' has no columns", nsp,
 				  rel, c->dbname);
 	if (!rc)
-		rc = load_pk(c, s, oid);
+		rc = each_row(c, pk_sql, oid, "reading the primary key of", s, add_pk_column);
 	free(oid);
 	free(nsp);
 	free(rel);

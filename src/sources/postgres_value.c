@@ -233,49 +233,29 @@ static int put_bytes(sl_arena *arena, void *data, size_t row, const unsigned cha
 }
 
 /*
- * Temporal values: ±infinity becomes DuckDB's ±infinity (INT64_MAX and -INT64_MAX, INT32_MAX and
- * -INT32_MAX for dates), except in the cursor column, where it becomes NULL (returns 1) and is
- * counted; so do values DuckDB cannot hold.
+ * A date or timestamp `v` counted from PostgreSQL's epoch, of a type whose extremes `max` and
+ * -max - 1 mean ±infinity, into *out counted from 1970 (`shift` units later). ±infinity becomes
+ * DuckDB's ±infinity (max and -max), except in the cursor column, where it becomes NULL
+ * (returns 1) and is counted; so do values DuckDB cannot hold.
  */
-static int put_timestamp(pg_col *pc, void *data, size_t row, const unsigned char *p)
+static int from_pg_epoch(pg_col *pc, int64_t v, int64_t max, int64_t shift, int64_t *out)
 {
-	int64_t v = (int64_t)be64(p);
-	if (v == INT64_MAX || v == INT64_MIN) {
+	if (v == max || v == -max - 1) {
 		if (pc->infinite_as_null) {
 			pc->infinite++;
 			return 1;
 		}
-		((int64_t *)data)[row] = v == INT64_MAX ? INT64_MAX : -INT64_MAX;
+		*out = v == max ? max : -max;
 		return 0;
 	}
-	/* DuckDB keeps INT64_MAX for its own infinity: the last 29 years of PostgreSQL's range
-	   (294247-01-10 04:00:54.775807 to 294276-12-31) do not fit */
-	if (v > INT64_MAX - 1 - PG_EPOCH_MICROS) {
+	/* DuckDB keeps max for its own infinity: the last 29 years of PostgreSQL's timestamps
+	   (294247-01-10 04:00:54.775807 to 294276-12-31) do not fit; PostgreSQL's dates (to
+	   5874897 AD) all do, and a date past them is counted the same way */
+	if (v > max - 1 - shift) {
 		pc->beyond++;
 		return 1;
 	}
-	((int64_t *)data)[row] = v + PG_EPOCH_MICROS;
-	return 0;
-}
-
-static int put_date(pg_col *pc, void *data, size_t row, const unsigned char *p)
-{
-	int32_t v = (int32_t)be32(p);
-	if (v == INT32_MAX || v == INT32_MIN) {
-		if (pc->infinite_as_null) {
-			pc->infinite++;
-			return 1;
-		}
-		((int32_t *)data)[row] = v == INT32_MAX ? INT32_MAX : -INT32_MAX;
-		return 0;
-	}
-	/* PostgreSQL's range (to 5874897 AD) keeps this below DuckDB's infinity; a value past it is
-	   no date PostgreSQL sends, and is counted like a timestamp beyond DuckDB's range */
-	if ((int64_t)v + PG_EPOCH_DAYS >= INT32_MAX) {
-		pc->beyond++;
-		return 1;
-	}
-	((int32_t *)data)[row] = v + PG_EPOCH_DAYS;
+	*out = v + shift;
 	return 0;
 }
 
@@ -299,6 +279,8 @@ static int decode_value(pg_scan *s, size_t c, pg_wire wire, sl_vector *v, sl_are
 {
 	pg_col *pc = &s->cols[c];
 	void *data = v->data;
+	int64_t t;
+	int rc;
 	if (wire_len[wire] && len != wire_len[wire]) {
 		char why[96];
 		snprintf(why, sizeof(why), "a %s value of %u bytes (expected %u)",
@@ -340,12 +322,18 @@ static int decode_value(pg_scan *s, size_t c, pg_wire wire, sl_vector *v, sl_are
 			return bad_value(s, c, "unknown jsonb binary version");
 		return put_bytes(arena, data, i, p + 1, len - 1);
 	case W_DATE:
-		return put_date(pc, data, i, p);
+		rc = from_pg_epoch(pc, (int32_t)be32(p), INT32_MAX, PG_EPOCH_DAYS, &t);
+		if (rc == 0)
+			((int32_t *)data)[i] = (int32_t)t;
+		return rc;
 	case W_TIME:
 		((int64_t *)data)[i] = (int64_t)be64(p);
 		return 0;
 	case W_TIMESTAMP:
-		return put_timestamp(pc, data, i, p);
+		rc = from_pg_epoch(pc, (int64_t)be64(p), INT64_MAX, PG_EPOCH_MICROS, &t);
+		if (rc == 0)
+			((int64_t *)data)[i] = t;
+		return rc;
 	case W_INTERVAL:
 		((sl_interval *)data)[i] = (sl_interval){(int32_t)be32(p + 12),
 							 (int32_t)be32(p + 8), (int64_t)be64(p)};

@@ -5,16 +5,6 @@
 
 #include <stdlib.h>
 
-void sl_wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *v = s;
-	while (*v)
-		*v++ = 0;
-	free(s);
-}
-
 void sl_session_init(sl_session *s, const sl_source_driver *driver, const sl_session_ops *ops,
 		     sl_interrupt *intr)
 {

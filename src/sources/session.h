@@ -109,7 +109,4 @@ typedef int sl_session_attempt(void *ctx, bool *lost);
    session if that loses it again). */
 int sl_session_retry(sl_session *s, sl_session_attempt *attempt, void *ctx);
 
-/* Overwrite a secret before freeing it (NULL is fine). */
-void sl_wipe_free(char *s);
-
 #endif

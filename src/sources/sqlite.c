@@ -380,7 +380,8 @@ static void sql_init(sqlite_sql *q, sqlite_conn *c, const sl_table_schema *t)
 	q->rowid = NULL;
 }
 
-/* `?`, its parameter the value as the storage class it is compared with. */
+/* `?`, its parameter the value as the storage class it is compared with: numbers as such, text
+   (and DECIMAL as text: the column's NUMERIC affinity turns it into a number), BLOB. */
 static int put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
 {
 	(void)col;
@@ -388,28 +389,11 @@ static int put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
 	if (!b)
 		return SL_ENOMEM;
 	sl_buf_putc(&r->sql, '?');
-	if (v->is_null)
+	if (v->is_null || sl_sql_param_number(b, v))
 		return SL_OK;
-	switch (v->type) {
-	case SL_TYPE_BOOL:
-	case SL_TYPE_INT8:
-	case SL_TYPE_INT16:
-	case SL_TYPE_INT32:
-	case SL_TYPE_INT64:
-		b->type = SL_PARAM_INT;
-		b->i = v->as.i64;
-		return SL_OK;
-	case SL_TYPE_FLOAT:
-	case SL_TYPE_DOUBLE:
-		b->type = SL_PARAM_DOUBLE;
-		b->d = v->as.f64;
-		return SL_OK;
-	case SL_TYPE_BLOB:
+	if (v->type == SL_TYPE_BLOB)
 		return sl_sql_param_bytes(b, SL_PARAM_BLOB, v->bytes, v->len);
-	default:
-		/* text, and DECIMAL as text: the column's NUMERIC affinity turns it into a number */
-		return sl_sql_param_text(b, sl_value_to_text(v));
-	}
+	return sl_sql_param_text(b, sl_value_to_text(v));
 }
 
 /* The smallest or the largest stored value of a column: its storage class, and for TEXT the

@@ -345,6 +345,14 @@ static bool text_is_bool(const char *t, size_t n, int64_t *out)
 	return false;
 }
 
+/* Whether nothing but spaces follows a number's text. */
+static bool spaces_only(const char *end)
+{
+	while (*end == ' ')
+		end++;
+	return *end == '\0';
+}
+
 static bool text_is_int64(const char *t, int64_t *out)
 {
 	char *end;
@@ -352,11 +360,7 @@ static bool text_is_int64(const char *t, int64_t *out)
 	while (*t == ' ')
 		t++;
 	long long v = strtoll(t, &end, 10);
-	if (errno || end == t)
-		return false;
-	while (*end == ' ')
-		end++;
-	if (*end)
+	if (errno || end == t || !spaces_only(end))
 		return false;
 	*out = v;
 	return true;
@@ -367,11 +371,7 @@ static bool text_is_double(const char *t, double *out)
 	char *end;
 	errno = 0;
 	double v = strtod(t, &end);
-	if (end == t || (errno == ERANGE && isinf(v)))
-		return false;
-	while (*end == ' ')
-		end++;
-	if (*end)
+	if (end == t || (errno == ERANGE && isinf(v)) || !spaces_only(end))
 		return false;
 	*out = v;
 	return true;
@@ -419,20 +419,30 @@ static const char *decode_bytes(sl_type type, sqlite3_stmt *st, int idx, int sto
 	return NULL;
 }
 
-static const char *decode_int(sqlite3_stmt *st, int idx, int storage, cell *c)
+/* BIGINT or DOUBLE (`as_double`) from any storage class: as stored, converted exactly from the
+   other numeric class, or parsed from text. */
+static const char *decode_number(sqlite3_stmt *st, int idx, int storage, cell *c, bool as_double)
 {
-	if (storage == SQLITE_INTEGER) {
+	if (storage == SQLITE_INTEGER && !as_double) {
 		c->i = sqlite3_column_int64(st, idx);
 		return NULL;
 	}
+	if (storage == SQLITE_FLOAT && as_double) {
+		c->d = sqlite3_column_double(st, idx);
+		return NULL;
+	}
+	if (storage == SQLITE_INTEGER)
+		return int64_is_double(sqlite3_column_int64(st, idx), &c->d)
+			       ? NULL
+			       : "cannot be represented exactly as a DOUBLE";
 	if (storage == SQLITE_FLOAT)
 		return double_is_int64(sqlite3_column_double(st, idx), &c->i)
 			       ? NULL
 			       : "is not an integer in the BIGINT range";
-	if (storage == SQLITE_TEXT &&
-	    text_is_int64((const char *)sqlite3_column_text(st, idx), &c->i))
+	const char *t = storage == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, idx) : NULL;
+	if (t && (as_double ? text_is_double(t, &c->d) : text_is_int64(t, &c->i)))
 		return NULL;
-	return "is not an integer";
+	return as_double ? "is not a number" : "is not an integer";
 }
 
 static const char *decode_bool(sqlite3_stmt *st, int idx, int storage, cell *c)
@@ -450,22 +460,6 @@ static const char *decode_bool(sqlite3_stmt *st, int idx, int storage, cell *c)
 						   (size_t)sqlite3_column_bytes(st, idx), &c->i))
 		return NULL;
 	return "is not a boolean";
-}
-
-static const char *decode_double(sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_FLOAT) {
-		c->d = sqlite3_column_double(st, idx);
-		return NULL;
-	}
-	if (storage == SQLITE_INTEGER)
-		return int64_is_double(sqlite3_column_int64(st, idx), &c->d)
-			       ? NULL
-			       : "cannot be represented exactly as a DOUBLE";
-	if (storage == SQLITE_TEXT &&
-	    text_is_double((const char *)sqlite3_column_text(st, idx), &c->d))
-		return NULL;
-	return "is not a number";
 }
 
 static const char *decode_decimal(const sl_column *col, sqlite3_stmt *st, int idx, int storage,
@@ -585,10 +579,8 @@ int sl_sqlite_decode(const row_ref *ref, size_t col, sqlite3_stmt *st, int idx, 
 		why = decode_bool(st, idx, storage, c);
 		break;
 	case SL_TYPE_INT64:
-		why = decode_int(st, idx, storage, c);
-		break;
 	case SL_TYPE_DOUBLE:
-		why = decode_double(st, idx, storage, c);
+		why = decode_number(st, idx, storage, c, column->type == SL_TYPE_DOUBLE);
 		break;
 	case SL_TYPE_DECIMAL:
 		why = decode_decimal(column, st, idx, storage, c, rounded);
