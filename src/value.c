@@ -48,17 +48,32 @@ int64_t sl_micros_from_civil(int64_t year, unsigned month, unsigned day, unsigne
 
 sl_i128 sl_pow10_i128(int n)
 {
-	/* a lookup and a multiply or two: decoders call this per digit group of a value */
-	static const uint32_t p10[10] = {1,	 10,	  100,	    1000,      10000,
-					 100000, 1000000, 10000000, 100000000, 1000000000};
-	if (n <= 0)
-		return 1;
-	if (n > 38)
-		n = 38; /* out of range: no overflow at least */
-	sl_i128 v = p10[n % 10];
-	for (int k = n / 10; k > 0; k--)
-		v *= INT64_C(10000000000);
-	return v;
+	/* a lookup and at most one multiply: decoders call this per digit group of a value */
+	static const uint64_t p10[20] = {
+		1,
+		10,
+		100,
+		1000,
+		10000,
+		100000,
+		1000000,
+		10000000,
+		100000000,
+		1000000000,
+		10000000000,
+		100000000000,
+		1000000000000,
+		10000000000000,
+		100000000000000,
+		1000000000000000,
+		10000000000000000,
+		100000000000000000,
+		1000000000000000000,
+		10000000000000000000ULL,
+	};
+	if (n <= 19)
+		return n < 0 ? 1 : p10[n];
+	return (sl_i128)p10[19] * p10[n > 38 ? 19 : n - 19];
 }
 
 /* ---- small parsers ------------------------------------------------------------------------- */

@@ -940,8 +940,9 @@ static int fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigne
 static int decode_row(my_scan *s, sl_batch *b, size_t row)
 {
 	const sl_table_schema *t = s->base.table;
-	for (size_t c = 0; c < s->base.ncols; c++) {
-		int rc = sl_my_decode_value(&s->cols[c], b, c, row, fetch_tail, s);
+	my_col *cols = s->cols;
+	for (size_t c = 0, n = s->base.ncols; c < n; c++) {
+		int rc = sl_my_decode_value(&cols[c], b, c, row, fetch_tail, s);
 		if (rc == SL_ETYPE)
 			return sl_error_wrap("MySQL: column %s.%s", t->name,
 					     c < t->ncolumns ? t->columns[c].name : "(seen flag)");

@@ -240,22 +240,23 @@ static int put_bytes(sl_arena *arena, void *data, size_t row, const unsigned cha
  */
 static int from_pg_epoch(pg_col *pc, int64_t v, int64_t max, int64_t shift, int64_t *out)
 {
-	if (v == max || v == -max - 1) {
-		if (pc->infinite_as_null) {
-			pc->infinite++;
-			return 1;
-		}
-		*out = v == max ? max : -max;
+	if (v > -max - 1 && v <= max - 1 - shift) { /* finite, and DuckDB holds it */
+		*out = v + shift;
 		return 0;
 	}
+	bool infinite = v == max || v == -max - 1;
 	/* DuckDB keeps max for its own infinity: the last 29 years of PostgreSQL's timestamps
 	   (294247-01-10 04:00:54.775807 to 294276-12-31) do not fit; PostgreSQL's dates (to
 	   5874897 AD) all do, and a date past them is counted the same way */
-	if (v > max - 1 - shift) {
+	if (!infinite) {
 		pc->beyond++;
 		return 1;
 	}
-	*out = v + shift;
+	if (pc->infinite_as_null) {
+		pc->infinite++;
+		return 1;
+	}
+	*out = v == max ? max : -max;
 	return 0;
 }
 
