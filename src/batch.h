@@ -132,10 +132,11 @@ typedef struct sl_batch {
 } sl_batch;
 
 /*
- * A batch for the columns of `schema`, plus `extra_bools` trailing BOOL columns a source adds
- * for the pipeline (the "already loaded" flag of the incremental boundary). Caller frees.
+ * A batch for the columns of `schema`, plus `seen_flags` trailing BOOL columns a source adds
+ * for the pipeline: the "already loaded" flag of the incremental boundary (sl_scan_plan), 0 or
+ * 1 of them. Caller frees.
  */
-sl_batch *sl_batch_new(const sl_table_schema *schema, size_t extra_bools);
+sl_batch *sl_batch_new(const sl_table_schema *schema, size_t seen_flags);
 void sl_batch_free(sl_batch *batch);
 
 /* Empty the batch for refilling: nrows = 0, all validity cleared, arena reset. */

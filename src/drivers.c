@@ -6,11 +6,17 @@
 
 #include <string.h>
 
-static const sl_source_driver *const source_drivers[] = {
-	&sl_mysql_source,
-	&sl_sqlite_source,
-	&sl_postgres_source,
-};
+/* The source drivers, each a `const sl_source_driver` defined in its file under sources/. */
+#define SOURCE_DRIVERS(X)   \
+	X(sl_mysql_source)  \
+	X(sl_sqlite_source) \
+	X(sl_postgres_source)
+
+#define DECLARE_SOURCE(d) extern const sl_source_driver d;
+SOURCE_DRIVERS(DECLARE_SOURCE)
+
+#define SOURCE_ENTRY(d) &d,
+static const sl_source_driver *const source_drivers[] = {SOURCE_DRIVERS(SOURCE_ENTRY)};
 
 static const sl_destination_driver *const destination_drivers[] = {
 	&sl_duckdb_destination,

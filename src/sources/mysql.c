@@ -747,7 +747,7 @@ static int stmt_error(my_scan *s, const char *what)
 }
 
 /* Prepare the result buffers from the statement's metadata and the target types. */
-static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_bools)
+static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t seen_flags)
 {
 	MYSQL_RES *meta = mysql_stmt_result_metadata(s->stmt);
 	if (!meta)
@@ -755,9 +755,9 @@ static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_
 	s->base.ncols = mysql_num_fields(meta);
 	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
 	int rc = SL_OK;
-	if (s->base.ncols != shape->ncolumns + extra_bools)
+	if (s->base.ncols != shape->ncolumns + seen_flags)
 		rc = sl_error_set(SL_ESOURCE, "MySQL: %s returned %zu columns, expected %zu",
-				  shape->name, s->base.ncols, shape->ncolumns + extra_bools);
+				  shape->name, s->base.ncols, shape->ncolumns + seen_flags);
 	s->cols = rc ? NULL : sl_calloc(s->base.ncols, sizeof(*s->cols));
 	s->binds = rc ? NULL : sl_calloc(s->base.ncols, sizeof(*s->binds));
 	if (!rc && (!s->cols || !s->binds))
