@@ -419,36 +419,33 @@ static const char *decode_bytes(sl_type type, sqlite3_stmt *st, int idx, int sto
 	return NULL;
 }
 
-static const char *decode_int(sqlite3_stmt *st, int idx, int storage, cell *c)
+/*
+ * BIGINT or DOUBLE (`as_double`) from any storage class: as stored, converted exactly from the
+ * other numeric class, or parsed from text. Per value: always inlined, so that each call site,
+ * with its constant as_double, keeps only its half.
+ */
+__attribute__((always_inline)) static inline const char *
+decode_number(sqlite3_stmt *st, int idx, int storage, cell *c, bool as_double)
 {
-	if (storage == SQLITE_INTEGER) {
-		c->i = sqlite3_column_int64(st, idx);
-		return NULL;
-	}
-	if (storage == SQLITE_FLOAT)
-		return double_is_int64(sqlite3_column_double(st, idx), &c->i)
-			       ? NULL
-			       : "is not an integer in the BIGINT range";
-	if (storage == SQLITE_TEXT &&
-	    text_is_int64((const char *)sqlite3_column_text(st, idx), &c->i))
-		return NULL;
-	return "is not an integer";
-}
-
-static const char *decode_double(sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_FLOAT) {
-		c->d = sqlite3_column_double(st, idx);
+	if (storage == (as_double ? SQLITE_FLOAT : SQLITE_INTEGER)) {
+		if (as_double)
+			c->d = sqlite3_column_double(st, idx);
+		else
+			c->i = sqlite3_column_int64(st, idx);
 		return NULL;
 	}
 	if (storage == SQLITE_INTEGER)
 		return int64_is_double(sqlite3_column_int64(st, idx), &c->d)
 			       ? NULL
 			       : "cannot be represented exactly as a DOUBLE";
-	if (storage == SQLITE_TEXT &&
-	    text_is_double((const char *)sqlite3_column_text(st, idx), &c->d))
+	if (storage == SQLITE_FLOAT)
+		return double_is_int64(sqlite3_column_double(st, idx), &c->i)
+			       ? NULL
+			       : "is not an integer in the BIGINT range";
+	const char *t = storage == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, idx) : NULL;
+	if (t && (as_double ? text_is_double(t, &c->d) : text_is_int64(t, &c->i)))
 		return NULL;
-	return "is not a number";
+	return as_double ? "is not a number" : "is not an integer";
 }
 
 static const char *decode_bool(sqlite3_stmt *st, int idx, int storage, cell *c)
@@ -585,10 +582,10 @@ int sl_sqlite_decode(const row_ref *ref, size_t col, sqlite3_stmt *st, int idx, 
 		why = decode_bool(st, idx, storage, c);
 		break;
 	case SL_TYPE_INT64:
-		why = decode_int(st, idx, storage, c);
+		why = decode_number(st, idx, storage, c, false);
 		break;
 	case SL_TYPE_DOUBLE:
-		why = decode_double(st, idx, storage, c);
+		why = decode_number(st, idx, storage, c, true);
 		break;
 	case SL_TYPE_DECIMAL:
 		why = decode_decimal(column, st, idx, storage, c, rounded);
