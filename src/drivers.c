@@ -40,20 +40,20 @@ static bool serves(const sl_driver_head *head, const char *scheme)
 static int find_driver(const sl_url *url, const char *role, unsigned version,
 		       const sl_driver_head *const *heads, size_t n)
 {
-	sl_buf supported = SL_BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		if (serves(heads[i], url->scheme) && heads[i]->version == version)
+		if (!serves(heads[i], url->scheme))
+			continue;
+		if (heads[i]->version == version)
 			return (int)i;
-		if (serves(heads[i], url->scheme)) {
-			sl_error_set(SL_EUNSUPPORTED,
-				     "driver '%s' implements interface version %u; this sluice "
-				     "needs %u",
-				     heads[i]->name, heads[i]->version, version);
-			return -1;
-		}
+		sl_error_set(SL_EUNSUPPORTED,
+			     "driver '%s' implements interface version %u; this sluice needs %u",
+			     heads[i]->name, heads[i]->version, version);
+		return -1;
+	}
+	sl_buf supported = SL_BUF_INIT;
+	for (size_t i = 0; i < n; i++)
 		for (const char *const *s = heads[i]->schemes; *s; s++)
 			sl_buf_printf(&supported, "%s%s://", supported.len ? ", " : "", *s);
-	}
 	sl_error_set(SL_EUNSUPPORTED, "%s:// is not a supported %s (supported: %s)", url->scheme,
 		     role, supported.failed ? "?" : sl_buf_cstr(&supported));
 	sl_buf_free(&supported);
