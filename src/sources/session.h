@@ -1,10 +1,10 @@
 /*
- * session.h — what the network sources (MySQL, PostgreSQL) share about their connection; not a
- * driver. A session opens at connect. A scan abandoned part way closes it (the only quick way
- * out of an unfinished result), and the next call reopens it. A query that finds the session
- * dropped by the server while idle reopens it once and runs again: nothing was read yet, so
- * that is safe. A scan holds the session until it is closed; one closed before the end of its
- * result closes the session too. The protocol stays in the driver, behind sl_session_ops.
+ * session.h — what the network sources (MySQL, PostgreSQL) share about their connection and
+ * their scans; not a driver. A session opens at connect, and a scan holds it until it closes. A
+ * scan closed before the end of its result closes the session (the only quick way out of an
+ * unfinished result); the next call reopens it. A query that finds the session dropped by the
+ * server while idle reopens it once and runs again: nothing was read yet, so that is safe. The
+ * protocol stays in the driver, behind sl_session_ops.
  */
 #ifndef SL_SESSION_H
 #define SL_SESSION_H
