@@ -1,6 +1,6 @@
 /*
  * fuzz_mysql_value.c — libFuzzer target for the MySQL source's decoding of binary-protocol values
- * into typed batch columns (sl_mysql_decode_value, src/sources/mysql.c), without a server.
+ * into typed batch columns (sl_mysql_decode_value, src/sources/mysql_value.c), without a server.
  *
  * Input: byte 0 picks the result field's MySQL type, byte 1 its flags (bit 0 UNSIGNED), whether
  * the value is NULL (bit 1) and a DECIMAL's scale (bits 2-7), byte 2 the batch column's type,

@@ -1,6 +1,6 @@
 /*
  * fuzz_pg_value.c — libFuzzer target for the PostgreSQL source's decoding of binary COPY rows into
- * typed batch columns (sl_pg_decode_row, src/sources/postgres.c), without a server.
+ * typed batch columns (sl_pg_decode_row, src/sources/postgres_value.c), without a server.
  *
  * Input: byte 0 gives the number of columns (1 + b % 4), the next bytes each column's kind (a
  * declared type from `kinds` below: scalars and arrays), the next the cursor column (none or one

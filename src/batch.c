@@ -76,13 +76,13 @@ static size_t validity_words(size_t capacity)
 	return (capacity + 63) / 64;
 }
 
-sl_batch *sl_batch_new(const sl_table_schema *schema, size_t extra_bools)
+sl_batch *sl_batch_new(const sl_table_schema *schema, size_t seen_flags)
 {
 	sl_batch *b = sl_calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
 	b->capacity = SL_BATCH_CAPACITY;
-	b->ncolumns = schema->ncolumns + extra_bools;
+	b->ncolumns = schema->ncolumns + seen_flags;
 	b->columns = sl_calloc(b->ncolumns, sizeof(*b->columns));
 	if (!b->columns)
 		goto fail;

@@ -70,6 +70,35 @@ void sl_arena_free(sl_arena *arena);
    DECIMAL. */
 size_t sl_type_value_size(sl_type type, int precision);
 
+/* Store the unscaled DECIMAL `v` (which fits `precision` digits) at element `i` of a column's
+   data, in the width the precision selects (the layout above). Per value: inline. */
+static inline void sl_decimal_store(void *data, size_t i, int precision, sl_int128 v)
+{
+	if (precision <= 4)
+		((int16_t *)data)[i] = (int16_t)(int64_t)v.lo;
+	else if (precision <= 9)
+		((int32_t *)data)[i] = (int32_t)(int64_t)v.lo;
+	else if (precision <= 18)
+		((int64_t *)data)[i] = (int64_t)v.lo;
+	else
+		((sl_int128 *)data)[i] = v;
+}
+
+/* The unscaled DECIMAL at element `i` of a column's data, whatever its width. */
+static inline sl_int128 sl_decimal_load(const void *data, size_t i, int precision)
+{
+	int64_t x;
+	if (precision <= 4)
+		x = ((const int16_t *)data)[i];
+	else if (precision <= 9)
+		x = ((const int32_t *)data)[i];
+	else if (precision <= 18)
+		x = ((const int64_t *)data)[i];
+	else
+		return ((const sl_int128 *)data)[i];
+	return (sl_int128){(uint64_t)x, x < 0 ? -1 : 0};
+}
+
 typedef struct sl_vector {
 	sl_type type;
 	int precision; /* for DECIMAL: selects the physical width */
@@ -103,10 +132,11 @@ typedef struct sl_batch {
 } sl_batch;
 
 /*
- * A batch for the columns of `schema`, plus `extra_bools` trailing BOOL columns a source adds
- * for the pipeline (the "already loaded" flag of the incremental boundary). Caller frees.
+ * A batch for the columns of `schema`, plus `seen_flags` trailing BOOL columns a source adds
+ * for the pipeline: the "already loaded" flag of the incremental boundary (sl_scan_plan), 0 or
+ * 1 of them. Caller frees.
  */
-sl_batch *sl_batch_new(const sl_table_schema *schema, size_t extra_bools);
+sl_batch *sl_batch_new(const sl_table_schema *schema, size_t seen_flags);
 void sl_batch_free(sl_batch *batch);
 
 /* Empty the batch for refilling: nrows = 0, all validity cleared, arena reset. */

@@ -6,11 +6,17 @@
 
 #include <string.h>
 
-static const sl_source_driver *const source_drivers[] = {
-	&sl_mysql_source,
-	&sl_sqlite_source,
-	&sl_postgres_source,
-};
+/* The source drivers, each a `const sl_source_driver` defined in its file under sources/. */
+#define SOURCE_DRIVERS(X)   \
+	X(sl_mysql_source)  \
+	X(sl_sqlite_source) \
+	X(sl_postgres_source)
+
+#define DECLARE_SOURCE(d) extern const sl_source_driver d;
+SOURCE_DRIVERS(DECLARE_SOURCE)
+
+#define SOURCE_ENTRY(d) &d,
+static const sl_source_driver *const source_drivers[] = {SOURCE_DRIVERS(SOURCE_ENTRY)};
 
 static const sl_destination_driver *const destination_drivers[] = {
 	&sl_duckdb_destination,
@@ -35,15 +41,14 @@ static int find_driver(const sl_url *url, const char *role, unsigned version,
 		       const sl_driver_head *const *heads, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (serves(heads[i], url->scheme) && heads[i]->version == version)
+		if (!serves(heads[i], url->scheme))
+			continue;
+		if (heads[i]->version == version)
 			return (int)i;
-		if (serves(heads[i], url->scheme)) {
-			sl_error_set(SL_EUNSUPPORTED,
-				     "driver '%s' implements interface version %u; this sluice "
-				     "needs %u",
-				     heads[i]->name, heads[i]->version, version);
-			return -1;
-		}
+		sl_error_set(SL_EUNSUPPORTED,
+			     "driver '%s' implements interface version %u; this sluice needs %u",
+			     heads[i]->name, heads[i]->version, version);
+		return -1;
 	}
 	sl_buf supported = SL_BUF_INIT;
 	for (size_t i = 0; i < n; i++)

@@ -260,6 +260,21 @@ static int snapshot_hashes(sl_incremental_run *run)
 	return sl_value_copy(&run->start_last, &run->state->last_value);
 }
 
+/* The scan plan from the hints and the state, step by step. */
+static int build_plan(sl_incremental_run *run, bool limited)
+{
+	static int (*const steps[])(sl_incremental_run *) = {check_state_boundary, build_bounds,
+							     build_order, build_seen_flag};
+	int rc = choose_mode(run, limited);
+	if (!rc && run->hint.lag)
+		rc = prepare_lag(run);
+	for (size_t i = 0; !rc && i < SL_ARRAY_LEN(steps); i++)
+		rc = steps[i](run);
+	if (!rc && run->mode == SL_BOUNDARY_HASH)
+		rc = snapshot_hashes(run);
+	return rc;
+}
+
 static int prepare_cursor(sl_incremental_run *run, bool limited, uint64_t max_rows)
 {
 	int idx = sl_schema_find(run->schema, run->hint.cursor_path);
@@ -276,19 +291,7 @@ static int prepare_cursor(sl_incremental_run *run, bool limited, uint64_t max_ro
 	run->cursor = idx;
 	run->plan.cursor = idx;
 	run->forward = run->hint.last_value_func != SL_LAST_VALUE_MIN;
-	int rc = choose_mode(run, limited);
-	if (!rc && run->hint.lag)
-		rc = prepare_lag(run);
-	if (!rc)
-		rc = check_state_boundary(run);
-	if (!rc)
-		rc = build_bounds(run);
-	if (!rc)
-		rc = build_order(run);
-	if (!rc)
-		rc = build_seen_flag(run);
-	if (!rc && run->mode == SL_BOUNDARY_HASH)
-		rc = snapshot_hashes(run);
+	int rc = build_plan(run, limited);
 	if (rc)
 		return rc;
 	/* NULL cursors: raise must see them, include loads them once (while there is no state). A

@@ -361,13 +361,13 @@ static void close_scan(table_run *r)
 	r->scan = NULL;
 }
 
-/* The batch to read into without a prefetcher, with `flags` extra BOOL columns. */
-static int ensure_own_batch(table_run *r, size_t flags)
+/* The batch to read into without a prefetcher, with `seen_flags` trailing BOOL columns. */
+static int ensure_own_batch(table_run *r, size_t seen_flags)
 {
-	if (r->own_batch && r->own_batch->ncolumns == r->schema->ncolumns + flags)
+	if (r->own_batch && r->own_batch->ncolumns == r->schema->ncolumns + seen_flags)
 		return SL_OK;
 	sl_batch_free(r->own_batch);
-	r->own_batch = sl_batch_new(r->schema, flags);
+	r->own_batch = sl_batch_new(r->schema, seen_flags);
 	return r->own_batch ? SL_OK : SL_ENOMEM;
 }
 
@@ -381,10 +381,10 @@ static int open_scan(table_run *r)
 		return rc;
 	}
 	/* the batches carry the seen flag column only while the plan asks for it */
-	size_t flags = r->inc.plan.seen_pk ? 1 : 0;
-	rc = sd->read_ahead ? sl_prefetch_start(&r->prefetch, r->scan, r->schema, flags,
+	size_t seen_flags = r->inc.plan.seen_pk ? 1 : 0;
+	rc = sd->read_ahead ? sl_prefetch_start(&r->prefetch, r->scan, r->schema, seen_flags,
 						r->source->chunk_size, r->chunk_read)
-			    : ensure_own_batch(r, flags);
+			    : ensure_own_batch(r, seen_flags);
 	if (rc)
 		close_scan(r);
 	return rc;

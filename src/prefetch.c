@@ -93,7 +93,7 @@ static void free_batches(sl_prefetch *pf)
 }
 
 int sl_prefetch_start(sl_prefetch **out, sl_scan *scan, const sl_table_schema *schema,
-		      size_t extra_bools, uint64_t chunk_size, uint64_t chunk_read)
+		      size_t seen_flags, uint64_t chunk_size, uint64_t chunk_read)
 {
 	*out = NULL;
 	if (chunk_size == 0 || chunk_read >= chunk_size)
@@ -106,7 +106,7 @@ int sl_prefetch_start(sl_prefetch **out, sl_scan *scan, const sl_table_schema *s
 	pf->chunk_size = chunk_size;
 	pf->chunk_read = chunk_read;
 	for (size_t i = 0; i < PREFETCH_SLOTS; i++) {
-		pf->batch[i] = sl_batch_new(schema, extra_bools);
+		pf->batch[i] = sl_batch_new(schema, seen_flags);
 		if (!pf->batch[i]) {
 			free_batches(pf);
 			free(pf);

@@ -21,12 +21,12 @@
 typedef struct sl_prefetch sl_prefetch;
 
 /*
- * Start reading `scan` ahead. Batches have the columns of `schema` plus `extra_bools` flag
- * columns; `chunk_size` rows make a chunk, of which `chunk_read` were read before this scan.
+ * Start reading `scan` ahead. Batches have the columns of `schema` plus `seen_flags` trailing
+ * BOOL columns (sl_batch_new); `chunk_size` rows make a chunk, of which `chunk_read` were read before this scan.
  * The scan stays the caller's: close it after sl_prefetch_stop.
  */
 int sl_prefetch_start(sl_prefetch **out, sl_scan *scan, const sl_table_schema *schema,
-		      size_t extra_bools, uint64_t chunk_size, uint64_t chunk_read);
+		      size_t seen_flags, uint64_t chunk_size, uint64_t chunk_read);
 
 /*
  * The next batch read: returns its row count with *batch pointing to it (the caller may filter

@@ -54,4 +54,16 @@ void sl_schema_free(sl_table_schema *schema);
 /* True for types whose values are variable-length bytes (TEXT, BLOB, JSON). */
 bool sl_type_is_varlen(sl_type type);
 
+/* True for BOOL and the integer types, signed and unsigned. */
+static inline bool sl_type_is_integer(sl_type type)
+{
+	return type == SL_TYPE_BOOL || (type >= SL_TYPE_INT8 && type <= SL_TYPE_UINT64);
+}
+
+/* True for the unsigned integer types. */
+static inline bool sl_type_is_unsigned(sl_type type)
+{
+	return type >= SL_TYPE_UINT8 && type <= SL_TYPE_UINT64;
+}
+
 #endif

@@ -1,11 +1,13 @@
 /*
  * source.c — the public sl_source: a SQL database source with its tables, per-table hints and
- * run limits (dlt's sql_database(...).apply_hints / add_limit).
+ * run limits (dlt's sql_database(...).apply_hints / add_limit); connecting to it; and the stats
+ * query's row that drivers read as a scan.
  */
 #include "disposition.h"
 #include "drivers.h"
 #include "source_spec.h"
 #include "url.h"
+#include "value.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,4 +300,38 @@ int sl_source_stats_shape(sl_table_schema **out, const sl_table_schema *t, int c
 	}
 	*out = s;
 	return SL_OK;
+}
+
+/* The figures of a stats row (sl_source_stats_shape) in `b`. */
+static int stats_from_row(sl_source_stats *out, const sl_batch *b, int cursor)
+{
+	size_t col = 0;
+	if (cursor >= 0 && sl_batch_is_valid(b, col++, 0)) {
+		sl_buf text = SL_BUF_INIT;
+		sl_value_format_batch(&text, b, 0, 0);
+		out->cursor_max = sl_buf_detach(&text);
+		if (!out->cursor_max)
+			return SL_ENOMEM;
+	}
+	out->rows_total = ((const int64_t *)b->columns[col].data)[0];
+	if (sl_batch_is_valid(b, col + 1, 0))
+		out->rows_after = ((const int64_t *)b->columns[col + 1].data)[0];
+	return SL_OK;
+}
+
+int sl_source_stats_read(sl_source_stats *out, sl_scan *scan, const sl_table_schema *shape,
+			 int cursor)
+{
+	const sl_source_driver *d = scan->driver;
+	sl_batch *b = sl_batch_new(shape, 0);
+	int n = b ? d->scan_next(scan, b) : SL_ENOMEM;
+	int rc = n < 0 ? n : n > 0 ? stats_from_row(out, b, cursor) : SL_OK;
+	while (!rc && n > 0) { /* one row, then the end of the result */
+		sl_batch_reset(b);
+		n = d->scan_next(scan, b);
+		rc = n < 0 ? n : SL_OK;
+	}
+	sl_batch_free(b);
+	d->scan_close(scan);
+	return rc;
 }

@@ -5,8 +5,10 @@
  * SQLite's VFS).
  *
  * A driver knows nothing of incremental state: the pipeline hands it a scan plan (data), the
- * driver renders it to SQL in its own dialect with its own quoting, binds values as parameters
- * and streams rows into columnar batches.
+ * driver renders it to SQL through scan_sql.h, which its dialect description adapts (quoting,
+ * and values as bound parameters, as MySQL and SQLite take them, or as literals, as
+ * PostgreSQL's COPY needs), and streams rows into columnar batches. The network drivers share
+ * their session and scan lifecycle (sources/session.h).
  */
 #ifndef SL_SOURCE_H
 #define SL_SOURCE_H
@@ -29,7 +31,7 @@ typedef struct sl_scan {
 } sl_scan;
 
 /*
- * What to read. Renders to:
+ * What to read. Renders (scan_sql.c) to:
  *   SELECT <all schema columns>[, <seen flag>] FROM <table>
  *   WHERE <cursor> >= / > lower   AND <cursor> < / <= upper
  *         AND (<keyset columns>) > / < (after values)
@@ -62,7 +64,7 @@ typedef struct sl_scan_plan {
 	const sl_value *after; /* norder values */
 
 	/* Seen flag: when seen_pk != NULL, add the trailing BOOL column described above. */
-	const sl_value *seen_cursor; /* the cursor value */
+	const sl_value *seen_cursor; /* the cursor value (set with seen_pk, as is cursor) */
 	size_t nseen_pk;
 	const size_t *seen_pk_cols; /* column indexes of the pk */
 	const sl_value *seen_pk;    /* nseen_pk values */
@@ -99,9 +101,9 @@ struct sl_source_driver {
 	int (*scan_open)(sl_scan **out, sl_source_conn *conn, const sl_scan_plan *plan);
 
 	/*
-	 * Append rows to `batch` (created by sl_batch_new for the plan's table, with one extra column
-	 * when the plan has a seen flag) until it is full or the result ends. Returns the number of
-	 * rows added; 0 means the result is exhausted. Negative on error.
+	 * Append rows to `batch` (created by sl_batch_new for the plan's table, with one seen flag
+	 * column when the plan has seen_pk) until it is full or the result ends. Returns the number
+	 * of rows added; 0 means the result is exhausted. Negative on error.
 	 */
 	int (*scan_next)(sl_scan *scan, sl_batch *batch);
 
@@ -124,5 +126,10 @@ void sl_source_stats_clear(sl_source_stats *stats);
 /* The shape of a stats query's one row, for drivers that decode it as a batch: the cursor column
    (when cursor >= 0, nullable), then rows_total and rows_after (BIGINT). Caller frees. */
 int sl_source_stats_shape(sl_table_schema **out, const sl_table_schema *table, int cursor);
+
+/* Read that row from `scan` (a scan of the query, decoding as `shape`) into *out, read the
+   scan to its end so that the session stays usable, and close it. */
+int sl_source_stats_read(sl_source_stats *out, sl_scan *scan, const sl_table_schema *shape,
+			 int cursor);
 
 #endif

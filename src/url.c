@@ -19,6 +19,7 @@
  */
 #include "url.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -600,6 +601,18 @@ const char *sl_url_option_get(const sl_url *url, const char *key)
 	return NULL;
 }
 
+int sl_url_option_seconds(unsigned *out, const char *dbms, const char *key, const char *value)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < 0 || v > 86400 * 365)
+		return sl_error_set(SL_EURL, "%s URL option %s=%s: expected seconds (0..31536000)",
+				    dbms, key, value);
+	*out = (unsigned)v;
+	return SL_OK;
+}
+
 /* Append `s`, percent-encoding all but unreserved characters and those in `keep`. */
 static void put_encoded(sl_buf *b, const char *s, const char *keep)
 {
@@ -667,26 +680,24 @@ char *sl_url_redact_text(const char *text)
 }
 
 /* Overwrite a secret before freeing it; volatile so the stores are not optimised away. */
-static void free_secret(char *s)
+void sl_secret_free(char *secret)
 {
-	if (!s)
+	if (!secret)
 		return;
-	volatile char *v = s;
-	for (size_t i = 0, n = strlen(s); i < n; i++)
-		v[i] = '\0';
-	free(s);
+	volatile char *v = secret;
+	while (*v)
+		*v++ = '\0';
+	free(secret);
 }
 
 void sl_url_free(sl_url *url)
 {
 	if (!url)
 		return;
-	free(url->scheme);
-	free(url->driver);
-	free(url->user);
-	free_secret(url->password);
-	free(url->host);
-	free(url->database);
+	char *parts[] = {url->scheme, url->driver, url->user, url->host, url->database};
+	for (size_t i = 0; i < SL_ARRAY_LEN(parts); i++)
+		free(parts[i]);
+	sl_secret_free(url->password);
 	for (size_t i = 0; i < url->noptions; i++) {
 		free(url->options[i].key);
 		free(url->options[i].value);

@@ -56,6 +56,9 @@ int sl_url_parse(sl_url **out, const char *text);
 /* The value of query option `key` (case-sensitive), or NULL. */
 const char *sl_url_option_get(const sl_url *url, const char *key);
 
+/* A URL option's whole seconds, 0 to a year; SL_EURL names `dbms`'s option and value if not. */
+int sl_url_option_seconds(unsigned *out, const char *dbms, const char *key, const char *value);
+
 /* The URL re-assembled with the password shown as "***" (caller frees). NULL on ENOMEM. */
 char *sl_url_redacted(const sl_url *url);
 
@@ -64,5 +67,8 @@ char *sl_url_redacted(const sl_url *url);
 char *sl_url_redact_text(const char *text);
 
 void sl_url_free(sl_url *url);
+
+/* Overwrite a secret (a password) with zeros, then free it; NULL is fine. */
+void sl_secret_free(char *secret);
 
 #endif

@@ -48,10 +48,32 @@ int64_t sl_micros_from_civil(int64_t year, unsigned month, unsigned day, unsigne
 
 sl_i128 sl_pow10_i128(int n)
 {
-	sl_i128 v = 1;
-	while (n-- > 0)
-		v *= 10;
-	return v;
+	/* a lookup and at most one multiply: decoders call this per digit group of a value */
+	static const uint64_t p10[20] = {
+		1,
+		10,
+		100,
+		1000,
+		10000,
+		100000,
+		1000000,
+		10000000,
+		100000000,
+		1000000000,
+		10000000000,
+		100000000000,
+		1000000000000,
+		10000000000000,
+		100000000000000,
+		1000000000000000,
+		10000000000000000,
+		100000000000000000,
+		1000000000000000000,
+		10000000000000000000ULL,
+	};
+	if (n <= 19)
+		return n < 0 ? 1 : p10[n];
+	return (sl_i128)p10[19] * p10[n > 38 ? 19 : n - 19];
 }
 
 /* ---- small parsers ------------------------------------------------------------------------- */
@@ -132,7 +154,7 @@ static const char *shown_text(char out[static 4 * 80 + 1], const char *text, siz
 	for (size_t i = 0; i < len && i < 80; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (c < 0x20 || c == 0x7f)
-			k += (size_t)sprintf(out + k, "\\x%02x", c);
+			k += (size_t)snprintf(out + k, 5, "\\x%02x", c);
 		else
 			out[k++] = (char)c;
 	}
@@ -452,12 +474,9 @@ void sl_value_clear(sl_value *v)
 
 static int set_bytes(sl_value *v, const char *data, size_t len)
 {
-	char *p = sl_malloc(len + 1);
+	char *p = sl_strndup(len ? data : "", len);
 	if (!p)
 		return SL_ENOMEM;
-	if (len)
-		memcpy(p, data, len);
-	p[len] = '\0';
 	free(v->bytes);
 	v->bytes = p;
 	v->len = len;
@@ -503,16 +522,14 @@ static void load_fixed(sl_value *v, const void *data, size_t row)
 	case SL_TYPE_DOUBLE:
 		v->as.f64 = ((const double *)data)[row];
 		break;
-	case SL_TYPE_DECIMAL:
-		if (v->precision <= 4)
-			v->as.i64 = ((const int16_t *)data)[row];
-		else if (v->precision <= 9)
-			v->as.i64 = ((const int32_t *)data)[row];
-		else if (v->precision <= 18)
-			v->as.i64 = ((const int64_t *)data)[row];
+	case SL_TYPE_DECIMAL: {
+		sl_int128 d = sl_decimal_load(data, row, v->precision);
+		if (v->precision <= 18)
+			v->as.i64 = (int64_t)d.lo;
 		else
-			v->as.i128 = ((const sl_int128 *)data)[row];
+			v->as.i128 = d;
 		break;
+	}
 	case SL_TYPE_INTERVAL:
 		v->as.iv = ((const sl_interval *)data)[row];
 		break;
@@ -764,9 +781,7 @@ bool sl_decimal_fits(sl_int128 value, int precision)
 	sl_i128 v = sl_i128_from(value);
 	if (precision < 1 || precision > 38)
 		return precision > 38 || (v >= INT64_MIN && v <= INT64_MAX);
-	sl_i128 limit = 1;
-	for (int i = 0; i < precision; i++)
-		limit *= 10;
+	sl_i128 limit = sl_pow10_i128(precision);
 	return v < limit && v > -limit;
 }
 

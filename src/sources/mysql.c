@@ -1,7 +1,8 @@
 /*
- * mysql.c — the MySQL/MariaDB source driver (libmariadb).
+ * mysql.c — the MySQL/MariaDB source driver (libmariadb): URL options, the session, scans and
+ * stats. Reflection (information_schema) is in mysql_reflect.c, value decoding in mysql_value.c.
  *
- * Reflection reads information_schema. Scans use the binary protocol only: a prepared statement,
+ * Scans use the binary protocol only: a prepared statement,
  * executed and fetched row by row without buffering the result on the client, into result
  * buffers bound once per scan; each fetched row is decoded straight into the batch's typed arrays
  * (strings and blobs copied into the batch arena, long values fetched with
@@ -17,12 +18,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "drivers.h"
-#include "mysql_value.h"
+#include "mysql_internal.h"
+#include "scan_sql.h"
 #include "warnings.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,73 +38,17 @@
 #include <unistd.h>
 
 #define MY_DEFAULT_PORT	     3306
-#define MY_BYTES_MIN	     64		 /* smallest bound buffer of a string/blob column */
-#define MY_BYTES_MAX	     (16 * 1024) /* larger values are fetched with mysql_stmt_fetch_column */
 #define MY_NET_WRITE_TIMEOUT 3600 /* seconds the server waits on us while we commit a chunk */
-#define MICROS_PER_SEC	     INT64_C(1000000)
-#define MICROS_PER_DAY	     (INT64_C(86400) * MICROS_PER_SEC)
 
 /* ---- connection ----------------------------------------------------------------------------- */
 
-enum my_ssl_mode {
-	MY_SSL_DEFAULT,
-	MY_SSL_DISABLED,
-	MY_SSL_PREFERRED,
-	MY_SSL_REQUIRED,
-	MY_SSL_VERIFY_CA,
-	MY_SSL_VERIFY_IDENTITY
-};
-
-/* What it takes to (re)open the session; kept because an abandoned scan closes the session. */
-typedef struct my_params {
-	char *host;	/* NULL: localhost through the unix socket */
-	unsigned port;	/* 0: default */
-	char *user;	/* NULL: libmariadb's default (the login name) */
-	char *password; /* NULL: none; wiped when the connection is freed */
-	char *database; /* NULL: none selected */
-	char *socket;	/* unix_socket option, or NULL */
-	char *charset;	/* utf8mb4 unless the URL says utf8/utf8mb3 */
-	char *ssl_ca, *ssl_cert, *ssl_key;
-	enum my_ssl_mode ssl_mode;
-	unsigned connect_timeout;  /* seconds for the whole connect, 0: no limit */
-	unsigned read_timeout;	   /* seconds of silence while waiting for the server, 0: none */
-	double max_statement_time; /* seconds per statement, 0: the server's */
-} my_params;
-
-typedef struct my_conn {
-	sl_source_conn base;
-	my_params p;
-	MYSQL *db;	      /* NULL after an abandoned scan: reopened by the next call */
-	sl_interrupt *intr;   /* where the session's socket is published; may be NULL */
-	double waiting_since; /* when the current call to the server began (read timeouts) */
-	bool stalled;	      /* the last call ran into read_timeout: do not reconnect for it */
-	bool is_mariadb;      /* MariaDB has CHECK_CONSTRAINTS.TABLE_NAME and JSON as LONGTEXT */
-	bool busy;	      /* a scan is open (until scan_close, even when read to the end) */
-	char where[300];      /* "127.0.0.1:3306" or "localhost (socket ...)" for messages */
-	sl_warnings warnings;
-} my_conn;
-
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *v = s;
-	while (*v)
-		*v++ = 0;
-	free(s);
-}
-
 static void params_clear(my_params *p)
 {
-	free(p->host);
-	free(p->user);
-	wipe_free(p->password);
-	free(p->database);
-	free(p->socket);
-	free(p->charset);
-	free(p->ssl_ca);
-	free(p->ssl_cert);
-	free(p->ssl_key);
+	char *owned[] = {p->host,    p->user,	p->database, p->socket,
+			 p->charset, p->ssl_ca, p->ssl_cert, p->ssl_key};
+	for (size_t i = 0; i < SL_ARRAY_LEN(owned); i++)
+		free(owned[i]);
+	sl_secret_free(p->password);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -114,19 +58,6 @@ static int dup_opt(char **out, const char *s)
 		return SL_OK;
 	*out = sl_strdup(s);
 	return *out ? SL_OK : SL_ENOMEM;
-}
-
-static int parse_seconds(unsigned *out, const char *key, const char *text)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < 0 || v > 86400 * 365)
-		return sl_error_set(SL_EURL,
-				    "MySQL URL option %s=%s: expected seconds (0..31536000)", key,
-				    text);
-	*out = (unsigned)v;
-	return SL_OK;
 }
 
 static int parse_statement_time(double *out, const char *text)
@@ -193,9 +124,9 @@ static int apply_option(my_params *p, const char *key, const char *value)
 	if (strcmp(key, "ssl_key") == 0)
 		return dup_opt(&p->ssl_key, value);
 	if (strcmp(key, "connect_timeout") == 0)
-		return parse_seconds(&p->connect_timeout, key, value);
+		return sl_url_option_seconds(&p->connect_timeout, "MySQL", key, value);
 	if (strcmp(key, "read_timeout") == 0)
-		return parse_seconds(&p->read_timeout, key, value);
+		return sl_url_option_seconds(&p->read_timeout, "MySQL", key, value);
 	if (strcmp(key, "max_statement_time") == 0)
 		return parse_statement_time(&p->max_statement_time, value);
 	return sl_error_set(SL_EURL,
@@ -234,44 +165,36 @@ static void describe_where(my_conn *c)
 {
 	const my_params *p = &c->p;
 	if (uses_socket(p))
-		snprintf(c->where, sizeof(c->where), "localhost (socket %s)",
+		snprintf(c->s.where, sizeof(c->s.where), "localhost (socket %s)",
 			 p->socket ? p->socket : "default");
 	else if (strchr(p->host, ':'))
-		snprintf(c->where, sizeof(c->where), "[%s]:%u", p->host,
+		snprintf(c->s.where, sizeof(c->s.where), "[%s]:%u", p->host,
 			 p->port ? p->port : MY_DEFAULT_PORT);
 	else
-		snprintf(c->where, sizeof(c->where), "%s:%u", p->host,
+		snprintf(c->s.where, sizeof(c->s.where), "%s:%u", p->host,
 			 p->port ? p->port : MY_DEFAULT_PORT);
 }
 
 static void set_ssl_options(MYSQL *db, const my_params *p)
 {
-	my_bool on = 1, off = 0;
-	if (p->ssl_mode != MY_SSL_DISABLED && (p->ssl_ca || p->ssl_cert || p->ssl_key))
+	/* per ssl_mode: enforce TLS, verify the server's certificate (libmariadb checks the chain
+	   and the host name together); -1 leaves libmariadb's default */
+	static const struct {
+		signed char enforce, verify;
+	} modes[] = {
+		[MY_SSL_DEFAULT] = {-1, -1},  [MY_SSL_DISABLED] = {0, 0},
+		[MY_SSL_PREFERRED] = {-1, 0}, [MY_SSL_REQUIRED] = {1, 0},
+		[MY_SSL_VERIFY_CA] = {1, 1},  [MY_SSL_VERIFY_IDENTITY] = {1, 1},
+	};
+	/* PREFERRED sets use_ssl without enforcement: TLS when the server offers it */
+	bool files = p->ssl_ca || p->ssl_cert || p->ssl_key;
+	if (p->ssl_mode == MY_SSL_PREFERRED || (p->ssl_mode != MY_SSL_DISABLED && files))
 		mysql_ssl_set(db, p->ssl_key, p->ssl_cert, p->ssl_ca, NULL, NULL);
-	switch (p->ssl_mode) {
-	case MY_SSL_DEFAULT:
-		break;
-	case MY_SSL_DISABLED:
-		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &off);
-		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		break;
-	case MY_SSL_PREFERRED:
-		/* use_ssl without enforcement: TLS when the server offers it */
-		mysql_ssl_set(db, p->ssl_key, p->ssl_cert, p->ssl_ca, NULL, NULL);
-		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		break;
-	case MY_SSL_REQUIRED:
-		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &on);
-		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		break;
-	case MY_SSL_VERIFY_CA:
-	case MY_SSL_VERIFY_IDENTITY:
-		/* libmariadb checks the chain and the host name together */
-		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &on);
-		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-		break;
-	}
+	my_bool enforce = modes[p->ssl_mode].enforce == 1, verify = modes[p->ssl_mode].verify == 1;
+	if (modes[p->ssl_mode].enforce >= 0)
+		mysql_options(db, MYSQL_OPT_SSL_ENFORCE, &enforce);
+	if (modes[p->ssl_mode].verify >= 0)
+		mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
 }
 
 /*
@@ -333,38 +256,32 @@ static int connect_error(my_conn *c, MYSQL *db)
 	case 1044: /* ER_DBACCESS_DENIED_ERROR (also for a database that does not exist) */
 		return sl_error_set(SL_EAUTH,
 				    "access denied for user '%s' to database '%s' on %s (MySQL %u)",
-				    user, c->p.database ? c->p.database : "", c->where, no);
+				    user, c->p.database ? c->p.database : "", c->s.where, no);
 	case 1045: /* ER_ACCESS_DENIED_ERROR */
 	case 1698: /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
 	case 1251: /* ER_NOT_SUPPORTED_AUTH_MODE */
 	case 2059: /* CR_AUTH_PLUGIN_CANNOT_LOAD */
 		return sl_error_set(SL_EAUTH, "access denied for user '%s' to %s (MySQL %u)", user,
-				    c->where, no);
+				    c->s.where, no);
 	case 1049: /* ER_BAD_DB_ERROR */
 		return sl_error_set(SL_ENOTFOUND, "unknown database '%s' on %s (MySQL %u)",
-				    c->p.database ? c->p.database : "", c->where, no);
+				    c->p.database ? c->p.database : "", c->s.where, no);
 	default:
 		break;
 	}
 	char os[256];
 	if ((no == 2002 || no == 2003) && !uses_socket(&c->p) && strstr(msg, "(115)") &&
 	    probe_tcp(os, sizeof(os), &c->p))
-		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->where, os);
+		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->s.where,
+				    os);
 	if (no >= 2000 && no < 3000 && os_error_text(os, sizeof(os), msg))
-		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->where, os);
+		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s", c->s.where,
+				    os);
 	if (no >= 2000 && no < 3000)
 		return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: %s (MySQL %u)",
-				    c->where, msg, no);
-	return sl_error_set(SL_ESOURCE, "connecting to MySQL at %s: %s (MySQL %u)", c->where, msg,
+				    c->s.where, msg, no);
+	return sl_error_set(SL_ESOURCE, "connecting to MySQL at %s: %s (MySQL %u)", c->s.where, msg,
 			    no);
-}
-
-static void session_drop(my_conn *c)
-{
-	sl_interrupt_watch(c->intr, -1); /* before the descriptor can be reused */
-	if (c->db)
-		mysql_close(c->db);
-	c->db = NULL;
 }
 
 /* The server ends statements that run longer: MariaDB's max_statement_time (seconds, any
@@ -381,25 +298,27 @@ static int set_statement_time(my_conn *c)
 		snprintf(sql, sizeof(sql), "SET SESSION max_execution_time = %.0f",
 			 ceil(c->p.max_statement_time * 1000));
 	if (mysql_query(c->db, sql) != 0)
-		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where, sql,
+		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->s.where, sql,
 				    mysql_error(c->db), mysql_errno(c->db));
 	return SL_OK;
 }
 
-static int session_setup(my_conn *c)
+static int session_setup(sl_session *base)
 {
+	my_conn *c = (my_conn *)base;
 	char sql[128];
 	unsigned wt =
 		c->p.read_timeout > MY_NET_WRITE_TIMEOUT ? c->p.read_timeout : MY_NET_WRITE_TIMEOUT;
 	/* net_write_timeout: the server must keep a paused stream open while a chunk commits. */
 	snprintf(sql, sizeof(sql), "SET time_zone = '+00:00', net_write_timeout = %u", wt);
 	if (mysql_query(c->db, sql) != 0)
-		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where, sql,
+		return sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->s.where, sql,
 				    mysql_error(c->db), mysql_errno(c->db));
 	/* SET NAMES, and libmariadb learns the charset too (for escaping) */
 	if (mysql_set_character_set(c->db, c->p.charset) != 0)
 		return sl_error_set(SL_ESOURCE, "MySQL at %s: SET NAMES %s: %s (MySQL %u)",
-				    c->where, c->p.charset, mysql_error(c->db), mysql_errno(c->db));
+				    c->s.where, c->p.charset, mysql_error(c->db),
+				    mysql_errno(c->db));
 	const char *info = mysql_get_server_info(c->db);
 	c->is_mariadb = info && strstr(info, "MariaDB") != NULL;
 	return set_statement_time(c);
@@ -465,7 +384,7 @@ static int connect_wait(my_conn *c, MYSQL *db, int status, double deadline, bool
 		if (deadline == 0 || deadline > second)
 			until = second;
 	}
-	int ready = sl_interrupt_poll(c->intr, fd, poll_events(status), until);
+	int ready = sl_interrupt_poll(c->s.intr, fd, poll_events(status), until);
 	if (ready > 0)
 		return status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT);
 	if (ready == SL_EINTERRUPTED) {
@@ -474,7 +393,7 @@ static int connect_wait(my_conn *c, MYSQL *db, int status, double deadline, bool
 		*end = MY_CONNECT_TIMED_OUT;
 	} else {
 		*asked = true;
-		if (!speaks_postgres(fd, c->intr))
+		if (!speaks_postgres(fd, c->s.intr))
 			return 0; /* not that: wait on */
 		*end = MY_CONNECT_POSTGRES;
 	}
@@ -488,14 +407,14 @@ static int connect_failed(my_conn *c, my_connect_end end)
 		return sl_error_set(
 			SL_EINTERRUPTED,
 			"interrupted while connecting to MySQL at %s: nothing was loaded",
-			c->where);
+			c->s.where);
 	if (end == MY_CONNECT_POSTGRES)
 		return sl_error_set(SL_ECONNECT,
 				    "cannot connect to MySQL at %s: the server there speaks the "
 				    "PostgreSQL protocol (a postgresql:// URL?)",
-				    c->where);
+				    c->s.where);
 	return sl_error_set(SL_ECONNECT, "cannot connect to MySQL at %s: timed out after %u s",
-			    c->where, c->p.connect_timeout);
+			    c->s.where, c->p.connect_timeout);
 }
 
 /*
@@ -536,12 +455,11 @@ static void tune_keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
 }
 
-static int session_open(my_conn *c)
+/* The session's ops->connect: a connected, logged in handle and its socket. */
+static int my_session_connect(sl_session *base, int *fd)
 {
+	my_conn *c = (my_conn *)base;
 	const my_params *p = &c->p;
-	if (sl_interrupt_requested(c->intr)) /* never reconnect once interrupted */
-		return sl_error_set(SL_EINTERRUPTED, "MySQL at %s: interrupted, not reconnecting",
-				    c->where);
 	MYSQL *db = mysql_init(NULL);
 	if (!db)
 		return sl_error_set(SL_ENOMEM, "MySQL: out of memory in mysql_init");
@@ -567,87 +485,35 @@ static int session_open(my_conn *c)
 		return sl_error_set(SL_ECONNECT,
 				    "cannot connect to MySQL at %s: the server does not offer TLS "
 				    "(ssl_mode=REQUIRED or stricter)",
-				    c->where);
+				    c->s.where);
 	}
 	c->db = db;
 	c->stalled = false;
-	int fd = (int)mysql_get_socket(db);
+	*fd = (int)mysql_get_socket(db);
 	if (!uses_socket(p))
-		tune_keepalive(fd);
-	sl_interrupt_watch(c->intr, fd);
-	rc = session_setup(c);
-	if (rc)
-		session_drop(c);
-	return rc;
-}
-
-/* The session, reopened if an abandoned scan closed it. */
-static int session_ready(my_conn *c)
-{
-	if (c->busy)
-		return sl_error_set(SL_EINVAL,
-				    "MySQL at %s: a scan is still open on this connection",
-				    c->where);
-	return c->db ? SL_OK : session_open(c);
-}
-
-static int my_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
-{
-	*out = NULL;
-	my_conn *c = sl_calloc(1, sizeof(*c));
-	if (!c)
-		return SL_ENOMEM;
-	c->base.driver = &sl_mysql_source;
-	c->intr = intr;
-	int rc = params_from_url(&c->p, url);
-	if (!rc) {
-		describe_where(c);
-		rc = session_open(c);
-	}
-	if (rc) {
-		params_clear(&c->p);
-		free(c);
-		return rc;
-	}
-	*out = &c->base;
+		tune_keepalive(*fd);
 	return SL_OK;
 }
 
-static void my_disconnect(sl_source_conn *conn)
+static void my_session_close(sl_session *base)
 {
-	my_conn *c = (my_conn *)conn;
-	if (!c)
-		return;
-	session_drop(c);
-	sl_warnings_clear(&c->warnings);
-	params_clear(&c->p);
-	free(c);
+	my_conn *c = (my_conn *)base;
+	if (c->db)
+		mysql_close(c->db);
+	c->db = NULL;
 }
 
-/* ---- warnings ------------------------------------------------------------------------------- */
-
-static const char *my_warnings(sl_source_conn *conn)
+static bool my_session_usable(const sl_session *base)
 {
-	return sl_warnings_text(&((my_conn *)conn)->warnings);
+	return ((const my_conn *)base)->db != NULL;
 }
 
-/* ---- reflection ----------------------------------------------------------------------------- */
-
-/* Append 'text' as a string literal escaped for the session's character set and SQL mode. */
-static void put_literal(sl_buf *sql, MYSQL *db, const char *text)
+static void my_session_clear(sl_session *base)
 {
-	size_t len = strlen(text);
-	char *tmp = sl_malloc(2 * len + 1);
-	if (!tmp) {
-		sql->failed = true;
-		return;
-	}
-	unsigned long n = mysql_real_escape_string(db, tmp, text, (unsigned long)len);
-	sl_buf_putc(sql, '\'');
-	sl_buf_append(sql, tmp, n);
-	sl_buf_putc(sql, '\'');
-	free(tmp);
+	params_clear(&((my_conn *)base)->p);
 }
+
+/* ---- queries and their errors --------------------------------------------------------------- */
 
 static bool lost_connection(unsigned no)
 {
@@ -674,408 +540,59 @@ static int query_error(my_conn *c, const char *what, int err)
 	int rc = c->stalled ? sl_error_set(SL_ESOURCE,
 					   "MySQL at %s: %s: no data arrived for %u s (URL option "
 					   "read_timeout)",
-					   c->where, what, c->p.read_timeout)
-			    : sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->where,
+					   c->s.where, what, c->p.read_timeout)
+			    : sl_error_set(SL_ESOURCE, "MySQL at %s: %s: %s (MySQL %u)", c->s.where,
 					   what, mysql_error(c->db), no);
 	if (lost_connection(no)) /* reopen next time */
-		session_drop(c);
+		sl_session_close(&c->s);
 	return rc;
 }
 
+/* A metadata query: its text, and where its result goes. */
+typedef struct my_meta {
+	my_conn *c;
+	const sl_buf *sql;
+	const char *what;
+	MYSQL_RES **out;
+} my_meta;
+
+static int meta_try(void *ctx, bool *lost)
+{
+	my_meta *m = ctx;
+	my_conn *c = m->c;
+	*lost = false;
+	c->waiting_since = sl_clock();
+	if (mysql_real_query(c->db, m->sql->data, (unsigned long)m->sql->len) != 0) {
+		int err = errno;
+		bool gone = lost_connection(mysql_errno(c->db));
+		int rc = query_error(c, m->what, err);
+		*lost = gone && !c->stalled; /* dropped while idle, not silent */
+		return rc;
+	}
+	*m->out = mysql_store_result(c->db);
+	return *m->out ? SL_OK : query_error(c, m->what, errno);
+}
+
 /* Run a small metadata query (text protocol, buffered) and hand back its result. */
-static int meta_query(MYSQL_RES **out, my_conn *c, sl_buf *sql, const char *what)
+int sl_my_meta_query(MYSQL_RES **out, my_conn *c, sl_buf *sql, const char *what)
 {
 	*out = NULL;
 	if (sql->failed)
 		return sl_error_set(SL_ENOMEM, "out of memory");
-	c->waiting_since = sl_clock();
-	if (mysql_real_query(c->db, sql->data, (unsigned long)sql->len) != 0) {
-		bool lost = lost_connection(mysql_errno(c->db));
-		int rc = query_error(c, what, errno);
-		if (!lost || c->stalled)
-			return rc;
-		/* dropped while idle: reopen once (see stmt_start) */
-		rc = session_open(c);
-		if (rc)
-			return rc;
-		c->waiting_since = sl_clock();
-		if (mysql_real_query(c->db, sql->data, (unsigned long)sql->len) != 0)
-			return query_error(c, what, errno);
-	}
-	*out = mysql_store_result(c->db);
-	if (!*out)
-		return query_error(c, what, errno);
-	return SL_OK;
-}
-
-static long field_long(const char *s, long fallback)
-{
-	if (!s)
-		return fallback;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || v > INT_MAX || v < INT_MIN)
-		return fallback;
-	return (long)v;
-}
-
-typedef struct my_coldef {
-	const char *name, *data_type, *column_type;
-	long precision, scale, dt_precision, char_len;
-	bool nullable, is_json;
-} my_coldef;
-
-/* How a DATA_TYPE maps when nothing but the sign matters; `extra` says what else to copy. */
-enum {
-	MAP_PLAIN,
-	MAP_FSP,
-	MAP_LENGTH
-};
-
-static const struct {
-	const char *name;
-	sl_type type, utype; /* signed / UNSIGNED */
-	int extra;	     /* MAP_FSP: DATETIME_PRECISION; MAP_LENGTH: declared length */
-} simple_types[] = {
-	{"tinyint", SL_TYPE_INT8, SL_TYPE_UINT8, MAP_PLAIN},
-	{"smallint", SL_TYPE_INT16, SL_TYPE_UINT16, MAP_PLAIN},
-	{"mediumint", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
-	{"int", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
-	{"integer", SL_TYPE_INT32, SL_TYPE_UINT32, MAP_PLAIN},
-	{"bigint", SL_TYPE_INT64, SL_TYPE_UINT64, MAP_PLAIN},
-	{"float", SL_TYPE_FLOAT, SL_TYPE_FLOAT, MAP_PLAIN},
-	{"double", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
-	{"double precision", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
-	{"real", SL_TYPE_DOUBLE, SL_TYPE_DOUBLE, MAP_PLAIN},
-	{"year", SL_TYPE_INT16, SL_TYPE_INT16, MAP_PLAIN},
-	{"date", SL_TYPE_DATE, SL_TYPE_DATE, MAP_PLAIN},
-	{"datetime", SL_TYPE_TIMESTAMP, SL_TYPE_TIMESTAMP, MAP_FSP},
-	/* TIMESTAMP values arrive in UTC: the session's time_zone is +00:00 */
-	{"timestamp", SL_TYPE_TIMESTAMPTZ, SL_TYPE_TIMESTAMPTZ, MAP_FSP},
-	/* TIME is a signed duration up to 838 hours: DuckDB's TIME cannot hold it */
-	{"time", SL_TYPE_INTERVAL, SL_TYPE_INTERVAL, MAP_FSP},
-	{"json", SL_TYPE_JSON, SL_TYPE_JSON, MAP_PLAIN},
-	{"char", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"varchar", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"tinytext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"text", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"mediumtext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"longtext", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"enum", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"set", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_LENGTH},
-	{"uuid", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
-	{"inet4", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
-	{"inet6", SL_TYPE_TEXT, SL_TYPE_TEXT, MAP_PLAIN},
-	{"binary", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"varbinary", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"tinyblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"blob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"mediumblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-	{"longblob", SL_TYPE_BLOB, SL_TYPE_BLOB, MAP_LENGTH},
-};
-
-/* Map one information_schema column to a portable type; *note gets a warning or NULL. */
-static void map_type(const my_coldef *d, sl_type *type, int *precision, int *scale,
-		     const char **note)
-{
-	const char *t = d->data_type;
-	*precision = 0;
-	*scale = 0;
-	*note = NULL;
-	if (d->is_json) {
-		*type = SL_TYPE_JSON;
-	} else if (strcmp(t, "tinyint") == 0 && strncmp(d->column_type, "tinyint(1)", 10) == 0) {
-		*type = SL_TYPE_BOOL; /* BOOL is TINYINT(1); values other than 0 become true */
-	} else if (strcmp(t, "bit") == 0) {
-		*type = d->precision == 1 ? SL_TYPE_BOOL : SL_TYPE_UINT64;
-	} else if (strcmp(t, "decimal") == 0 || strcmp(t, "numeric") == 0) {
-		/* DuckDB stops at 38 digits: wider decimals keep their exact digits as text */
-		*type = d->precision >= 1 && d->precision <= 38 ? SL_TYPE_DECIMAL : SL_TYPE_TEXT;
-		if (*type == SL_TYPE_DECIMAL) {
-			*precision = (int)d->precision;
-			*scale = (int)d->scale;
-		}
-	} else {
-		for (size_t i = 0; i < SL_ARRAY_LEN(simple_types); i++) {
-			if (strcmp(t, simple_types[i].name) != 0)
-				continue;
-			bool is_unsigned = strstr(d->column_type, "unsigned") != NULL;
-			*type = is_unsigned ? simple_types[i].utype : simple_types[i].type;
-			if (simple_types[i].extra == MAP_FSP)
-				*precision = d->dt_precision > 0 && d->dt_precision <= 6
-						     ? (int)d->dt_precision
-						     : 0;
-			else if (simple_types[i].extra == MAP_LENGTH)
-				*precision = d->char_len > 0 ? (int)d->char_len : 0;
-			return;
-		}
-		*type = SL_TYPE_BLOB;
-		*note = "has no portable type; loaded as BLOB (the server's binary form)";
-	}
-}
-
-static char *json_clause(const char *col)
-{
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_puts(&b, "json_valid(");
-	sl_buf_quote_ident(&b, col, '`');
-	sl_buf_putc(&b, ')');
-	return sl_buf_detach(&b);
-}
-
-/* MariaDB's JSON is LONGTEXT plus CHECK (json_valid(`col`)) named after the column. */
-static bool mariadb_is_json(MYSQL_RES *checks, const char *col)
-{
-	if (!checks)
-		return false;
-	char *want = json_clause(col);
-	bool found = false;
-	mysql_data_seek(checks, 0);
-	MYSQL_ROW r;
-	while (want && !found && (r = mysql_fetch_row(checks)))
-		found = r[0] && strcmp(r[0], want) == 0;
-	free(want);
-	return found;
-}
-
-static void where_table(sl_buf *sql, MYSQL *db, const char *schema_col, const char *dbname,
-			const char *table)
-{
-	sl_buf_printf(sql, " WHERE %s = ", schema_col);
-	put_literal(sql, db, dbname);
-	sl_buf_puts(sql, " AND TABLE_NAME = ");
-	put_literal(sql, db, table);
-}
-
-/* `select` (an information_schema query without WHERE) for one table, then `tail` (ORDER BY ...,
-   or ""), as a stored result. */
-static int table_meta_query(MYSQL_RES **out, my_conn *c, const char *select, const char *schema_col,
-			    const char *dbname, const char *table, const char *tail,
-			    const char *what)
-{
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, select);
-	where_table(&sql, c->db, schema_col, dbname, table);
-	sl_buf_puts(&sql, tail);
-	char doing[400];
-	snprintf(doing, sizeof(doing), "%s of %s.%s", what, dbname, table);
-	int rc = meta_query(out, c, &sql, doing);
-	sl_buf_free(&sql);
-	return rc;
-}
-
-static int load_checks(MYSQL_RES **out, my_conn *c, const char *dbname, const char *table)
-{
-	*out = NULL;
-	if (!c->is_mariadb)
-		return SL_OK;
-	return table_meta_query(
-		out, c, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS",
-		"CONSTRAINT_SCHEMA", dbname, table, "", "reading check constraints");
-}
-
-static int add_columns(my_conn *c, sl_table_schema *s, MYSQL_RES *cols, MYSQL_RES *checks)
-{
-	MYSQL_ROW r;
-	while ((r = mysql_fetch_row(cols))) {
-		my_coldef d = {
-			.name = r[0],
-			.data_type = r[1] ? r[1] : "",
-			.column_type = r[2] ? r[2] : "",
-			.precision = field_long(r[3], 0),
-			.scale = field_long(r[4], 0),
-			.dt_precision = field_long(r[5], 0),
-			.nullable = r[6] && strcmp(r[6], "YES") == 0,
-			.char_len = field_long(r[7], 0),
-		};
-		d.is_json = strcmp(d.data_type, "longtext") == 0 && mariadb_is_json(checks, d.name);
-		sl_type type;
-		int precision, scale;
-		const char *note;
-		map_type(&d, &type, &precision, &scale, &note);
-		int rc = sl_schema_add_column(s, d.name, type, precision, scale, d.nullable,
-					      d.column_type);
-		if (rc < 0)
-			return rc;
-		if (note) {
-			char what[200];
-			snprintf(what, sizeof(what), "MySQL type %s %s", d.column_type, note);
-			if (sl_warnings_add(&c->warnings, s->name, d.name, what, false, 0))
-				return SL_ENOMEM;
-		}
-	}
-	return SL_OK;
-}
-
-static int load_pk(my_conn *c, sl_table_schema *s)
-{
-	MYSQL_RES *res;
-	int rc = table_meta_query(&res, c, "SELECT COLUMN_NAME FROM information_schema.STATISTICS",
-				  "TABLE_SCHEMA", s->database, s->name,
-				  " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
-				  "reading the primary key");
-	if (rc)
-		return rc;
-	MYSQL_ROW r;
-	while (!rc && (r = mysql_fetch_row(res))) {
-		int i = r[0] ? sl_schema_find(s, r[0]) : -1;
-		if (i < 0)
-			rc = sl_error_set(SL_ESOURCE,
-					  "table %s.%s: primary key column %s not found",
-					  s->database, s->name, r[0] ? r[0] : "NULL");
-		else
-			rc = sl_schema_add_pk(s, (size_t)i);
-	}
-	mysql_free_result(res);
-	return rc < 0 ? rc : SL_OK;
-}
-
-static int current_database(char **out, my_conn *c)
-{
-	*out = NULL;
-	if (c->p.database)
-		return (*out = sl_strdup(c->p.database)) ? SL_OK : SL_ENOMEM;
-	sl_buf sql = SL_BUF_INIT;
-	sl_buf_puts(&sql, "SELECT DATABASE()");
-	MYSQL_RES *res;
-	int rc = meta_query(&res, c, &sql, "SELECT DATABASE()");
-	sl_buf_free(&sql);
-	if (rc)
-		return rc;
-	MYSQL_ROW r = mysql_fetch_row(res);
-	if (r && r[0])
-		*out = sl_strdup(r[0]);
-	mysql_free_result(res);
-	if (!*out)
-		return sl_error_set(
-			SL_EINVAL,
-			"MySQL at %s: no database selected; name the table as db.table or "
-			"put the database in the URL",
-			c->where);
-	return SL_OK;
-}
-
-static int split_table(char **dbname, char **table, my_conn *c, const char *name)
-{
-	const char *dot = strchr(name, '.');
-	*dbname = NULL;
-	*table = NULL;
-	if (!dot)
-		return (*table = sl_strdup(name)) ? current_database(dbname, c) : SL_ENOMEM;
-	*dbname = sl_strndup(name, (size_t)(dot - name));
-	*table = sl_strdup(dot + 1);
-	return *dbname && *table ? SL_OK : SL_ENOMEM;
-}
-
-static int reflect_columns(my_conn *c, sl_table_schema *s)
-{
-	MYSQL_RES *cols = NULL, *checks = NULL;
-	int rc = table_meta_query(
-		&cols, c,
-		"SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, NUMERIC_PRECISION, "
-		"NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, "
-		"CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS",
-		"TABLE_SCHEMA", s->database, s->name, " ORDER BY ORDINAL_POSITION",
-		"reading columns");
-	if (!rc && mysql_num_rows(cols) == 0)
-		rc = sl_error_set(SL_ENOTFOUND, "table '%s' not found in database '%s'", s->name,
-				  s->database);
-	if (!rc)
-		rc = load_checks(&checks, c, s->database, s->name);
-	if (!rc)
-		rc = add_columns(c, s, cols, checks);
-	if (cols)
-		mysql_free_result(cols);
-	if (checks)
-		mysql_free_result(checks);
-	return rc;
-}
-
-static int my_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table)
-{
-	my_conn *c = (my_conn *)conn;
-	*out = NULL;
-	int rc = session_ready(c);
-	if (rc)
-		return rc;
-	char *dbname, *name;
-	rc = split_table(&dbname, &name, c, table);
-	sl_table_schema *s = NULL;
-	if (!rc) {
-		s = sl_schema_new(dbname, name);
-		rc = s ? SL_OK : SL_ENOMEM;
-	}
-	if (!rc)
-		rc = reflect_columns(c, s);
-	if (!rc)
-		rc = load_pk(c, s);
-	free(dbname);
-	free(name);
-	if (rc) {
-		sl_schema_free(s);
-		return rc;
-	}
-	*out = s;
-	return SL_OK;
+	my_meta m = {c, sql, what, out};
+	return sl_session_retry(&c->s, meta_try, &m);
 }
 
 /* ---- query parameters ----------------------------------------------------------------------- */
-
-/* One bound parameter: a 64-bit integer, a double, or bytes (owned). */
-typedef struct my_param {
-	enum enum_field_types type;
-	bool is_unsigned;
-	my_bool is_null;
-	union {
-		int64_t i;
-		double d;
-	} v;
-	char *text;
-	unsigned long len;
-} my_param;
-
-typedef struct my_params_list {
-	my_param *items;
-	size_t n, cap;
-} my_params_list;
-
-static void params_list_free(my_params_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->items[i].text);
-	free(l->items);
-	memset(l, 0, sizeof(*l));
-}
-
-static my_param *param_push(my_params_list *l)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		my_param *grown = sl_realloc(l->items, cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		l->items = grown;
-		l->cap = cap;
-	}
-	my_param *p = &l->items[l->n++];
-	memset(p, 0, sizeof(*p));
-	return p;
-}
 
 static void format_clock(char *out, size_t size, int64_t micros)
 {
 	const char *sign = micros < 0 ? "-" : "";
 	uint64_t u = micros < 0 ? (uint64_t)0 - (uint64_t)micros : (uint64_t)micros;
-	uint64_t secs = u / MICROS_PER_SEC;
+	uint64_t secs = u / SL_MICROS_PER_SEC;
 	snprintf(out, size, "%s%llu:%02u:%02u.%06u", sign, (unsigned long long)(secs / 3600),
-		 (unsigned)(secs / 60 % 60), (unsigned)(secs % 60), (unsigned)(u % MICROS_PER_SEC));
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+		 (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
+		 (unsigned)(u % SL_MICROS_PER_SEC));
 }
 
 /* Temporal values as MySQL literals: no "+00" suffix (session time zone is UTC already). */
@@ -1091,13 +608,13 @@ static char *temporal_text(const sl_value *v)
 	if (v->type == SL_TYPE_INTERVAL || v->type == SL_TYPE_TIME) {
 		int64_t us = v->type == SL_TYPE_TIME
 				     ? v->as.i64
-				     : v->as.iv.micros + v->as.iv.days * MICROS_PER_DAY;
+				     : v->as.iv.micros + v->as.iv.days * SL_MICROS_PER_DAY;
 		format_clock(clock, sizeof(clock), us);
 		return sl_strdup(clock);
 	}
-	int64_t days = floor_div(v->as.i64, MICROS_PER_DAY);
+	int64_t days = sl_floor_div(v->as.i64, SL_MICROS_PER_DAY);
 	sl_civil_from_days((int32_t)days, &y, &m, &d);
-	format_clock(clock, sizeof(clock), v->as.i64 - days * MICROS_PER_DAY);
+	format_clock(clock, sizeof(clock), v->as.i64 - days * SL_MICROS_PER_DAY);
 	return sl_printf_alloc("%04lld-%02u-%02u %s", (long long)y, m, d, clock);
 }
 
@@ -1130,539 +647,132 @@ static void cast_for(char *out, size_t size, const sl_column *col, sl_type vt)
 	}
 }
 
-/* Append a placeholder for `v` (compared with column `col`) and record its parameter. */
-static int put_value(sl_buf *sql, my_params_list *l, const sl_column *col, const sl_value *v)
+/* The parameter of a value that is not NULL: numbers as such, the rest as text. */
+static int set_param(sl_sql_param *p, const sl_value *v)
 {
-	my_param *p = param_push(l);
-	if (!p)
-		return SL_ENOMEM;
-	if (v->is_null) {
-		p->type = MYSQL_TYPE_NULL;
-		p->is_null = 1;
-		sl_buf_putc(sql, '?');
+	if (sl_sql_param_number(p, v))
 		return SL_OK;
-	}
 	switch (v->type) {
-	case SL_TYPE_BOOL:
-	case SL_TYPE_INT8:
-	case SL_TYPE_INT16:
-	case SL_TYPE_INT32:
-	case SL_TYPE_INT64:
-	case SL_TYPE_UINT8:
-	case SL_TYPE_UINT16:
-	case SL_TYPE_UINT32:
-	case SL_TYPE_UINT64:
-		p->type = MYSQL_TYPE_LONGLONG;
-		p->is_unsigned = v->type >= SL_TYPE_UINT8 && v->type <= SL_TYPE_UINT64;
-		p->v.i = v->as.i64; /* u64 shares the bits */
-		sl_buf_putc(sql, '?');
-		return SL_OK;
-	case SL_TYPE_FLOAT:
-	case SL_TYPE_DOUBLE:
-		p->type = MYSQL_TYPE_DOUBLE;
-		p->v.d = v->as.f64;
-		sl_buf_putc(sql, '?');
-		return SL_OK;
 	case SL_TYPE_TEXT:
-	case SL_TYPE_BLOB:
 	case SL_TYPE_JSON:
-		p->type = v->type == SL_TYPE_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
-		p->text = sl_malloc(v->len + 1);
-		if (!p->text)
-			return SL_ENOMEM;
-		if (v->len)
-			memcpy(p->text, v->bytes, v->len);
-		p->len = (unsigned long)v->len;
-		break;
+		return sl_sql_param_bytes(p, SL_PARAM_TEXT, v->bytes, v->len);
+	case SL_TYPE_BLOB:
+		return sl_sql_param_bytes(p, SL_PARAM_BLOB, v->bytes, v->len);
 	case SL_TYPE_DATE:
 	case SL_TYPE_TIME:
 	case SL_TYPE_TIMESTAMP:
 	case SL_TYPE_TIMESTAMPTZ:
 	case SL_TYPE_INTERVAL:
-		p->type = MYSQL_TYPE_STRING;
-		p->text = temporal_text(v);
-		break;
+		return sl_sql_param_text(p, temporal_text(v));
 	default:
-		p->type = MYSQL_TYPE_STRING;
-		p->text = sl_value_to_text(v);
-		break;
+		return sl_sql_param_text(p, sl_value_to_text(v));
 	}
-	if (!p->text)
-		return SL_ENOMEM;
-	if (p->type == MYSQL_TYPE_STRING && !p->len)
-		p->len = (unsigned long)strlen(p->text);
+}
+
+/* A placeholder for `v` (compared with column `col`), cast where text must compare as the
+   column's type, and its parameter. */
+static int my_put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
+{
+	sl_sql_param *p = sl_scan_sql_param(r);
+	int rc = !p ? SL_ENOMEM : v->is_null ? SL_OK : set_param(p, v);
+	if (rc)
+		return rc;
 	char cast[64];
 	cast_for(cast, sizeof(cast), col, v->type);
-	if (cast[0])
-		sl_buf_printf(sql, "CAST(? AS %s)", cast);
+	if (p->type == SL_PARAM_TEXT && cast[0])
+		sl_buf_printf(&r->sql, "CAST(? AS %s)", cast);
 	else
-		sl_buf_putc(sql, '?');
+		sl_buf_putc(&r->sql, '?');
 	return SL_OK;
 }
 
 /* ---- rendering a scan plan ------------------------------------------------------------------ */
 
-static void put_ident(sl_buf *sql, const char *name)
+/* A statement being rendered, with the index that gives its ORDER BY (or NULL). */
+typedef struct my_sql {
+	sl_scan_sql base;
+	const char *index;
+} my_sql;
+
+static void my_put_index_hint(sl_scan_sql *r)
 {
-	sl_buf_quote_ident(sql, name, '`');
+	const char *index = ((my_sql *)r)->index;
+	if (!index)
+		return;
+	sl_buf_puts(&r->sql, " FORCE INDEX FOR ORDER BY (");
+	sl_scan_sql_ident(r, index);
+	sl_buf_putc(&r->sql, ')');
 }
 
-static void put_column(sl_buf *sql, const sl_table_schema *t, size_t i)
+static const sl_sql_dialect my_dialect = {
+	.quote = '`',
+	.put_value = my_put_value,
+	.put_index_hint = my_put_index_hint,
+};
+
+/* ---- starting a scan ------------------------------------------------------------------------ */
+
+static my_conn *conn_of(const my_scan *s)
 {
-	put_ident(sql, t->columns[i].name);
-}
-
-static void put_table(sl_buf *sql, const sl_table_schema *t)
-{
-	if (t->database && t->database[0]) {
-		put_ident(sql, t->database);
-		sl_buf_putc(sql, '.');
-	}
-	put_ident(sql, t->name);
-}
-
-/* "(a, b) op (?, ?)" — or "a op ?" for one column. */
-static int put_row_compare(sl_buf *sql, my_params_list *l, const sl_table_schema *t, size_t n,
-			   const size_t *cols, const char *op, const sl_value *vals)
-{
-	sl_buf_puts(sql, n > 1 ? "(" : "");
-	for (size_t i = 0; i < n; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		put_column(sql, t, cols[i]);
-	}
-	sl_buf_printf(sql, "%s %s %s", n > 1 ? ")" : "", op, n > 1 ? "(" : "");
-	for (size_t i = 0; i < n; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		int rc = put_value(sql, l, &t->columns[cols[i]], &vals[i]);
-		if (rc)
-			return rc;
-	}
-	sl_buf_puts(sql, n > 1 ? ")" : "");
-	return SL_OK;
-}
-
-static int put_seen_flag(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan)
-{
-	const sl_table_schema *t = plan->table;
-	sl_buf_puts(sql, ", (");
-	if (plan->cursor >= 0 && plan->seen_cursor) {
-		put_column(sql, t, (size_t)plan->cursor);
-		sl_buf_puts(sql, " = ");
-		int rc = put_value(sql, l, &t->columns[plan->cursor], plan->seen_cursor);
-		if (rc)
-			return rc;
-		sl_buf_puts(sql, " AND ");
-	}
-	int rc = put_row_compare(sql, l, t, plan->nseen_pk, plan->seen_pk_cols,
-				 plan->descending ? ">=" : "<=", plan->seen_pk);
-	sl_buf_puts(sql, ")");
-	return rc;
-}
-
-static int put_bounds(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan, bool *where)
-{
-	const sl_table_schema *t = plan->table;
-	if (plan->cursor < 0)
-		return SL_OK;
-	size_t cur = (size_t)plan->cursor;
-	if (!plan->lower && !plan->upper) {
-		if (!plan->include_null_cursor) {
-			sl_buf_puts(sql, " WHERE ");
-			put_column(sql, t, cur);
-			sl_buf_puts(sql, " IS NOT NULL");
-			*where = true;
-		}
-		return SL_OK;
-	}
-	sl_buf_puts(sql, " WHERE ((");
-	*where = true;
-	int rc = SL_OK;
-	if (plan->lower) {
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, plan->lower_inclusive ? " >= " : " > ");
-		rc = put_value(sql, l, &t->columns[cur], plan->lower);
-	}
-	if (!rc && plan->upper) {
-		sl_buf_puts(sql, plan->lower ? " AND " : "");
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, plan->upper_inclusive ? " <= " : " < ");
-		rc = put_value(sql, l, &t->columns[cur], plan->upper);
-	}
-	sl_buf_puts(sql, ")");
-	if (plan->include_null_cursor) {
-		sl_buf_puts(sql, " OR ");
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, " IS NULL");
-	}
-	sl_buf_puts(sql, ")");
-	return rc;
-}
-
-/* Do the columns of one index (names in key order, `n` of them) give the plan's ORDER BY? They
-   must be a prefix of the order columns: InnoDB appends the primary key to every secondary index,
-   so an index on the cursor alone gives ORDER BY cursor, pk. */
-static bool index_orders(const sl_scan_plan *plan, char **cols, size_t n)
-{
-	if (n == 0 || n > plan->norder)
-		return false;
-	for (size_t k = 0; k < n; k++)
-		if (strcasecmp(cols[k], plan->table->columns[plan->order[k]].name) != 0)
-			return false;
-	return true;
-}
-
-/*
- * An index that delivers the plan's ORDER BY, or NULL. The scan names it with FORCE INDEX FOR
- * ORDER BY: left to itself, MariaDB answers `ORDER BY cursor LIMIT n` with no bound (the first
- * chunk of a backfill) by sorting the whole table (1M rows of the benchmark: 0.81 s against 0.40
- * s through the index; a 500M-row table would be sorted whole for its first 100k rows). Indexes
- * on a prefix of a column (SUB_PART) cannot order by it.
- */
-static int ordering_index(char **out, my_conn *c, const sl_scan_plan *plan)
-{
-	*out = NULL;
-	const sl_table_schema *t = plan->table;
-	if (plan->norder == 0 || !t->database)
-		return SL_OK;
-	MYSQL_RES *res;
-	int rc = table_meta_query(
-		&res, c,
-		"SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS",
-		"TABLE_SCHEMA", t->database, t->name,
-		" ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX",
-		"reading the indexes");
-	if (rc)
-		return rc;
-	char *cols[16];
-	size_t n = 0;
-	bool usable = true;
-	MYSQL_ROW r = mysql_fetch_row(res);
-	while (r && !*out) {
-		MYSQL_ROW next = mysql_fetch_row(res);
-		const char *index = r[0] ? r[0] : "";
-		usable = usable && r[1] && !r[2] && n < 16;
-		if (usable)
-			cols[n++] = r[1];
-		bool last = !next || !next[0] || strcmp(next[0], index) != 0;
-		if (last && usable && index_orders(plan, cols, n) && !(*out = sl_strdup(index)))
-			rc = SL_ENOMEM;
-		if (last) {
-			n = 0;
-			usable = true;
-		}
-		r = next;
-	}
-	mysql_free_result(res);
-	return rc;
-}
-
-static int render_plan(sl_buf *sql, my_params_list *l, const sl_scan_plan *plan, const char *index)
-{
-	const sl_table_schema *t = plan->table;
-	sl_buf_puts(sql, "SELECT ");
-	for (size_t i = 0; i < t->ncolumns; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		put_column(sql, t, i);
-	}
-	int rc = plan->seen_pk ? put_seen_flag(sql, l, plan) : SL_OK;
-	sl_buf_puts(sql, " FROM ");
-	put_table(sql, t);
-	if (index) {
-		sl_buf_puts(sql, " FORCE INDEX FOR ORDER BY (");
-		put_ident(sql, index);
-		sl_buf_putc(sql, ')');
-	}
-	bool where = false;
-	if (!rc)
-		rc = put_bounds(sql, l, plan, &where);
-	if (!rc && plan->after && plan->norder) {
-		sl_buf_puts(sql, where ? " AND " : " WHERE ");
-		rc = put_row_compare(sql, l, t, plan->norder, plan->order,
-				     plan->descending ? "<" : ">", plan->after);
-	}
-	for (size_t i = 0; i < plan->norder; i++) {
-		sl_buf_puts(sql, i ? ", " : " ORDER BY ");
-		put_column(sql, t, plan->order[i]);
-		sl_buf_puts(sql, plan->descending ? " DESC" : " ASC");
-	}
-	if (plan->limit)
-		sl_buf_printf(sql, " LIMIT %llu", (unsigned long long)plan->limit);
-	if (!rc && sql->failed)
-		rc = sl_error_set(SL_ENOMEM, "out of memory");
-	return rc;
-}
-
-/* ---- result columns ------------------------------------------------------------------------- */
-
-/* How a result column arrives from libmariadb (the "stage" its bound buffer holds). */
-typedef enum my_stage {
-	ST_INT,	 /* 1, 2, 4 or 8 byte integer */
-	ST_YEAR, /* YEAR, a 2 byte integer: 0 or 1901..2155 */
-	ST_FLOAT,
-	ST_DOUBLE,
-	ST_DECIMAL, /* decimal digits as text */
-	ST_TIME,    /* MYSQL_TIME */
-	ST_BIT,	    /* big-endian bytes */
-	ST_BYTES    /* strings and blobs */
-} my_stage;
-
-typedef struct my_col {
-	my_stage stage;
-	sl_type target;	      /* the batch column's type */
-	int precision, scale; /* of the target DECIMAL */
-	enum enum_field_types field_type;
-	int width; /* ST_INT: bytes delivered */
-	bool is_unsigned;
-	bool null_is_false; /* the seen flag: NULL means "not seen" */
-	union {
-		int64_t i;
-		double d;
-		float f;
-		MYSQL_TIME t;
-	} v;
-	char *buf; /* ST_DECIMAL/ST_BIT/ST_BYTES: bound buffer of `cap` bytes */
-	unsigned long cap;
-	unsigned long length;
-	my_bool is_null, error;
-	uint64_t bad_dates; /* zero or invalid dates turned into NULL */
-} my_col;
-
-typedef struct my_scan {
-	sl_scan base;
-	my_conn *conn;
-	const sl_table_schema *table; /* for messages and warnings */
-	MYSQL_STMT *stmt;
-	size_t ncols;
-	my_col *cols;
-	MYSQL_BIND *binds;
-	char *bytes;	/* all the bound byte buffers */
-	bool exhausted; /* MYSQL_NO_DATA seen: the session is free again */
-	bool failed;	/* the stream broke: the session is not trusted any more */
-} my_scan;
-
-/* Stage a result field of MySQL type `type`, `flags` and declared `length`. */
-/* Read the part of column c's value past its bound buffer into dst (len bytes from offset). */
-typedef int my_fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigned long offset);
-
-static void stage_of(my_col *mc, enum enum_field_types type, unsigned flags, unsigned long length)
-{
-	mc->field_type = type;
-	mc->is_unsigned = (flags & UNSIGNED_FLAG) != 0;
-	switch (type) {
-	case MYSQL_TYPE_TINY:
-		mc->stage = ST_INT, mc->width = 1;
-		break;
-	case MYSQL_TYPE_SHORT:
-		mc->stage = ST_INT, mc->width = 2;
-		break;
-	case MYSQL_TYPE_YEAR:
-		mc->stage = ST_YEAR, mc->width = 2, mc->field_type = MYSQL_TYPE_SHORT;
-		break;
-	case MYSQL_TYPE_INT24:
-	case MYSQL_TYPE_LONG:
-		mc->stage = ST_INT, mc->width = 4, mc->field_type = MYSQL_TYPE_LONG;
-		break;
-	case MYSQL_TYPE_LONGLONG:
-		mc->stage = ST_INT, mc->width = 8;
-		break;
-	case MYSQL_TYPE_FLOAT:
-		mc->stage = ST_FLOAT;
-		break;
-	case MYSQL_TYPE_DOUBLE:
-		mc->stage = ST_DOUBLE;
-		break;
-	case MYSQL_TYPE_DECIMAL:
-	case MYSQL_TYPE_NEWDECIMAL:
-		mc->stage = ST_DECIMAL, mc->cap = 96;
-		break;
-	case MYSQL_TYPE_DATE:
-	case MYSQL_TYPE_NEWDATE:
-	case MYSQL_TYPE_DATETIME:
-	case MYSQL_TYPE_TIMESTAMP:
-	case MYSQL_TYPE_TIME:
-		mc->stage = ST_TIME;
-		mc->field_type = type == MYSQL_TYPE_NEWDATE ? MYSQL_TYPE_DATE : type;
-		break;
-	case MYSQL_TYPE_BIT:
-		mc->stage = ST_BIT, mc->cap = 8;
-		break;
-	default:
-		mc->stage = ST_BYTES;
-		mc->cap = length < MY_BYTES_MIN	  ? MY_BYTES_MIN
-			  : length > MY_BYTES_MAX ? MY_BYTES_MAX
-						  : length;
-		break;
-	}
-}
-
-static bool is_int_type(sl_type t)
-{
-	return t == SL_TYPE_BOOL || (t >= SL_TYPE_INT8 && t <= SL_TYPE_UINT64);
-}
-
-/* Bytes of an integer type (BOOL: 1). */
-static int int_size(sl_type t)
-{
-	switch (t) {
-	case SL_TYPE_INT16:
-	case SL_TYPE_UINT16:
-		return 2;
-	case SL_TYPE_INT32:
-	case SL_TYPE_UINT32:
-		return 4;
-	case SL_TYPE_INT64:
-	case SL_TYPE_UINT64:
-		return 8;
-	default:
-		return 1;
-	}
-}
-
-/*
- * An integer of `width` bytes fits `t` without wrapping: a wider (or as wide, same signedness)
- * type. BOOL takes any integer (BOOLEAN is TINYINT(1), the seen flag a BIGINT expression: not
- * zero is true).
- */
-static bool int_fits(const my_col *mc, sl_type t)
-{
-	if (t == SL_TYPE_BOOL)
-		return true;
-	bool t_unsigned = t >= SL_TYPE_UINT8 && t <= SL_TYPE_UINT64;
-	if (mc->is_unsigned == t_unsigned)
-		return int_size(t) >= mc->width;
-	return mc->is_unsigned && int_size(t) > mc->width;
-}
-
-/*
- * The field as it arrives can be read into the target type without losing anything. The target
- * comes from reflecting the same column, so they agree unless the table was altered between
- * reflection and the query: then a narrower target is refused rather than wrapped or cut.
- */
-static bool stage_fits(const my_col *mc)
-{
-	sl_type t = mc->target;
-	if (mc->field_type == MYSQL_TYPE_NULL) /* a NULL literal: never decoded */
-		return true;
-	switch (mc->stage) {
-	case ST_INT:
-		return is_int_type(t) && int_fits(mc, t);
-	case ST_YEAR: /* checked per value: SMALLINT or wider */
-		return is_int_type(t) && t != SL_TYPE_BOOL && int_size(t) >= 2;
-	case ST_BIT:
-		return t == SL_TYPE_BOOL || t == SL_TYPE_UINT64;
-	case ST_FLOAT:
-		return t == SL_TYPE_FLOAT || t == SL_TYPE_DOUBLE;
-	case ST_DOUBLE:
-		return t == SL_TYPE_DOUBLE;
-	case ST_DECIMAL:
-		return t == SL_TYPE_DECIMAL || t == SL_TYPE_TEXT;
-	case ST_TIME:
-		if (mc->field_type == MYSQL_TYPE_TIME)
-			return t == SL_TYPE_INTERVAL;
-		if (mc->field_type == MYSQL_TYPE_DATE)
-			return t == SL_TYPE_DATE || t == SL_TYPE_TIMESTAMP;
-		return t == SL_TYPE_TIMESTAMP || t == SL_TYPE_TIMESTAMPTZ;
-	case ST_BYTES:
-		return sl_type_is_varlen(t);
-	}
-	return false;
-}
-
-static void bind_col(MYSQL_BIND *b, my_col *mc)
-{
-	memset(b, 0, sizeof(*b));
-	b->is_null = &mc->is_null;
-	b->error = &mc->error;
-	b->length = &mc->length;
-	b->is_unsigned = mc->is_unsigned;
-	switch (mc->stage) {
-	case ST_INT:
-	case ST_YEAR:
-		b->buffer_type = mc->field_type;
-		b->buffer = &mc->v.i;
-		b->buffer_length = sizeof(mc->v.i);
-		break;
-	case ST_FLOAT:
-		b->buffer_type = MYSQL_TYPE_FLOAT;
-		b->buffer = &mc->v.f;
-		b->buffer_length = sizeof(mc->v.f);
-		break;
-	case ST_DOUBLE:
-		b->buffer_type = MYSQL_TYPE_DOUBLE;
-		b->buffer = &mc->v.d;
-		b->buffer_length = sizeof(mc->v.d);
-		break;
-	case ST_TIME:
-		b->buffer_type = mc->field_type;
-		b->buffer = &mc->v.t;
-		b->buffer_length = sizeof(mc->v.t);
-		break;
-	case ST_DECIMAL:
-	case ST_BIT:
-	case ST_BYTES:
-		b->buffer_type = MYSQL_TYPE_BLOB;
-		b->buffer = mc->buf;
-		b->buffer_length = mc->cap;
-		break;
-	}
+	return (my_conn *)s->base.session;
 }
 
 /* Call right after the call that failed: errno says whether it ran into read_timeout. */
 static int stmt_error(my_scan *s, const char *what)
 {
 	int err = errno;
+	my_conn *c = conn_of(s);
 	unsigned no = mysql_stmt_errno(s->stmt);
 	const char *msg = mysql_stmt_error(s->stmt);
-	const sl_table_schema *t = s->table;
-	if (no == 0 && s->conn->db) {
-		no = mysql_errno(s->conn->db);
-		msg = mysql_error(s->conn->db);
+	const sl_table_schema *t = s->base.table;
+	const char *db = t->database ? t->database : "";
+	if (no == 0 && c->db) {
+		no = mysql_errno(c->db);
+		msg = mysql_error(c->db);
 	}
-	s->conn->stalled = timed_out(s->conn, no, err);
-	if (s->conn->stalled)
+	c->stalled = timed_out(c, no, err);
+	if (c->stalled)
 		return sl_error_set(SL_ESOURCE,
 				    "MySQL at %s: %s %s.%s: no data arrived for %u s (URL option "
 				    "read_timeout)",
-				    s->conn->where, what, t->database ? t->database : "", t->name,
-				    s->conn->p.read_timeout);
+				    c->s.where, what, db, t->name, c->p.read_timeout);
 	if (no == 0) /* libmariadb reports a stream cut short (KILL, server gone) without a code */
-		return sl_error_set(
-			SL_ESOURCE,
-			"MySQL at %s: %s %s.%s: the connection broke off (query killed or "
-			"server gone)",
-			s->conn->where, what, t->database ? t->database : "", t->name);
+		return sl_error_set(SL_ESOURCE,
+				    "MySQL at %s: %s %s.%s: the connection broke off (query killed "
+				    "or server gone)",
+				    c->s.where, what, db, t->name);
 	int code = no == 1146 ? SL_ENOTFOUND : SL_ESOURCE; /* ER_NO_SUCH_TABLE */
-	return sl_error_set(code, "MySQL at %s: %s %s.%s: %s (MySQL %u)", s->conn->where, what,
-			    t->database ? t->database : "", t->name, msg, no);
+	return sl_error_set(code, "MySQL at %s: %s %s.%s: %s (MySQL %u)", c->s.where, what, db,
+			    t->name, msg, no);
 }
 
 /* Prepare the result buffers from the statement's metadata and the target types. */
-static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_bools)
+static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t seen_flags)
 {
 	MYSQL_RES *meta = mysql_stmt_result_metadata(s->stmt);
 	if (!meta)
 		return stmt_error(s, "reading result metadata of");
-	s->ncols = mysql_num_fields(meta);
+	s->base.ncols = mysql_num_fields(meta);
 	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
 	int rc = SL_OK;
-	if (s->ncols != shape->ncolumns + extra_bools)
+	if (s->base.ncols != shape->ncolumns + seen_flags)
 		rc = sl_error_set(SL_ESOURCE, "MySQL: %s returned %zu columns, expected %zu",
-				  shape->name, s->ncols, shape->ncolumns + extra_bools);
-	s->cols = rc ? NULL : sl_calloc(s->ncols, sizeof(*s->cols));
-	s->binds = rc ? NULL : sl_calloc(s->ncols, sizeof(*s->binds));
+				  shape->name, s->base.ncols, shape->ncolumns + seen_flags);
+	s->cols = rc ? NULL : sl_calloc(s->base.ncols, sizeof(*s->cols));
+	s->binds = rc ? NULL : sl_calloc(s->base.ncols, sizeof(*s->binds));
 	if (!rc && (!s->cols || !s->binds))
 		rc = SL_ENOMEM;
 	size_t total = 0;
-	for (size_t i = 0; !rc && i < s->ncols; i++) {
+	for (size_t i = 0; !rc && i < s->base.ncols; i++) {
 		my_col *mc = &s->cols[i];
-		stage_of(mc, fields[i].type, fields[i].flags, fields[i].length);
+		sl_my_stage_of(mc, fields[i].type, fields[i].flags, fields[i].length);
 		bool extra = i >= shape->ncolumns;
 		mc->target = extra ? SL_TYPE_BOOL : shape->columns[i].type;
 		mc->precision = extra ? 0 : shape->columns[i].precision;
 		mc->scale = extra ? 0 : shape->columns[i].scale;
 		mc->null_is_false = extra;
 		total += mc->cap;
-		if (!stage_fits(mc))
+		if (!sl_my_stage_fits(mc))
 			rc = sl_error_set(
 				SL_ETYPE,
 				"MySQL: column %s.%s (MySQL type %d) cannot be read as %s",
@@ -1675,47 +785,65 @@ static int setup_columns(my_scan *s, const sl_table_schema *shape, size_t extra_
 	s->bytes = total ? sl_malloc(total) : NULL;
 	if (total && !s->bytes)
 		return SL_ENOMEM;
-	for (size_t i = 0, off = 0; i < s->ncols; i++) {
+	for (size_t i = 0, off = 0; i < s->base.ncols; i++) {
 		s->cols[i].buf = s->cols[i].cap ? s->bytes + off : NULL;
 		off += s->cols[i].cap;
-		bind_col(&s->binds[i], &s->cols[i]);
+		sl_my_bind_col(&s->binds[i], &s->cols[i]);
 	}
 	if (mysql_stmt_bind_result(s->stmt, s->binds))
 		return stmt_error(s, "binding the result of");
 	return SL_OK;
 }
 
-static int bind_params(my_scan *s, my_params_list *l)
+static enum enum_field_types param_type(sl_sql_param_type t)
 {
-	if (mysql_stmt_param_count(s->stmt) != l->n)
-		return sl_error_set(SL_ESOURCE, "MySQL: statement has %lu parameters, bound %zu",
-				    mysql_stmt_param_count(s->stmt), l->n);
-	if (!l->n)
-		return SL_OK;
-	MYSQL_BIND *b = sl_calloc(l->n, sizeof(*b));
-	if (!b)
-		return SL_ENOMEM;
-	for (size_t i = 0; i < l->n; i++) {
-		my_param *p = &l->items[i];
-		b[i].buffer_type = p->type;
-		b[i].is_null = &p->is_null;
-		b[i].is_unsigned = p->is_unsigned;
-		if (p->text) {
-			b[i].buffer = p->text;
-			b[i].buffer_length = p->len;
-			b[i].length = &p->len;
-		} else {
-			b[i].buffer = &p->v;
-			b[i].buffer_length = sizeof(p->v);
-		}
+	switch (t) {
+	case SL_PARAM_INT:
+	case SL_PARAM_UINT:
+		return MYSQL_TYPE_LONGLONG;
+	case SL_PARAM_DOUBLE:
+		return MYSQL_TYPE_DOUBLE;
+	case SL_PARAM_TEXT:
+		return MYSQL_TYPE_STRING;
+	case SL_PARAM_BLOB:
+		return MYSQL_TYPE_BLOB;
+	default:
+		return MYSQL_TYPE_NULL;
 	}
-	int rc = mysql_stmt_bind_param(s->stmt, b) ? stmt_error(s, "binding parameters of") : SL_OK;
-	free(b); /* libmariadb copied the descriptions; the values live in `l` until execute */
-	return rc;
 }
 
-static void scan_free(my_scan *s)
+/* Bind the rendered parameters; *out holds their descriptions, which libmariadb reads (the
+   lengths) until the statement executes: the caller frees it after. */
+static int bind_params(MYSQL_BIND **out, my_scan *s, const sl_scan_sql *q)
 {
+	*out = NULL;
+	if (mysql_stmt_param_count(s->stmt) != q->nparams)
+		return sl_error_set(SL_ESOURCE, "MySQL: statement has %lu parameters, bound %zu",
+				    mysql_stmt_param_count(s->stmt), q->nparams);
+	if (!q->nparams)
+		return SL_OK;
+	MYSQL_BIND *b = *out = sl_calloc(q->nparams, sizeof(*b));
+	if (!b)
+		return SL_ENOMEM;
+	for (size_t i = 0; i < q->nparams; i++) {
+		sl_sql_param *p = &q->params[i];
+		b[i].buffer_type = param_type(p->type);
+		b[i].is_unsigned = p->type == SL_PARAM_UINT;
+		if (p->bytes) {
+			b[i].buffer = p->bytes;
+			b[i].buffer_length = (unsigned long)p->len;
+			b[i].length = &b[i].buffer_length;
+		} else if (p->type != SL_PARAM_NULL) {
+			b[i].buffer = p->type == SL_PARAM_DOUBLE ? (void *)&p->d : (void *)&p->i;
+			b[i].buffer_length = 8;
+		}
+	}
+	return mysql_stmt_bind_param(s->stmt, b) ? stmt_error(s, "binding parameters of") : SL_OK;
+}
+
+static void scan_free(sl_session_scan *scan)
+{
+	my_scan *s = (my_scan *)scan;
 	if (s->stmt)
 		mysql_stmt_close(s->stmt);
 	free(s->cols);
@@ -1724,18 +852,17 @@ static void scan_free(my_scan *s)
 	free(s);
 }
 
-/* Prepare and execute `sql` unbuffered; results will be decoded as `shape` (+extra BOOLs). */
-static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t extra_bools,
-		    const sl_buf *sql, my_params_list *l, bool *lost)
+/* The session's ops->start: prepare and execute `q` unbuffered, its rows to decode as `shape`
+   (plus `seen_flags` BOOL columns). */
+static int my_start(sl_session_scan **out, sl_session *base, const sl_scan_sql *q,
+		    const sl_table_schema *shape, size_t seen_flags, bool *lost)
 {
+	my_conn *c = (my_conn *)base;
 	*out = NULL;
 	*lost = false;
-	my_scan *s = sl_calloc(1, sizeof(*s));
+	my_scan *s = sl_session_scan_new(sizeof(*s), base, shape);
 	if (!s)
 		return SL_ENOMEM;
-	s->base.driver = &sl_mysql_source;
-	s->conn = c;
-	s->table = shape;
 	s->stmt = mysql_stmt_init(c->db);
 	if (!s->stmt) {
 		free(s);
@@ -1748,324 +875,52 @@ static int stmt_try(my_scan **out, my_conn *c, const sl_table_schema *shape, siz
 	mysql_stmt_attr_set(s->stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &no_max);
 	c->waiting_since = sl_clock();
 	int rc = SL_OK;
-	if (mysql_stmt_prepare(s->stmt, sql->data, (unsigned long)sql->len))
+	MYSQL_BIND *params = NULL;
+	if (mysql_stmt_prepare(s->stmt, q->sql.data, (unsigned long)q->sql.len))
 		rc = stmt_error(s, "preparing a query on");
 	if (!rc)
-		rc = setup_columns(s, shape, extra_bools);
+		rc = setup_columns(s, shape, seen_flags);
 	if (!rc)
-		rc = bind_params(s, l);
+		rc = bind_params(&params, s, q);
 	if (!rc && mysql_stmt_execute(s->stmt))
 		rc = stmt_error(s, "querying");
+	free(params);
 	if (rc) {
 		*lost = !c->stalled && (lost_connection(mysql_stmt_errno(s->stmt)) ||
 					lost_connection(mysql_errno(c->db)));
-		scan_free(s);
+		scan_free(&s->base);
+		if (c->stalled) /* libmariadb gave the session up */
+			sl_session_close(&c->s);
 		return rc;
 	}
-	*out = s;
+	*out = &s->base;
 	return SL_OK;
-}
-
-/*
- * Prepare and execute `sql` unbuffered; results will be decoded as `shape` (+extra BOOLs).
- * A session the server dropped while idle (wait_timeout, restart) is reopened once: nothing
- * was read yet, so retrying the SELECT is safe.
- */
-static int stmt_start(my_scan **out, my_conn *c, const sl_table_schema *shape, size_t extra_bools,
-		      const sl_buf *sql, my_params_list *l)
-{
-	bool lost;
-	int rc = stmt_try(out, c, shape, extra_bools, sql, l, &lost);
-	if (rc && lost) {
-		session_drop(c);
-		rc = session_open(c);
-		if (!rc)
-			rc = stmt_try(out, c, shape, extra_bools, sql, l, &lost);
-		if (rc && lost)
-			session_drop(c);
-	}
-	if (rc && c->stalled) /* libmariadb gave the session up */
-		session_drop(c);
-	if (!rc)
-		c->busy = true;
-	return rc;
 }
 
 static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan *plan)
 {
 	my_conn *c = (my_conn *)conn;
 	*out = NULL;
-	int rc = session_ready(c);
+	int rc = sl_session_ready(&c->s);
 	if (rc)
 		return rc;
 	char *index;
-	rc = ordering_index(&index, c, plan);
+	rc = sl_my_ordering_index(&index, c, plan);
 	if (rc)
 		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	my_params_list l = {0};
-	rc = render_plan(&sql, &l, plan, index);
-	free(index);
-	my_scan *s = NULL;
+	my_sql q = {.index = index};
+	sl_scan_sql_init(&q.base, &my_dialect, plan->table);
+	rc = sl_scan_sql_plan(&q.base, plan);
+	sl_session_scan *s = NULL;
 	if (!rc)
-		rc = stmt_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &sql, &l);
-	sl_buf_free(&sql);
-	params_list_free(&l);
-	if (rc)
-		return rc;
-	*out = &s->base;
-	return SL_OK;
+		rc = sl_session_scan_start(&s, &c->s, &q.base, plan->table, plan->seen_pk ? 1 : 0);
+	sl_scan_sql_free(&q.base);
+	free(index);
+	*out = rc ? NULL : &s->base;
+	return rc;
 }
 
-/* ---- decoding rows -------------------------------------------------------------------------- */
-
-static void put_int(void *data, size_t row, sl_type t, int64_t sv, uint64_t uv)
-{
-	switch (t) {
-	case SL_TYPE_BOOL:
-		((uint8_t *)data)[row] = uv != 0;
-		break;
-	case SL_TYPE_INT8:
-		((int8_t *)data)[row] = (int8_t)sv;
-		break;
-	case SL_TYPE_INT16:
-		((int16_t *)data)[row] = (int16_t)sv;
-		break;
-	case SL_TYPE_INT32:
-		((int32_t *)data)[row] = (int32_t)sv;
-		break;
-	case SL_TYPE_INT64:
-		((int64_t *)data)[row] = sv;
-		break;
-	case SL_TYPE_UINT8:
-		((uint8_t *)data)[row] = (uint8_t)uv;
-		break;
-	case SL_TYPE_UINT16:
-		((uint16_t *)data)[row] = (uint16_t)uv;
-		break;
-	case SL_TYPE_UINT32:
-		((uint32_t *)data)[row] = (uint32_t)uv;
-		break;
-	default:
-		((uint64_t *)data)[row] = uv;
-		break;
-	}
-}
-
-static void decode_int(const my_col *mc, void *data, size_t row)
-{
-	int64_t sv;
-	const void *p = &mc->v.i;
-	switch (mc->width) {
-	case 1:
-		sv = mc->is_unsigned ? (int64_t) * (const uint8_t *)p
-				     : (int64_t) * (const int8_t *)p;
-		break;
-	case 2:
-		sv = mc->is_unsigned ? (int64_t) * (const uint16_t *)p
-				     : (int64_t) * (const int16_t *)p;
-		break;
-	case 4:
-		sv = mc->is_unsigned ? (int64_t) * (const uint32_t *)p
-				     : (int64_t) * (const int32_t *)p;
-		break;
-	default:
-		sv = mc->v.i;
-		break;
-	}
-	put_int(data, row, mc->target, sv, (uint64_t)sv);
-}
-
-/* YEAR's range is 0..2155 (and 0..99 once); anything else is not a year. */
-static int decode_year(const my_col *mc, void *data, size_t row)
-{
-	uint16_t y;
-	memcpy(&y, &mc->v.i, sizeof(y));
-	if (y > 9999)
-		return sl_error_set(SL_ETYPE, "YEAR value %u is out of range", (unsigned)y);
-	put_int(data, row, mc->target, y, y);
-	return SL_OK;
-}
-
-static void decode_bit(const my_col *mc, void *data, size_t row)
-{
-	uint64_t u = 0;
-	for (unsigned long i = 0; i < mc->length && i < 8; i++)
-		u = u << 8 | (uint8_t)mc->buf[i];
-	put_int(data, row, mc->target, (int64_t)u, u);
-}
-
-/* DECIMAL digits as text (DECIMAL, or TEXT when wider than 38 digits). */
-static int decode_decimal(const my_col *mc, sl_batch *b, size_t c, size_t row)
-{
-	void *data = b->columns[c].data;
-	if (mc->length > mc->cap) /* cannot happen with 65 digits at most: never cut digits */
-		return sl_error_set(SL_ETYPE, "a DECIMAL value of %lu characters is too long",
-				    mc->length);
-	if (mc->target == SL_TYPE_TEXT) {
-		const char *p = sl_arena_copy(&b->arena, mc->buf, mc->length);
-		if (!p)
-			return SL_ENOMEM;
-		((sl_bytes *)data)[row] = (sl_bytes){p, (uint32_t)mc->length};
-		return SL_OK;
-	}
-	sl_int128 v;
-	int rc = sl_parse_decimal(&v, mc->buf, mc->length, mc->scale);
-	if (rc)
-		return rc;
-	int p = mc->precision;
-	if (!sl_decimal_fits(v, p))
-		return sl_error_set(SL_ETYPE, "'%.*s' does not fit DECIMAL(%d,%d)",
-				    (int)(mc->length < 80 ? mc->length : 80), mc->buf, p,
-				    mc->scale);
-	if (p <= 4)
-		((int16_t *)data)[row] = (int16_t)(int64_t)v.lo;
-	else if (p <= 9)
-		((int32_t *)data)[row] = (int32_t)(int64_t)v.lo;
-	else if (p <= 18)
-		((int64_t *)data)[row] = (int64_t)v.lo;
-	else
-		((sl_int128 *)data)[row] = v;
-	return SL_OK;
-}
-
-/* A date (and time of day) a calendar has: MySQL's zero and invalid dates are not. */
-static bool valid_datetime(const MYSQL_TIME *t)
-{
-	static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (t->year > 9999 || t->month < 1 || t->month > 12 || t->day < 1 ||
-	    t->day > mdays[t->month - 1])
-		return false;
-	if (t->hour > 23 || t->minute > 59 || t->second > 59 || t->second_part > 999999)
-		return false;
-	if (t->month == 2 && t->day == 29) {
-		unsigned y = t->year;
-		return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-	}
-	return true;
-}
-
-/* MySQL TIME is -838:59:59.999999 .. 838:59:59.999999; far more is room to spare. */
-#define MY_TIME_MAX_HOURS (INT64_C(24) * 366 * 10000)
-
-/* Returns false for a zero or invalid date (stored as NULL by the caller). */
-static int decode_time(const my_col *mc, void *data, size_t row, bool *valid)
-{
-	const MYSQL_TIME *t = &mc->v.t;
-	*valid = true;
-	if (mc->field_type == MYSQL_TYPE_TIME) {
-		/* libmariadb folds days into hours; add both in case a version does not */
-		int64_t hours = (int64_t)t->day * 24 + t->hour;
-		if (hours > MY_TIME_MAX_HOURS || t->minute > 59 || t->second > 59 ||
-		    t->second_part > 999999)
-			return sl_error_set(SL_ETYPE,
-					    "TIME value %s%lld:%02u:%02u.%06lu is out of range",
-					    t->neg ? "-" : "", (long long)hours, t->minute,
-					    t->second, t->second_part);
-		int64_t secs = (hours * 60 + t->minute) * 60 + t->second;
-		int64_t us = secs * MICROS_PER_SEC + (int64_t)t->second_part;
-		((sl_interval *)data)[row] = (sl_interval){0, 0, t->neg ? -us : us};
-		return SL_OK;
-	}
-	if (!valid_datetime(t)) {
-		*valid = false;
-		return SL_OK;
-	}
-	int32_t days = sl_days_from_civil(t->year, t->month, t->day);
-	if (mc->target == SL_TYPE_DATE) {
-		((int32_t *)data)[row] = days;
-		return SL_OK;
-	}
-	int64_t secs = ((int64_t)t->hour * 60 + t->minute) * 60 + t->second;
-	((int64_t *)data)[row] =
-		days * MICROS_PER_DAY + secs * MICROS_PER_SEC + (int64_t)t->second_part;
-	return SL_OK;
-}
-
-/* A string or blob: copied into the arena, the tail fetched separately if it outgrew the buffer. */
-static int decode_bytes(const my_col *mc, sl_batch *b, size_t c, size_t row, my_fetch_tail *tail,
-			void *ctx)
-{
-	unsigned long len = mc->length;
-	if (len == 0) {
-		((sl_bytes *)b->columns[c].data)[row] = (sl_bytes){"", 0};
-		return SL_OK;
-	}
-	if (len > UINT32_MAX)
-		return sl_error_set(SL_ETYPE, "a value of %lu bytes exceeds 4 GiB", len);
-	char *p = sl_arena_alloc(&b->arena, len);
-	if (!p)
-		return SL_ENOMEM;
-	unsigned long head = len < mc->cap ? len : mc->cap;
-	memcpy(p, mc->buf, head);
-	if (head < len) {
-		int rc = tail(ctx, c, p + head, len - head, head);
-		if (rc)
-			return rc;
-	}
-	((sl_bytes *)b->columns[c].data)[row] = (sl_bytes){p, (uint32_t)len};
-	return SL_OK;
-}
-
-/*
- * Decode the value libmariadb left in column c's bound buffer into the batch (valid or NULL).
- * Errors are SL_ETYPE for a value the target cannot hold (the caller names the column), or what
- * `tail` returned. Inlined into decode_row: this is the per-value hot path.
- */
-static inline int decode_value(my_col *mc, sl_batch *b, size_t c, size_t row, my_fetch_tail *tail,
-			       void *ctx)
-{
-	void *data = b->columns[c].data;
-	if (mc->is_null) {
-		if (mc->null_is_false) {
-			((uint8_t *)data)[row] = 0;
-			sl_batch_set_valid(b, c, row);
-		} else {
-			sl_batch_set_null(b, c, row);
-		}
-		return SL_OK;
-	}
-	int rc = SL_OK;
-	bool valid = true;
-	switch (mc->stage) {
-	case ST_INT:
-		decode_int(mc, data, row);
-		break;
-	case ST_YEAR:
-		rc = decode_year(mc, data, row);
-		break;
-	case ST_BIT:
-		decode_bit(mc, data, row);
-		break;
-	case ST_FLOAT:
-		if (mc->target == SL_TYPE_FLOAT)
-			((float *)data)[row] = mc->v.f;
-		else
-			((double *)data)[row] = mc->v.f;
-		break;
-	case ST_DOUBLE:
-		((double *)data)[row] = mc->v.d;
-		break;
-	case ST_DECIMAL:
-		rc = decode_decimal(mc, b, c, row);
-		break;
-	case ST_TIME:
-		rc = decode_time(mc, data, row, &valid);
-		break;
-	case ST_BYTES:
-		rc = decode_bytes(mc, b, c, row, tail, ctx);
-		break;
-	}
-	if (rc)
-		return rc;
-	if (valid) {
-		sl_batch_set_valid(b, c, row);
-	} else {
-		mc->bad_dates++;
-		sl_batch_set_null(b, c, row);
-	}
-	return SL_OK;
-}
+/* ---- reading rows --------------------------------------------------------------------------- */
 
 /* The rest of a long value, from the server. */
 static int fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigned long offset)
@@ -2084,64 +939,28 @@ static int fetch_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigne
 
 static int decode_row(my_scan *s, sl_batch *b, size_t row)
 {
-	for (size_t c = 0; c < s->ncols; c++) {
-		int rc = decode_value(&s->cols[c], b, c, row, fetch_tail, s);
+	const sl_table_schema *t = s->base.table;
+	my_col *cols = s->cols;
+	for (size_t c = 0, n = s->base.ncols; c < n; c++) {
+		int rc = sl_my_decode_value(&cols[c], b, c, row, fetch_tail, s);
 		if (rc == SL_ETYPE)
-			return sl_error_wrap("MySQL: column %s.%s", s->table->name,
-					     c < s->table->ncolumns ? s->table->columns[c].name
-								    : "(seen flag)");
+			return sl_error_wrap("MySQL: column %s.%s", t->name,
+					     c < t->ncolumns ? t->columns[c].name : "(seen flag)");
 		if (rc)
 			return rc;
 	}
 	return SL_OK;
 }
 
-/* The rest of a long value, from the value's own bytes. */
-static int value_tail(void *ctx, size_t c, char *dst, unsigned long len, unsigned long offset)
-{
-	const sl_mysql_value *v = ctx;
-	(void)c;
-	memcpy(dst, (const char *)v->bytes + offset, len);
-	return SL_OK;
-}
-
-int sl_mysql_decode_value(sl_batch *b, size_t c, size_t row, const sl_mysql_value *v)
-{
-	my_col mc = {0};
-	stage_of(&mc, v->field_type, v->flags, v->field_length);
-	mc.target = b->columns[c].type;
-	mc.precision = b->columns[c].precision;
-	mc.scale = b->columns[c].scale;
-	mc.is_null = v->is_null;
-	if (!stage_fits(&mc))
-		return sl_error_set(SL_ETYPE, "MySQL type %d cannot be read as %s",
-				    (int)v->field_type, sl_type_name(mc.target));
-	char buf[MY_BYTES_MAX];
-	const unsigned char *bytes = v->bytes;
-	switch (mc.stage) {
-	case ST_INT:
-	case ST_YEAR:
-	case ST_FLOAT:
-	case ST_DOUBLE:
-	case ST_TIME: /* the value as libmariadb stores it in the bound buffer */
-		memcpy(&mc.v, bytes, v->length < sizeof(mc.v) ? v->length : sizeof(mc.v));
-		break;
-	default: /* the bytes fill the bound buffer; the rest is the tail */
-		mc.buf = buf;
-		mc.length = v->length;
-		memcpy(buf, bytes, v->length < mc.cap ? v->length : mc.cap);
-		break;
-	}
-	return decode_value(&mc, b, c, row, value_tail, (void *)v);
-}
-
 /* Move the per-column counts of NULLed dates into the connection's warnings. */
-static void note_bad_dates(my_scan *s)
+static void note_bad_dates(sl_session_scan *scan)
 {
-	for (size_t c = 0; c < s->ncols && c < s->table->ncolumns; c++) {
+	my_scan *s = (my_scan *)scan;
+	const sl_table_schema *t = s->base.table;
+	for (size_t c = 0; c < s->base.ncols && c < t->ncolumns; c++) {
 		if (!s->cols[c].bad_dates)
 			continue;
-		sl_warnings_add(&s->conn->warnings, s->table->name, s->table->columns[c].name,
+		sl_warnings_add(&scan->session->warnings, t->name, t->columns[c].name,
 				"zero or invalid dates loaded as NULL", true, s->cols[c].bad_dates);
 		s->cols[c].bad_dates = 0;
 	}
@@ -2150,157 +969,97 @@ static void note_bad_dates(my_scan *s)
 static int my_scan_next(sl_scan *scan, sl_batch *batch)
 {
 	my_scan *s = (my_scan *)scan;
-	if (s->exhausted)
-		return 0;
-	if (s->failed)
-		return sl_error_set(SL_ESOURCE, "MySQL: scan of %s already failed", s->table->name);
-	if (batch->ncolumns != s->ncols)
-		return sl_error_set(SL_EINVAL, "MySQL: batch has %zu columns, the scan reads %zu",
-				    batch->ncolumns, s->ncols);
-	if (batch->nrows >= batch->capacity)
-		return sl_error_set(SL_EINVAL, "MySQL: scan of %s: the batch is already full",
-				    s->table->name);
+	int rc = sl_session_scan_check(&s->base, batch);
+	if (rc)
+		return rc > 0 ? 0 : rc;
 	size_t added = 0;
-	s->conn->waiting_since = sl_clock();
+	conn_of(s)->waiting_since = sl_clock();
 	while (batch->nrows < batch->capacity) {
 		int f = mysql_stmt_fetch(s->stmt);
 		if (f == MYSQL_NO_DATA) {
-			s->exhausted = true;
+			s->base.exhausted = true;
 			break;
 		}
 		if (f != 0 && f != MYSQL_DATA_TRUNCATED) {
-			s->failed = true;
+			s->base.failed = true;
 			return stmt_error(s, "reading");
 		}
-		int rc = decode_row(s, batch, batch->nrows);
+		rc = decode_row(s, batch, batch->nrows);
 		if (rc) {
-			s->failed = true;
+			s->base.failed = true;
 			return rc;
 		}
 		batch->nrows++;
 		added++;
 	}
-	note_bad_dates(s);
+	note_bad_dates(&s->base);
 	return (int)added;
-}
-
-static void my_scan_close(sl_scan *scan)
-{
-	my_scan *s = (my_scan *)scan;
-	if (!s)
-		return;
-	my_conn *c = s->conn;
-	note_bad_dates(s);
-	if (!s->exhausted) {
-		/*
-		 * Closing the statement now would make libmariadb read the rest of the result. Close
-		 * the session instead (mysql_close detaches the statement, which then frees without
-		 * talking to the server); the next call reconnects.
-		 */
-		session_drop(c);
-	}
-	scan_free(s);
-	c->busy = false;
 }
 
 /* ---- stats ---------------------------------------------------------------------------------- */
 
-static int render_stats(sl_buf *sql, my_params_list *l, const sl_table_schema *t, int cursor,
-			bool descending, const sl_value *after)
+static int render_stats(sl_scan_sql *q, int cursor, bool descending, const sl_value *after)
 {
+	sl_buf *sql = &q->sql;
 	sl_buf_puts(sql, "SELECT ");
 	if (cursor >= 0) {
 		sl_buf_puts(sql, descending ? "MIN(" : "MAX(");
-		put_column(sql, t, (size_t)cursor);
+		sl_scan_sql_column(q, (size_t)cursor);
 		sl_buf_puts(sql, "), ");
 	}
 	sl_buf_puts(sql, "COUNT(*), ");
 	int rc = SL_OK;
 	if (cursor >= 0 && after) {
 		sl_buf_puts(sql, "COUNT(CASE WHEN ");
-		put_column(sql, t, (size_t)cursor);
-		sl_buf_puts(sql, descending ? " < " : " > ");
-		rc = put_value(sql, l, &t->columns[cursor], after);
+		rc = sl_scan_sql_compare(q, (size_t)cursor, descending ? SL_SQL_LT : SL_SQL_GT,
+					 after);
 		sl_buf_puts(sql, " THEN 1 END)");
 	} else {
 		sl_buf_puts(sql, "NULL");
 	}
 	sl_buf_puts(sql, " FROM ");
-	put_table(sql, t);
-	if (!rc && sql->failed)
-		rc = sl_error_set(SL_ENOMEM, "out of memory");
-	return rc;
+	sl_scan_sql_table(q);
+	return sl_scan_sql_done(q, rc);
 }
 
-static int read_stats(sl_source_stats *out, my_scan *s, const sl_table_schema *shape, int cursor)
+/* ---- the driver ---- */
+
+static const sl_session_ops my_session_ops = {
+	.dbms = "MySQL",
+	.connect = my_session_connect,
+	.setup = session_setup,
+	.close = my_session_close,
+	.usable = my_session_usable,
+	.clear = my_session_clear,
+	.dialect = &my_dialect,
+	.render_stats = render_stats,
+	.start = my_start,
+	.note = note_bad_dates,
+	.scan_free = scan_free,
+};
+
+static int my_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
-	sl_batch *b = sl_batch_new(shape, 0);
-	if (!b)
+	*out = NULL;
+	my_conn *c = sl_calloc(1, sizeof(*c));
+	if (!c)
 		return SL_ENOMEM;
-	int n = my_scan_next(&s->base, b);
-	int rc = n < 0 ? n : SL_OK;
-	if (n > 0) {
-		size_t col = 0;
-		if (cursor >= 0 && sl_batch_is_valid(b, col++, 0)) {
-			sl_buf text = SL_BUF_INIT;
-			sl_value_format_batch(&text, b, 0, 0);
-			out->cursor_max = sl_buf_detach(&text);
-			if (!out->cursor_max)
-				rc = SL_ENOMEM;
-		}
-		out->rows_total = ((int64_t *)b->columns[col].data)[0];
-		if (sl_batch_is_valid(b, col + 1, 0))
-			out->rows_after = ((int64_t *)b->columns[col + 1].data)[0];
-	}
-	sl_batch_free(b);
-	return rc;
-}
-
-static int my_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
-		    int cursor, bool descending, const sl_value *after)
-{
-	my_conn *c = (my_conn *)conn;
-	out->cursor_max = NULL;
-	out->rows_total = -1;
-	out->rows_after = -1;
-	int rc = session_ready(c);
-	if (rc)
-		return rc;
-	sl_table_schema *shape = NULL;
-	sl_buf sql = SL_BUF_INIT;
-	my_params_list l = {0};
-	my_scan *s = NULL;
-	rc = sl_source_stats_shape(&shape, table, cursor);
+	sl_session_init(&c->s, &sl_mysql_source, &my_session_ops, intr);
+	int rc = params_from_url(&c->p, url);
 	if (!rc)
-		rc = render_stats(&sql, &l, table, cursor, descending, after);
-	if (!rc)
-		rc = stmt_start(&s, c, shape, 0, &sql, &l);
-	if (!rc) {
-		rc = read_stats(out, s, shape, cursor);
-		/* one row: drain it so the session stays usable */
-		sl_batch *rest = rc ? NULL : sl_batch_new(shape, 0);
-		while (rest && my_scan_next(&s->base, rest) > 0)
-			sl_batch_reset(rest);
-		sl_batch_free(rest);
-		my_scan_close(&s->base);
-	}
-	sl_buf_free(&sql);
-	params_list_free(&l);
-	sl_schema_free(shape);
-	if (rc)
-		sl_source_stats_clear(out);
-	return rc;
+		describe_where(c);
+	return sl_session_connect(out, &c->s, rc);
 }
 
 const sl_source_driver sl_mysql_source = {
 	.head = {SL_SOURCE_DRIVER_VERSION, "mysql",
 		 (const char *const[]){"mysql", "mariadb", NULL}},
 	.connect = my_connect,
-	.disconnect = my_disconnect,
-	.reflect = my_reflect,
+	.disconnect = sl_session_disconnect,
+	.reflect = sl_my_reflect,
 	.scan_open = my_scan_open,
 	.scan_next = my_scan_next,
-	.scan_close = my_scan_close,
-	.stats = my_stats,
-	.warnings = my_warnings,
+	.scan_close = sl_session_scan_close,
+	.stats = sl_session_stats,
+	.warnings = sl_session_warnings,
 };

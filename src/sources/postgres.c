@@ -1,100 +1,50 @@
 /*
- * postgres.c — the PostgreSQL source driver (libpq).
+ * postgres.c — the PostgreSQL source driver (libpq): URL options, the session, rendering, scans
+ * and stats. Reflection (the catalogs) is in postgres_reflect.c, row decoding in
+ * postgres_value.c.
  *
- * Reflection reads the catalogs (pg_class, pg_attribute, pg_type, pg_index), with domains
- * resolved to their base types. Scans run `COPY (SELECT ...) TO STDOUT (FORMAT binary)`: the
- * server streams one CopyData message per row in its binary send format, and each row is decoded
- * straight into the batch's typed arrays (network byte order, strings copied into the batch
- * arena). COPY takes no bind parameters, so the plan's values are rendered as literals with an
- * explicit cast ('2024-01-31 12:00:00.000000'::timestamp, '12.50'::numeric); every session sets
- * standard_conforming_strings, so a literal is just the text with its quotes doubled.
+ * Scans run `COPY (SELECT ...) TO STDOUT (FORMAT binary)`: the server streams one CopyData
+ * message per row in its binary send format, and each row is decoded straight into the batch's
+ * typed arrays (postgres_value.c). COPY takes no bind parameters, so the plan's values are
+ * rendered as literals with an explicit cast ('2024-01-31 12:00:00.000000'::timestamp,
+ * '12.50'::numeric); every session sets standard_conforming_strings, so a literal is just the
+ * text with its quotes doubled.
  *
- * What arrives on the wire for a column is decided from the reflected schema alone (its portable
- * type and, for TEXT and JSON, its source type): types with no binary form worth decoding are
- * selected as `col::text` (inet, money, timetz, enums, wide numerics...) or `to_json(col)`
- * (arrays, composites), so the decoder only knows a dozen wire formats, each checked by length.
+ * Types with no binary form worth decoding are selected as `col::text` (inet, money, timetz,
+ * enums, wide numerics...) or `to_json(col)` (arrays, composites), so the decoder only knows a
+ * dozen wire formats (sl_pg_expr_of, from the reflected schema alone).
  *
  * Abandoning a COPY part way: libpq can only end it by reading the rest. So a scan closed early
  * cancels the query (PQcancel) and closes the session; the next call reconnects (as mysql.c).
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "drivers.h"
 #include "pg_connect.h"
-#include "pg_oid.h"
-#include "postgres_value.h"
+#include "postgres_internal.h"
+#include "scan_sql.h"
 #include "warnings.h"
 
 #include <libpq-fe.h>
 
-#include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-__extension__ typedef unsigned __int128 u128;
-
-#define MICROS_PER_SEC	INT64_C(1000000)
-#define MICROS_PER_DAY	(INT64_C(86400) * MICROS_PER_SEC)
-/* PostgreSQL counts dates and timestamps from 2000-01-01, sluice (and DuckDB) from 1970-01-01. */
-#define PG_EPOCH_DAYS	10957
-#define PG_EPOCH_MICROS (INT64_C(10957) * MICROS_PER_DAY)
 
 /* ---- connection ----------------------------------------------------------------------------- */
 
-/* What it takes to (re)open the session; kept because an abandoned scan closes the session. */
-typedef struct pg_params {
-	char *host;	/* NULL: libpq's default (PGHOST or the default socket); "/dir": socket */
-	char *port;	/* decimal text, NULL: default */
-	char *user;	/* NULL: libpq's default (PGUSER or the login name) */
-	char *password; /* NULL: libpq looks at PGPASSWORD and ~/.pgpass; wiped when freed */
-	char *dbname;
-	char *sslmode, *sslrootcert, *sslcert, *sslkey;
-	char *application_name;
-	char *options;	     /* server options ("-c search_path=x") */
-	char *schema;	     /* schema of unqualified table names; NULL: the search_path */
-	int connect_timeout; /* seconds, 0: none */
-	int read_timeout;    /* seconds of silence while waiting for the server, 0: no limit */
-} pg_params;
-
-typedef struct pg_conn {
-	sl_source_conn base;
-	pg_params p;
-	PGconn *db;	    /* NULL after an abandoned scan: reopened by the next call */
-	sl_interrupt *intr; /* where the session's socket is published; may be NULL */
-	bool busy;	    /* a scan is open (until scan_close, even when read to the end) */
-	char where[300];    /* "127.0.0.1:5432" or "/run/postgresql/.s.PGSQL.5432" for messages */
-	char dbname[128];   /* the database connected to, for messages */
-	sl_warnings warnings;
-} pg_conn;
-
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *v = s;
-	while (*v)
-		*v++ = 0;
-	free(s);
-}
+static const char *const pg_keywords[PK__COUNT] = {
+	"host",	       "port",	  "user",   "password",		"dbname",  "sslmode",
+	"sslrootcert", "sslcert", "sslkey", "application_name", "options",
+};
 
 static void params_clear(pg_params *p)
 {
-	free(p->host);
-	free(p->port);
-	free(p->user);
-	wipe_free(p->password);
-	free(p->dbname);
-	free(p->sslmode);
-	free(p->sslrootcert);
-	free(p->sslcert);
-	free(p->sslkey);
-	free(p->application_name);
-	free(p->options);
+	sl_secret_free(p->kw[PK_PASSWORD]);
+	p->kw[PK_PASSWORD] = NULL;
+	for (size_t i = 0; i < PK__COUNT; i++)
+		free(p->kw[i]);
 	free(p->schema);
 	memset(p, 0, sizeof(*p));
 }
@@ -110,49 +60,34 @@ static int set_opt(char **out, const char *s)
 	return *out ? SL_OK : SL_ENOMEM;
 }
 
-static int parse_timeout(int *out, const char *key, const char *text)
+static int check_sslmode(const char *value)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < 0 || v > 86400 * 365)
-		return sl_error_set(SL_EURL,
-				    "PostgreSQL URL option %s=%s: expected seconds (0..31536000)",
-				    key, text);
-	*out = (int)v;
-	return SL_OK;
+	static const char *const modes[] = {"disable", "allow",	    "prefer",
+					    "require", "verify-ca", "verify-full"};
+	for (size_t i = 0; i < SL_ARRAY_LEN(modes); i++)
+		if (strcmp(value, modes[i]) == 0)
+			return SL_OK;
+	return sl_error_set(SL_EURL,
+			    "PostgreSQL URL option sslmode=%s: expected disable, allow, prefer, "
+			    "require, verify-ca or verify-full",
+			    value);
 }
 
 static int apply_option(pg_params *p, const char *key, const char *value)
 {
-	static const char *const modes[] = {"disable", "allow",	    "prefer",
-					    "require", "verify-ca", "verify-full"};
-	if (strcmp(key, "sslmode") == 0) {
-		for (size_t i = 0; i < SL_ARRAY_LEN(modes); i++)
-			if (strcmp(value, modes[i]) == 0)
-				return set_opt(&p->sslmode, value);
-		return sl_error_set(SL_EURL,
-				    "PostgreSQL URL option sslmode=%s: expected disable, allow, "
-				    "prefer, require, verify-ca or verify-full",
-				    value);
+	for (size_t k = PK_SSLMODE; k < PK__COUNT; k++) {
+		if (strcmp(key, pg_keywords[k]) != 0)
+			continue;
+		int rc = k == PK_SSLMODE ? check_sslmode(value) : SL_OK;
+		return rc ? rc : set_opt(&p->kw[k], value);
 	}
-	if (strcmp(key, "sslrootcert") == 0)
-		return set_opt(&p->sslrootcert, value);
-	if (strcmp(key, "sslcert") == 0)
-		return set_opt(&p->sslcert, value);
-	if (strcmp(key, "sslkey") == 0)
-		return set_opt(&p->sslkey, value);
-	if (strcmp(key, "application_name") == 0)
-		return set_opt(&p->application_name, value);
-	if (strcmp(key, "options") == 0)
-		return set_opt(&p->options, value);
 	if (strcmp(key, "host") == 0)
-		return set_opt(&p->host, value);
+		return set_opt(&p->kw[PK_HOST], value);
 	if (strcmp(key, "schema") == 0)
 		return set_opt(&p->schema, value[0] ? value : NULL);
 	if (strcmp(key, "connect_timeout") == 0 || strcmp(key, "read_timeout") == 0)
-		return parse_timeout(key[0] == 'c' ? &p->connect_timeout : &p->read_timeout, key,
-				     value);
+		return sl_url_option_seconds(key[0] == 'c' ? &p->connect_timeout : &p->read_timeout,
+					     "PostgreSQL", key, value);
 	return sl_error_set(
 		SL_EURL,
 		"unknown PostgreSQL URL option '%s' (known: host, sslmode, sslrootcert, "
@@ -166,18 +101,18 @@ static int params_from_url(pg_params *p, const sl_url *url)
 	memset(p, 0, sizeof(*p));
 	p->connect_timeout = SL_CONNECT_TIMEOUT;
 	p->read_timeout = SL_READ_TIMEOUT;
-	int rc = set_opt(&p->host, url->host);
-	if (!rc && url->port > 0) {
-		char port[16];
-		snprintf(port, sizeof(port), "%d", url->port);
-		rc = set_opt(&p->port, port);
-	}
-	if (!rc)
-		rc = set_opt(&p->user, url->user);
-	if (!rc)
-		rc = set_opt(&p->password, url->password);
-	if (!rc && url->database && url->database[0])
-		rc = set_opt(&p->dbname, url->database);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", url->port);
+	const char *given[] = {
+		[PK_HOST] = url->host,
+		[PK_PORT] = url->port > 0 ? port : NULL,
+		[PK_USER] = url->user,
+		[PK_PASSWORD] = url->password,
+		[PK_DBNAME] = url->database && url->database[0] ? url->database : NULL,
+	};
+	int rc = SL_OK;
+	for (size_t k = 0; !rc && k < SL_ARRAY_LEN(given); k++)
+		rc = set_opt(&p->kw[k], given[k]);
 	for (size_t i = 0; !rc && i < url->noptions; i++)
 		rc = apply_option(p, url->options[i].key, url->options[i].value);
 	return rc;
@@ -189,15 +124,15 @@ static void describe_where(pg_conn *c, PGconn *db)
 	const char *host = db ? PQhost(db) : NULL;
 	const char *port = db ? PQport(db) : NULL;
 	if (!host || !*host)
-		host = c->p.host ? c->p.host : "localhost";
+		host = c->p.kw[PK_HOST] ? c->p.kw[PK_HOST] : "localhost";
 	if (!port || !*port)
-		port = c->p.port ? c->p.port : "5432";
+		port = c->p.kw[PK_PORT] ? c->p.kw[PK_PORT] : "5432";
 	if (host[0] == '/')
-		snprintf(c->where, sizeof(c->where), "%s/.s.PGSQL.%s", host, port);
+		snprintf(c->s.where, sizeof(c->s.where), "%s/.s.PGSQL.%s", host, port);
 	else if (strchr(host, ':'))
-		snprintf(c->where, sizeof(c->where), "[%s]:%s", host, port);
+		snprintf(c->s.where, sizeof(c->s.where), "[%s]:%s", host, port);
 	else
-		snprintf(c->where, sizeof(c->where), "%s:%s", host, port);
+		snprintf(c->s.where, sizeof(c->s.where), "%s:%s", host, port);
 }
 
 /*
@@ -232,8 +167,12 @@ static void first_line(char *out, size_t size, const char *text)
 static int connect_error(pg_conn *c, PGconn *db)
 {
 	const char *msg = db ? PQerrorMessage(db) : "out of memory";
-	const char *user = c->p.user ? c->p.user : (db && PQuser(db) ? PQuser(db) : "");
-	const char *dbname = c->p.dbname ? c->p.dbname : (db && PQdb(db) ? PQdb(db) : "");
+	const char *user = c->p.kw[PK_USER];
+	const char *dbname = c->p.kw[PK_DBNAME];
+	if (!user)
+		user = db && PQuser(db) ? PQuser(db) : "";
+	if (!dbname)
+		dbname = db && PQdb(db) ? PQdb(db) : "";
 	char state[6], line[400];
 	const char *text;
 	if (message_sqlstate(state, &text, msg)) {
@@ -241,29 +180,30 @@ static int connect_error(pg_conn *c, PGconn *db)
 		if (strcmp(state, "28P01") == 0 || strcmp(state, "28000") == 0)
 			return sl_error_set(SL_EAUTH,
 					    "access denied for user '%s' to %s: %s (PostgreSQL %s)",
-					    user, c->where, line, state);
+					    user, c->s.where, line, state);
 		if (strcmp(state, "3D000") == 0)
 			return sl_error_set(SL_ENOTFOUND,
 					    "unknown database '%s' on %s (PostgreSQL %s)", dbname,
-					    c->where, state);
+					    c->s.where, state);
 		return sl_error_set(SL_ECONNECT,
 				    "cannot connect to PostgreSQL at %s: %s (PostgreSQL %s)",
-				    c->where, line, state);
+				    c->s.where, line, state);
 	}
 	if (db && PQconnectionNeedsPassword(db))
 		return sl_error_set(SL_EAUTH,
 				    "access denied for user '%s' to %s: the server asks for a "
 				    "password and none was given (URL, PGPASSWORD or ~/.pgpass)",
-				    user, c->where);
+				    user, c->s.where);
 	/* libpq's own messages: "connection to server at "h", port p failed: <cause>" */
 	const char *cause = strstr(msg, "failed: ");
 	first_line(line, sizeof(line), cause ? cause + 8 : msg);
-	return sl_error_set(SL_ECONNECT, "cannot connect to PostgreSQL at %s: %s", c->where, line);
+	return sl_error_set(SL_ECONNECT, "cannot connect to PostgreSQL at %s: %s", c->s.where,
+			    line);
 }
 
-static void session_drop(pg_conn *c)
+static void pg_session_close(sl_session *base)
 {
-	sl_interrupt_watch(c->intr, -1); /* before the descriptor can be reused */
+	pg_conn *c = (pg_conn *)base;
 	if (c->db)
 		PQfinish(c->db);
 	c->db = NULL;
@@ -278,13 +218,13 @@ static int wait_failed(pg_conn *c, int code, const char *what, const sl_table_sc
 	if (code == SL_EINTERRUPTED)
 		snprintf(why, sizeof(why), "interrupted");
 	else
-		snprintf(why, sizeof(why), "no data arrived for %d s (URL option read_timeout)",
+		snprintf(why, sizeof(why), "no data arrived for %u s (URL option read_timeout)",
 			 c->p.read_timeout);
-	session_drop(c);
+	sl_session_close(&c->s);
 	if (t)
-		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s", c->where, what,
+		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s", c->s.where, what,
 				    t->database ? t->database : "", t->name, why);
-	return sl_error_set(code, "PostgreSQL at %s: %s: %s", c->where, what, why);
+	return sl_error_set(code, "PostgreSQL at %s: %s: %s", c->s.where, what, why);
 }
 
 /*
@@ -301,7 +241,7 @@ static int await_input(pg_conn *c, double *since, const char *what, const sl_tab
 	double now = sl_clock();
 	if (*since == 0)
 		*since = now;
-	int ready = sl_interrupt_poll(c->intr, PQsocket(c->db), POLLIN, now + 1.0);
+	int ready = sl_interrupt_poll(c->s.intr, PQsocket(c->db), POLLIN, now + 1.0);
 	if (ready == SL_EINTERRUPTED)
 		return wait_failed(c, SL_EINTERRUPTED, what, t);
 	if (ready > 0)
@@ -360,8 +300,9 @@ static int watch_client(pg_conn *c)
 	return rc;
 }
 
-static int session_setup(pg_conn *c)
+static int session_setup(sl_session *base)
 {
+	pg_conn *c = (pg_conn *)base;
 	/* UTC for timestamptz literals and ::text forms; literals never need backslash escapes */
 	PGresult *r;
 	int rc =
@@ -375,7 +316,7 @@ static int session_setup(pg_conn *c)
 		return rc;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = sl_error_set(SL_ESOURCE, "PostgreSQL at %s: setting up the session: %s",
-				  c->where, PQerrorMessage(c->db));
+				  c->s.where, PQerrorMessage(c->db));
 	PQclear(r);
 	const char *db = PQdb(c->db);
 	snprintf(c->dbname, sizeof(c->dbname), "%s", db ? db : "");
@@ -386,36 +327,30 @@ static int session_setup(pg_conn *c)
 static void session_params(const char **keys, const char **vals, const pg_params *p, char *timeout,
 			   size_t timeout_size)
 {
-	snprintf(timeout, timeout_size, "%d", p->connect_timeout);
-	size_t n = 0;
-#define KV(k, v)                         \
-	do {                             \
-		if (v) {                 \
-			keys[n] = (k);   \
-			vals[n++] = (v); \
-		}                        \
-	} while (0)
-	KV("host", p->host);
-	KV("port", p->port);
-	KV("user", p->user);
-	KV("password", p->password);
-	KV("dbname", p->dbname);
-	KV("sslmode", p->sslmode);
-	KV("sslrootcert", p->sslrootcert);
-	KV("sslcert", p->sslcert);
-	KV("sslkey", p->sslkey);
-	KV("application_name", p->application_name);
-	KV("options", p->options);
-	KV("connect_timeout", timeout);
-	KV("fallback_application_name", "sluice");
-	KV("client_encoding", "UTF8");
 	/* a peer that vanished (host down, connection dropped on the way) shows in about 2 min,
 	   however long a query may be silent */
-	KV("keepalives", "1");
-	KV("keepalives_idle", "60");
-	KV("keepalives_interval", "10");
-	KV("keepalives_count", "6");
-#undef KV
+	static const char *const fixed[][2] = {
+		{"fallback_application_name", "sluice"},
+		{"client_encoding", "UTF8"},
+		{"keepalives", "1"},
+		{"keepalives_idle", "60"},
+		{"keepalives_interval", "10"},
+		{"keepalives_count", "6"},
+	};
+	size_t n = 0;
+	for (size_t k = 0; k < PK__COUNT; k++) {
+		if (p->kw[k]) {
+			keys[n] = pg_keywords[k];
+			vals[n++] = p->kw[k];
+		}
+	}
+	snprintf(timeout, timeout_size, "%u", p->connect_timeout);
+	keys[n] = "connect_timeout";
+	vals[n++] = timeout;
+	for (size_t i = 0; i < SL_ARRAY_LEN(fixed); i++) {
+		keys[n] = fixed[i][0];
+		vals[n++] = fixed[i][1];
+	}
 	keys[n] = NULL;
 	vals[n] = NULL;
 }
@@ -427,19 +362,18 @@ static int session_failed(pg_conn *c, PGconn *db, sl_pg_connect_end end)
 		return sl_error_set(SL_EINTERRUPTED,
 				    "interrupted while connecting to PostgreSQL at %s: nothing was "
 				    "loaded",
-				    c->where);
+				    c->s.where);
 	if (end == SL_PG_TIMED_OUT)
-		return sl_error_set(SL_ECONNECT,
-				    "cannot connect to PostgreSQL at %s: timed out after %d s",
-				    c->where, c->p.connect_timeout < 2 ? 2 : c->p.connect_timeout);
+		return sl_error_set(
+			SL_ECONNECT, "cannot connect to PostgreSQL at %s: timed out after %u s",
+			c->s.where, c->p.connect_timeout < 2 ? 2 : c->p.connect_timeout);
 	return connect_error(c, db);
 }
 
-static int session_open(pg_conn *c)
+/* The session's ops->connect: a connected, logged in handle and its socket. */
+static int pg_session_connect(sl_session *base, int *fd)
 {
-	if (sl_interrupt_requested(c->intr)) /* never reconnect once interrupted */
-		return sl_error_set(SL_EINTERRUPTED,
-				    "PostgreSQL at %s: interrupted, not reconnecting", c->where);
+	pg_conn *c = (pg_conn *)base;
 	const char *keys[24], *vals[24];
 	char timeout[16];
 	session_params(keys, vals, &c->p, timeout, sizeof(timeout));
@@ -450,7 +384,7 @@ static int session_open(pg_conn *c)
 	/* set before the server answers, so that failures carry their SQLSTATE (28P01, 3D000)
 	   instead of only translated text */
 	PQsetErrorVerbosity(db, PQERRORS_VERBOSE);
-	sl_pg_connect_end end = sl_pg_connect_poll(db, c->p.connect_timeout, c->intr);
+	sl_pg_connect_end end = sl_pg_connect_poll(db, (int)c->p.connect_timeout, c->s.intr);
 	describe_where(c, db);
 	if (end != SL_PG_CONNECTED) {
 		int rc = session_failed(c, db, end);
@@ -459,61 +393,19 @@ static int session_open(pg_conn *c)
 	}
 	PQsetErrorVerbosity(db, PQERRORS_DEFAULT);
 	c->db = db;
-	sl_interrupt_watch(c->intr, PQsocket(db));
-	int rc = session_setup(c);
-	if (rc)
-		session_drop(c);
-	return rc;
-}
-
-/* The session, reopened if an abandoned scan closed it. */
-static int session_ready(pg_conn *c)
-{
-	if (c->busy)
-		return sl_error_set(SL_EINVAL,
-				    "PostgreSQL at %s: a scan is still open on this connection",
-				    c->where);
-	if (c->db && PQstatus(c->db) != CONNECTION_OK)
-		session_drop(c);
-	return c->db ? SL_OK : session_open(c);
-}
-
-static int pg_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
-{
-	*out = NULL;
-	pg_conn *c = sl_calloc(1, sizeof(*c));
-	if (!c)
-		return SL_ENOMEM;
-	c->base.driver = &sl_postgres_source;
-	c->intr = intr;
-	int rc = params_from_url(&c->p, url);
-	if (!rc)
-		rc = session_open(c);
-	if (rc) {
-		params_clear(&c->p);
-		free(c);
-		return rc;
-	}
-	*out = &c->base;
+	*fd = PQsocket(db);
 	return SL_OK;
 }
 
-static void pg_disconnect(sl_source_conn *conn)
+static bool pg_session_usable(const sl_session *base)
 {
-	pg_conn *c = (pg_conn *)conn;
-	if (!c)
-		return;
-	session_drop(c);
-	sl_warnings_clear(&c->warnings);
-	params_clear(&c->p);
-	free(c);
+	const pg_conn *c = (const pg_conn *)base;
+	return c->db && PQstatus(c->db) == CONNECTION_OK;
 }
 
-/* ---- warnings ------------------------------------------------------------------------------- */
-
-static const char *pg_warnings(sl_source_conn *conn)
+static void pg_session_clear(sl_session *base)
 {
-	return sl_warnings_text(&((pg_conn *)conn)->warnings);
+	params_clear(&((pg_conn *)base)->p);
 }
 
 /* ---- metadata queries ----------------------------------------------------------------------- */
@@ -532,621 +424,74 @@ static int result_error(pg_conn *c, const PGresult *r, const char *what, const c
 	else if (state && strcmp(state, "42501") == 0)
 		code = SL_EAUTH; /* insufficient privilege */
 	if (table)
-		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s%s%s%s", c->where, what,
+		return sl_error_set(code, "PostgreSQL at %s: %s %s.%s: %s%s%s%s", c->s.where, what,
 				    schema ? schema : "", table, line, state ? " (SQLSTATE " : "",
 				    state ? state : "", state ? ")" : "");
-	return sl_error_set(code, "PostgreSQL at %s: %s: %s%s%s%s", c->where, what, line,
+	return sl_error_set(code, "PostgreSQL at %s: %s: %s%s%s%s", c->s.where, what, line,
 			    state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "");
 }
 
+/* A catalog query with text parameters, and where its result goes. */
+typedef struct pg_meta {
+	pg_conn *c;
+	const char *sql;
+	int nparams;
+	const Oid *types;
+	const char *const *params;
+	const char *what;
+	const sl_table_schema *t; /* for messages, or NULL */
+	PGresult **out;
+} pg_meta;
+
+static int meta_try(void *ctx, bool *lost)
+{
+	pg_meta *m = ctx;
+	pg_conn *c = m->c;
+	*lost = false;
+	PGresult *r;
+	int sent = PQsendQueryParams(c->db, m->sql, m->nparams, m->types, m->params, NULL, NULL, 0);
+	int rc = await_result(&r, c, sent, m->what, m->t);
+	if (rc)
+		return rc; /* silent or interrupted: reconnecting would not help */
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		*m->out = r;
+		return SL_OK;
+	}
+	*lost = PQstatus(c->db) != CONNECTION_OK; /* e.g. dropped while idle: restart, timeout */
+	rc = result_error(c, r, m->what, m->t ? m->t->database : NULL, m->t ? m->t->name : NULL);
+	PQclear(r);
+	return rc;
+}
+
 /* Run a small catalog query with text parameters; *out is a PGRES_TUPLES_OK result. */
-static int meta_query(PGresult **out, pg_conn *c, const char *sql, int nparams, const Oid *types,
-		      const char *const *params, const char *what, const sl_table_schema *t)
+int sl_pg_meta_query(PGresult **out, pg_conn *c, const char *sql, int nparams, const Oid *types,
+		     const char *const *params, const char *what, const sl_table_schema *t)
 {
 	*out = NULL;
-	for (int attempt = 0;; attempt++) {
-		PGresult *r;
-		int sent = PQsendQueryParams(c->db, sql, nparams, types, params, NULL, NULL, 0);
-		int rc = await_result(&r, c, sent, what, t);
-		if (rc)
-			return rc; /* silent or interrupted: reconnecting would not help */
-		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-			*out = r;
-			return SL_OK;
-		}
-		bool lost = PQstatus(c->db) != CONNECTION_OK;
-		if (!lost || attempt > 0) {
-			rc = result_error(c, r, what, t ? t->database : NULL, t ? t->name : NULL);
-			PQclear(r);
-			if (lost)
-				session_drop(c);
-			return rc;
-		}
-		/* the server dropped the idle session (restart, idle timeout): reopen once */
-		PQclear(r);
-		session_drop(c);
-		rc = session_open(c);
-		if (rc)
-			return rc;
-	}
+	pg_meta m = {c, sql, nparams, types, params, what, t, out};
+	return sl_session_retry(&c->s, meta_try, &m);
 }
 
 /* ---- reflection ----------------------------------------------------------------------------- */
 
-/* A table name as given: "table", "schema.table", each part bare or "double-quoted". */
-typedef struct pg_name {
-	char *schema; /* NULL: none given */
-	char *rel;
-	bool schema_bare; /* bare parts also match their lower-case form, as SQL folds them */
-	bool rel_bare;
-} pg_name;
-
-static void name_clear(pg_name *n)
-{
-	free(n->schema);
-	free(n->rel);
-	memset(n, 0, sizeof(*n));
-}
-
-/* Parse one part at *p; advances *p past it. */
-static int name_part(char **out, bool *bare, const char **p, const char *whole)
-{
-	sl_buf b = SL_BUF_INIT;
-	const char *s = *p;
-	*bare = *s != '"';
-	if (*bare) {
-		size_t n = strcspn(s, ".");
-		sl_buf_append(&b, s, n);
-		s += n;
-	} else {
-		for (s++;; s++) {
-			if (!*s) {
-				sl_buf_free(&b);
-				return sl_error_set(
-					SL_EINVAL,
-					"table name '%s': unterminated quoted identifier", whole);
-			}
-			if (*s == '"' && s[1] == '"')
-				sl_buf_putc(&b, *s++);
-			else if (*s == '"')
-				break;
-			else
-				sl_buf_putc(&b, *s);
-		}
-		s++;
-	}
-	if (b.len == 0 && !b.failed) {
-		sl_buf_free(&b);
-		return sl_error_set(SL_EINVAL, "table name '%s': empty name", whole);
-	}
-	*out = sl_buf_detach(&b);
-	*p = s;
-	return *out ? SL_OK : SL_ENOMEM;
-}
-
-static int parse_name(pg_name *out, const char *text)
-{
-	memset(out, 0, sizeof(*out));
-	const char *p = text;
-	char *first = NULL;
-	bool first_bare;
-	int rc = name_part(&first, &first_bare, &p, text);
-	if (rc)
-		return rc;
-	if (!*p) {
-		out->rel = first;
-		out->rel_bare = first_bare;
-		return SL_OK;
-	}
-	out->schema = first;
-	out->schema_bare = first_bare;
-	if (*p != '.') {
-		name_clear(out);
-		return sl_error_set(SL_EINVAL,
-				    "table name '%s': expected table or schema.table, quoted with "
-				    "\"\" where needed",
-				    text);
-	}
-	p++;
-	rc = name_part(&out->rel, &out->rel_bare, &p, text);
-	if (!rc && *p)
-		rc = sl_error_set(
-			SL_EINVAL,
-			"table name '%s': expected table or schema.table, quoted with \"\" "
-			"where needed",
-			text);
-	if (rc)
-		name_clear(out);
-	return rc;
-}
-
-/* Find the relation: exact names first, then (for bare parts) their lower-case forms. */
-static int find_relation(char **oid, char **nsp, char **rel, pg_conn *c, const pg_name *n)
-{
-	static const char *const with_schema =
-		"SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c "
-		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-		"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
-		"AND (c.relname = $1 OR ($2 AND c.relname = pg_catalog.lower($1))) "
-		"AND (n.nspname = $3 OR ($4 AND n.nspname = pg_catalog.lower($3))) "
-		"ORDER BY c.relname = $1 DESC, n.nspname = $3 DESC LIMIT 1";
-	static const char *const on_path =
-		"SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c "
-		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-		"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
-		"AND (c.relname = $1 OR ($2 AND c.relname = pg_catalog.lower($1))) "
-		"AND n.nspname = ANY (pg_catalog.current_schemas(false)) "
-		"ORDER BY c.relname = $1 DESC, "
-		"pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname) LIMIT 1";
-	const char *schema = n->schema ? n->schema : c->p.schema;
-	bool schema_bare = n->schema ? n->schema_bare : true;
-	const Oid types[] = {OID_TEXT, OID_BOOL, OID_TEXT, OID_BOOL};
-	const char *params[] = {n->rel, n->rel_bare ? "t" : "f", schema, schema_bare ? "t" : "f"};
-	char what[200];
-	snprintf(what, sizeof(what), "looking up table '%s'", n->rel);
-	PGresult *r;
-	int rc = meta_query(&r, c, schema ? with_schema : on_path, schema ? 4 : 2, types, params,
-			    what, NULL);
-	if (rc)
-		return rc;
-	*oid = *nsp = *rel = NULL;
-	if (PQntuples(r) == 1) {
-		*oid = sl_strdup(PQgetvalue(r, 0, 0));
-		*nsp = sl_strdup(PQgetvalue(r, 0, 1));
-		*rel = sl_strdup(PQgetvalue(r, 0, 2));
-		rc = *oid && *nsp && *rel ? SL_OK : SL_ENOMEM;
-	}
-	PQclear(r);
-	return rc;
-}
-
-static int not_found(pg_conn *c, const pg_name *n)
-{
-	const char *schema = n->schema ? n->schema : c->p.schema;
-	if (schema)
-		return sl_error_set(SL_ENOTFOUND, "table '%s.%s' not found in database '%s'",
-				    schema, n->rel, c->dbname);
-	/* unqualified: name the first schema of the search_path, where it was expected */
-	PGresult *r;
-	int rc = meta_query(&r, c, "SELECT pg_catalog.current_schema()", 0, NULL, NULL,
-			    "reading the search_path", NULL);
-	if (rc)
-		return rc;
-	char cur[128];
-	snprintf(cur, sizeof(cur), "%s",
-		 PQgetisnull(r, 0, 0) ? "(empty search_path)" : PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return sl_error_set(SL_ENOTFOUND, "table '%s.%s' not found in database '%s'", cur, n->rel,
-			    c->dbname);
-}
-
-typedef struct pg_coldef {
-	const char *name, *decl;
-	bool nullable;
-	unsigned long oid; /* of the base type (domains resolved) */
-	long typmod;	   /* of the base type */
-	char typtype, typcategory;
-	const char *typname;
-	int ndims; /* declared array dimensions (attndims; 0 when not declared) */
-	/* arrays: the element's base type (one level of domain resolved) and its modifier */
-	unsigned long elem_oid;
-	long elem_typmod;
-	char elem_typtype, elem_typcategory;
-	const char *elem_typname;
-} pg_coldef;
-
-static bool is_oid(const pg_coldef *d, unsigned long oid)
-{
-	return d->oid == oid;
-}
-
-/* numeric(p,s) typmod: precision and scale (negative scales and s > p since PostgreSQL 15). */
-static void numeric_typmod(long typmod, int *p, int *s)
-{
-	long t = typmod - 4; /* VARHDRSZ */
-	*p = (int)((t >> 16) & 0xffff);
-	*s = (int)(((t & 0x7ff) ^ 1024) - 1024);
-}
-
-static void map_type(const pg_coldef *d, sl_type *type, sl_type *element, int *precision,
-		     int *scale, const char **note);
-
-/*
- * One-dimensional arrays of a scalar type become a LIST of that type's mapping; arrays declared
- * with more dimensions, and arrays of composites or of arrays, go through to_json() as JSON.
- */
-static void map_array(const pg_coldef *d, sl_type *type, sl_type *element, int *precision,
-		      int *scale, const char **note)
-{
-	if (d->ndims > 1 || d->elem_oid == 0 || d->elem_typtype == 'c' || d->elem_typtype == 'd' ||
-	    d->elem_typcategory == 'A') {
-		*type = SL_TYPE_JSON;
-		return;
-	}
-	pg_coldef e = {.oid = d->elem_oid,
-		       .typmod = d->elem_typmod,
-		       .typtype = d->elem_typtype,
-		       .typcategory = d->elem_typcategory,
-		       .typname = d->elem_typname};
-	sl_type unused;
-	map_type(&e, element, &unused, precision, scale, note);
-	*type = SL_TYPE_LIST;
-}
-
-/* Map one column to a portable type (and a LIST's element type); *note gets a warning or NULL. */
-static void map_type(const pg_coldef *d, sl_type *type, sl_type *element, int *precision,
-		     int *scale, const char **note)
-{
-	static const struct {
-		unsigned long oid;
-		sl_type type;
-	} simple[] = {
-		{OID_BOOL, SL_TYPE_BOOL},	  {OID_INT2, SL_TYPE_INT16},
-		{OID_INT4, SL_TYPE_INT32},	  {OID_INT8, SL_TYPE_INT64},
-		{OID_OID, SL_TYPE_UINT32},	  {OID_FLOAT4, SL_TYPE_FLOAT},
-		{OID_FLOAT8, SL_TYPE_DOUBLE},	  {OID_TEXT, SL_TYPE_TEXT},
-		{OID_NAME, SL_TYPE_TEXT},	  {OID_CHAR, SL_TYPE_TEXT},
-		{OID_BYTEA, SL_TYPE_BLOB},	  {OID_JSON, SL_TYPE_JSON},
-		{OID_JSONB, SL_TYPE_JSON},	  {OID_DATE, SL_TYPE_DATE},
-		{OID_INTERVAL, SL_TYPE_INTERVAL}, {OID_UUID, SL_TYPE_UUID},
-		{OID_TIMETZ, SL_TYPE_TEXT},	  {OID_INET, SL_TYPE_TEXT},
-		{OID_CIDR, SL_TYPE_TEXT},	  {OID_MACADDR, SL_TYPE_TEXT},
-		{OID_MACADDR8, SL_TYPE_TEXT},	  {OID_MONEY, SL_TYPE_TEXT},
-		{OID_XML, SL_TYPE_TEXT},	  {OID_BIT, SL_TYPE_TEXT},
-		{OID_VARBIT, SL_TYPE_TEXT},
-	};
-	*precision = 0;
-	*scale = 0;
-	*note = NULL;
-	if (is_oid(d, OID_NUMERIC)) {
-		int p = 0, s = 0;
-		if (d->typmod >= 4)
-			numeric_typmod(d->typmod, &p, &s);
-		/* DuckDB wants 0 <= scale <= precision: numeric(5,-2) holds 7 integer digits,
-		   numeric(3,5) five fractional ones */
-		int dp = s < 0 ? p - s : (s > p ? s : p), ds = s < 0 ? 0 : s;
-		*type = d->typmod >= 4 && dp >= 1 && dp <= 38 ? SL_TYPE_DECIMAL : SL_TYPE_TEXT;
-		if (*type == SL_TYPE_DECIMAL) {
-			*precision = dp;
-			*scale = ds;
-		}
-		return;
-	}
-	if (is_oid(d, OID_VARCHAR) || is_oid(d, OID_BPCHAR)) {
-		*type = SL_TYPE_TEXT;
-		*precision = d->typmod > 4 && d->typmod - 4 <= INT_MAX ? (int)(d->typmod - 4) : 0;
-		return;
-	}
-	if (is_oid(d, OID_TIME) || is_oid(d, OID_TIMESTAMP) || is_oid(d, OID_TIMESTAMPTZ)) {
-		*type = is_oid(d, OID_TIME)	   ? SL_TYPE_TIME
-			: is_oid(d, OID_TIMESTAMP) ? SL_TYPE_TIMESTAMP
-						   : SL_TYPE_TIMESTAMPTZ;
-		*precision = d->typmod >= 0 && d->typmod <= 6 ? (int)d->typmod : 6;
-		return;
-	}
-	for (size_t i = 0; i < SL_ARRAY_LEN(simple); i++) {
-		if (is_oid(d, simple[i].oid)) {
-			*type = simple[i].type;
-			return;
-		}
-	}
-	if (d->typtype == 'e' || strcmp(d->typname, "citext") == 0) {
-		*type = SL_TYPE_TEXT; /* enum labels; citext is text compared without case */
-	} else if (d->typcategory == 'A') {
-		map_array(d, type, element, precision, scale, note);
-	} else if (d->typtype == 'c') {
-		*type = SL_TYPE_JSON; /* composites through to_json() */
-	} else {
-		*type = SL_TYPE_TEXT;
-		*note = "has no portable type; loaded as TEXT (its text form)";
-	}
-}
-
-static long field_long(const PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		return -1;
-	char *end;
-	errno = 0;
-	long long v = strtoll(PQgetvalue(r, row, col), &end, 10);
-	if (errno || *end || v > LONG_MAX || v < LONG_MIN)
-		return -1;
-	return (long)v;
-}
-
-static int add_columns(pg_conn *c, sl_table_schema *s, const char *oid)
-{
-	/* domains resolved to their base type (and the base type's modifier) by recursion */
-	static const char *const sql =
-		"WITH RECURSIVE cols AS ("
-		" SELECT a.attnum, a.attname, NOT a.attnotnull AS nullable,"
-		"  pg_catalog.format_type(a.atttypid, a.atttypmod) AS decl,"
-		"  a.atttypid AS tid, a.atttypmod AS tmod, a.attndims AS ndims, 0 AS depth"
-		" FROM pg_catalog.pg_attribute a"
-		" WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped"
-		" UNION ALL"
-		" SELECT k.attnum, k.attname, k.nullable, k.decl, t.typbasetype, t.typtypmod,"
-		"  GREATEST(k.ndims, t.typndims), k.depth + 1"
-		" FROM cols k JOIN pg_catalog.pg_type t ON t.oid = k.tid"
-		" WHERE t.typtype = 'd' AND k.depth < 64)"
-		" SELECT k.attname, k.decl, k.nullable, k.tid, k.tmod, t.typtype, t.typcategory,"
-		"  t.typname, k.ndims, e.oid, e.typtype, e.typcategory, e.typname,"
-		"  CASE WHEN d.typtype = 'd' THEN d.typtypmod ELSE k.tmod END"
-		" FROM cols k JOIN pg_catalog.pg_type t ON t.oid = k.tid"
-		" LEFT JOIN pg_catalog.pg_type d ON t.typcategory = 'A' AND d.oid = t.typelem"
-		" LEFT JOIN pg_catalog.pg_type e"
-		"  ON e.oid = CASE WHEN d.typtype = 'd' THEN d.typbasetype ELSE d.oid END"
-		" WHERE t.typtype <> 'd' ORDER BY k.attnum";
-	const Oid types[] = {OID_TEXT};
-	const char *params[] = {oid};
-	PGresult *r;
-	int rc = meta_query(&r, c, sql, 1, types, params, "reading the columns of", s);
-	if (rc)
-		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		pg_coldef d = {
-			.name = PQgetvalue(r, i, 0),
-			.decl = PQgetvalue(r, i, 1),
-			.nullable = strcmp(PQgetvalue(r, i, 2), "t") == 0,
-			.oid = strtoul(PQgetvalue(r, i, 3), NULL, 10),
-			.typmod = field_long(r, i, 4),
-			.typtype = PQgetvalue(r, i, 5)[0],
-			.typcategory = PQgetvalue(r, i, 6)[0],
-			.typname = PQgetvalue(r, i, 7),
-			.ndims = (int)field_long(r, i, 8),
-			.elem_oid =
-				PQgetisnull(r, i, 9) ? 0 : strtoul(PQgetvalue(r, i, 9), NULL, 10),
-			.elem_typtype = PQgetvalue(r, i, 10)[0],
-			.elem_typcategory = PQgetvalue(r, i, 11)[0],
-			.elem_typname = PQgetvalue(r, i, 12),
-			.elem_typmod = field_long(r, i, 13),
-		};
-		sl_type type, element = SL_TYPE_TEXT;
-		int precision, scale;
-		const char *note;
-		map_type(&d, &type, &element, &precision, &scale, &note);
-		int idx = type == SL_TYPE_LIST
-				  ? sl_schema_add_list_column(s, d.name, element, precision, scale,
-							      d.nullable, d.decl)
-				  : sl_schema_add_column(s, d.name, type, precision, scale,
-							 d.nullable, d.decl);
-		rc = idx < 0 ? idx : SL_OK;
-		if (!rc && note) {
-			char what[300];
-			snprintf(what, sizeof(what), "PostgreSQL type %s %s", d.decl, note);
-			rc = sl_warnings_add(&c->warnings, s->name, d.name, what, false, 0);
-		}
-	}
-	PQclear(r);
-	return rc;
-}
-
-static int load_pk(pg_conn *c, sl_table_schema *s, const char *oid)
-{
-	static const char *const sql =
-		"SELECT a.attname FROM pg_catalog.pg_index i"
-		" CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-		" JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-		" WHERE i.indrelid = $1::pg_catalog.oid AND i.indisprimary ORDER BY k.ord";
-	const Oid types[] = {OID_TEXT};
-	const char *params[] = {oid};
-	PGresult *r;
-	int rc = meta_query(&r, c, sql, 1, types, params, "reading the primary key of", s);
-	if (rc)
-		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		const char *name = PQgetvalue(r, i, 0);
-		int idx = -1;
-		for (size_t j = 0; j < s->ncolumns && idx < 0; j++)
-			if (strcmp(s->columns[j].name, name) == 0)
-				idx = (int)j;
-		rc = idx < 0 ? sl_error_set(SL_ESOURCE,
-					    "table %s.%s: primary key column %s not found",
-					    s->database, s->name, name)
-			     : sl_schema_add_pk(s, (size_t)idx);
-	}
-	PQclear(r);
-	return rc < 0 ? rc : SL_OK;
-}
-
-static int pg_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table)
-{
-	pg_conn *c = (pg_conn *)conn;
-	*out = NULL;
-	int rc = session_ready(c);
-	if (rc)
-		return rc;
-	pg_name n;
-	rc = parse_name(&n, table);
-	if (rc)
-		return rc;
-	char *oid = NULL, *nsp = NULL, *rel = NULL;
-	sl_table_schema *s = NULL;
-	rc = find_relation(&oid, &nsp, &rel, c, &n);
-	if (!rc && !oid)
-		rc = not_found(c, &n);
-	if (!rc) {
-		s = sl_schema_new(nsp, rel);
-		rc = s ? SL_OK : SL_ENOMEM;
-	}
-	if (!rc)
-		rc = add_columns(c, s, oid);
-	if (!rc && s->ncolumns == 0)
-		rc = sl_error_set(SL_ESOURCE, "table %s.%s in database '%s' has no columns", nsp,
-				  rel, c->dbname);
-	if (!rc)
-		rc = load_pk(c, s, oid);
-	free(oid);
-	free(nsp);
-	free(rel);
-	name_clear(&n);
-	if (rc) {
-		sl_schema_free(s);
-		return rc;
-	}
-	*out = s;
-	return SL_OK;
-}
-
 /* ---- how a column travels ------------------------------------------------------------------- */
-
-/* The SELECT expression of a column. */
-typedef enum pg_expr {
-	EX_PLAIN,     /* the column itself, in its binary send format */
-	EX_TEXT,      /* col::text */
-	EX_ABBREV,    /* abbrev(col): inet in its output form ('10.0.0.1', not '10.0.0.1/32') */
-	EX_TO_JSON,   /* to_json(col): composites, arrays of them, domains over json */
-	EX_TEXT_ARRAY /* col::text[]: arrays whose elements arrive as text */
-} pg_expr;
-
-/* What arrives on the wire for a value, checked against its length. */
-typedef enum pg_wire {
-	W_BOOL,
-	W_INT2,
-	W_INT4,
-	W_INT8,
-	W_OID,
-	W_FLOAT4,
-	W_FLOAT8,
-	W_NUMERIC,
-	W_BYTES, /* text, bytea, json: the bytes themselves */
-	W_JSONB, /* a version byte (1), then the text */
-	W_DATE,
-	W_TIME,
-	W_TIMESTAMP,
-	W_INTERVAL,
-	W_UUID,
-	W_ARRAY /* array_send: dimensions, then each element in its own format */
-} pg_wire;
-
-/* char(n) keeps its padding only in its own binary form (::text strips it). */
-static bool is_bpchar(const char *decl)
-{
-	return decl && (strcmp(decl, "bpchar") == 0 || strcmp(decl, "character") == 0 ||
-			strncmp(decl, "character(", 10) == 0);
-}
-
-/* A LIST column's element declaration: "character(3)" of "character(3)[]". */
-static void element_decl(char *out, size_t size, const char *decl)
-{
-	size_t n = decl ? strlen(decl) : 0;
-	if (n >= 2 && strcmp(decl + n - 2, "[]") == 0)
-		n -= 2;
-	snprintf(out, size, "%.*s", (int)n, decl ? decl : "");
-}
-
-static pg_expr expr_of(const sl_column *col)
-{
-	if (col->type == SL_TYPE_LIST) {
-		char decl[128];
-		element_decl(decl, sizeof(decl), col->source_type);
-		return col->element == SL_TYPE_TEXT && !is_bpchar(decl) ? EX_TEXT_ARRAY : EX_PLAIN;
-	}
-	if (col->type == SL_TYPE_TEXT) {
-		if (col->source_type && strcmp(col->source_type, "inet") == 0)
-			return EX_ABBREV;
-		return is_bpchar(col->source_type) ? EX_PLAIN : EX_TEXT;
-	}
-	if (col->type == SL_TYPE_JSON) {
-		const char *d = col->source_type ? col->source_type : "";
-		return strcmp(d, "json") == 0 || strcmp(d, "jsonb") == 0 ? EX_PLAIN : EX_TO_JSON;
-	}
-	return EX_PLAIN;
-}
-
-static pg_wire wire_of(sl_type type, const char *decl)
-{
-	switch (type) {
-	case SL_TYPE_BOOL:
-		return W_BOOL;
-	case SL_TYPE_INT16:
-		return W_INT2;
-	case SL_TYPE_INT32:
-		return W_INT4;
-	case SL_TYPE_UINT32:
-		return W_OID;
-	case SL_TYPE_FLOAT:
-		return W_FLOAT4;
-	case SL_TYPE_DOUBLE:
-		return W_FLOAT8;
-	case SL_TYPE_DECIMAL:
-		return W_NUMERIC;
-	case SL_TYPE_JSON:
-		return decl && strcmp(decl, "jsonb") == 0 ? W_JSONB : W_BYTES;
-	case SL_TYPE_TEXT:
-	case SL_TYPE_BLOB:
-		return W_BYTES;
-	case SL_TYPE_DATE:
-		return W_DATE;
-	case SL_TYPE_TIME:
-		return W_TIME;
-	case SL_TYPE_TIMESTAMP:
-	case SL_TYPE_TIMESTAMPTZ:
-		return W_TIMESTAMP;
-	case SL_TYPE_INTERVAL:
-		return W_INTERVAL;
-	case SL_TYPE_UUID:
-		return W_UUID;
-	case SL_TYPE_LIST:
-		return W_ARRAY;
-	default:
-		return W_INT8; /* INT64; other portable types never come from this driver */
-	}
-}
 
 /* ---- rendering a scan plan ------------------------------------------------------------------ */
 
-static void put_ident(sl_buf *sql, const char *name)
-{
-	sl_buf_quote_ident(sql, name, '"');
-}
-
-static void put_column(sl_buf *sql, const sl_table_schema *t, size_t i)
-{
-	put_ident(sql, t->columns[i].name);
-}
-
 /* The column as selected: itself, or cast so that it arrives in a form the decoder reads. */
-static void put_select_column(sl_buf *sql, const sl_table_schema *t, size_t i)
+static void pg_put_select(sl_scan_sql *r, size_t i)
 {
-	switch (expr_of(&t->columns[i])) {
-	case EX_PLAIN:
-		put_column(sql, t, i);
-		break;
-	case EX_TEXT:
-		put_column(sql, t, i);
-		sl_buf_puts(sql, "::pg_catalog.text");
-		break;
-	case EX_ABBREV:
-		sl_buf_puts(sql, "pg_catalog.abbrev(");
-		put_column(sql, t, i);
-		sl_buf_putc(sql, ')');
-		break;
-	case EX_TO_JSON:
-		sl_buf_puts(sql, "pg_catalog.to_json(");
-		put_column(sql, t, i);
-		sl_buf_putc(sql, ')');
-		break;
-	case EX_TEXT_ARRAY:
-		put_column(sql, t, i);
-		sl_buf_puts(sql, "::pg_catalog.text[]");
-		break;
-	}
-}
-
-static void put_table(sl_buf *sql, const sl_table_schema *t)
-{
-	if (t->database && t->database[0]) {
-		put_ident(sql, t->database);
-		sl_buf_putc(sql, '.');
-	}
-	put_ident(sql, t->name);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+	static const char *const wrap[][2] = {
+		[EX_PLAIN] = {"", ""},
+		[EX_TEXT] = {"", "::pg_catalog.text"},
+		[EX_ABBREV] = {"pg_catalog.abbrev(", ")"},
+		[EX_TO_JSON] = {"pg_catalog.to_json(", ")"},
+		[EX_TEXT_ARRAY] = {"", "::pg_catalog.text[]"},
+	};
+	pg_expr e = sl_pg_expr_of(&r->table->columns[i]);
+	sl_buf_puts(&r->sql, wrap[e][0]);
+	sl_scan_sql_column(r, i);
+	sl_buf_puts(&r->sql, wrap[e][1]);
 }
 
 /* A date (and time of day) in PostgreSQL's input syntax: years <= 0 are written "N BC". */
@@ -1158,10 +503,10 @@ static void put_civil(sl_buf *sql, int32_t days, int64_t micros, bool with_time,
 	bool bc = y <= 0;
 	sl_buf_printf(sql, "%04lld-%02u-%02u", (long long)(bc ? 1 - y : y), m, d);
 	if (with_time) {
-		int64_t secs = micros / MICROS_PER_SEC;
+		int64_t secs = micros / SL_MICROS_PER_SEC;
 		sl_buf_printf(sql, " %02u:%02u:%02u.%06u", (unsigned)(secs / 3600),
 			      (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
-			      (unsigned)(micros % MICROS_PER_SEC));
+			      (unsigned)(micros % SL_MICROS_PER_SEC));
 	}
 	if (utc)
 		sl_buf_puts(sql, "+00");
@@ -1187,8 +532,9 @@ static void put_float(sl_buf *sql, double f)
  * an enum, char(n), citext, inet or wide numeric column compares with its own operators and
  * ordering, the same ones ORDER BY uses.
  */
-static int put_value(sl_buf *sql, const sl_column *col, const sl_value *v)
+static int pg_put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
 {
+	sl_buf *sql = &r->sql;
 	if (v->is_null) {
 		sl_buf_puts(sql, "NULL");
 		return SL_OK;
@@ -1219,17 +565,17 @@ static int put_value(sl_buf *sql, const sl_column *col, const sl_value *v)
 		sl_buf_puts(sql, "'::pg_catalog.date");
 		return SL_OK;
 	case SL_TYPE_TIME: {
-		int64_t us = v->as.i64, secs = us / MICROS_PER_SEC;
+		int64_t us = v->as.i64, secs = us / SL_MICROS_PER_SEC;
 		sl_buf_printf(sql, "'%02lld:%02u:%02u.%06u'::pg_catalog.time",
 			      (long long)(secs / 3600), (unsigned)(secs / 60 % 60),
-			      (unsigned)(secs % 60), (unsigned)(us % MICROS_PER_SEC));
+			      (unsigned)(secs % 60), (unsigned)(us % SL_MICROS_PER_SEC));
 		return SL_OK;
 	}
 	case SL_TYPE_TIMESTAMP:
 	case SL_TYPE_TIMESTAMPTZ: {
-		int64_t days = floor_div(v->as.i64, MICROS_PER_DAY);
+		int64_t days = sl_floor_div(v->as.i64, SL_MICROS_PER_DAY);
 		sl_buf_putc(sql, '\'');
-		put_civil(sql, (int32_t)days, v->as.i64 - days * MICROS_PER_DAY, true,
+		put_civil(sql, (int32_t)days, v->as.i64 - days * SL_MICROS_PER_DAY, true,
 			  v->type == SL_TYPE_TIMESTAMPTZ);
 		sl_buf_puts(sql, v->type == SL_TYPE_TIMESTAMPTZ ? "'::pg_catalog.timestamptz"
 								: "'::pg_catalog.timestamp");
@@ -1268,82 +614,11 @@ static int put_value(sl_buf *sql, const sl_column *col, const sl_value *v)
 	}
 }
 
-/* "(a, b) op (x, y)" — or "a op x" for one column. */
-static int put_row_compare(sl_buf *sql, const sl_table_schema *t, size_t n, const size_t *cols,
-			   const char *op, const sl_value *vals)
-{
-	sl_buf_puts(sql, n > 1 ? "(" : "");
-	for (size_t i = 0; i < n; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		put_column(sql, t, cols[i]);
-	}
-	sl_buf_printf(sql, "%s %s %s", n > 1 ? ")" : "", op, n > 1 ? "(" : "");
-	for (size_t i = 0; i < n; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		int rc = put_value(sql, &t->columns[cols[i]], &vals[i]);
-		if (rc)
-			return rc;
-	}
-	sl_buf_puts(sql, n > 1 ? ")" : "");
-	return SL_OK;
-}
-
-static int put_seen_flag(sl_buf *sql, const sl_scan_plan *plan)
-{
-	const sl_table_schema *t = plan->table;
-	sl_buf_puts(sql, ", (");
-	if (plan->cursor >= 0 && plan->seen_cursor) {
-		put_column(sql, t, (size_t)plan->cursor);
-		sl_buf_puts(sql, " = ");
-		int rc = put_value(sql, &t->columns[plan->cursor], plan->seen_cursor);
-		if (rc)
-			return rc;
-		sl_buf_puts(sql, " AND ");
-	}
-	int rc = put_row_compare(sql, t, plan->nseen_pk, plan->seen_pk_cols,
-				 plan->descending ? ">=" : "<=", plan->seen_pk);
-	sl_buf_puts(sql, ")");
-	return rc;
-}
-
-static int put_bounds(sl_buf *sql, const sl_scan_plan *plan, bool *where)
-{
-	const sl_table_schema *t = plan->table;
-	if (plan->cursor < 0)
-		return SL_OK;
-	size_t cur = (size_t)plan->cursor;
-	if (!plan->lower && !plan->upper) {
-		if (!plan->include_null_cursor) {
-			sl_buf_puts(sql, " WHERE ");
-			put_column(sql, t, cur);
-			sl_buf_puts(sql, " IS NOT NULL");
-			*where = true;
-		}
-		return SL_OK;
-	}
-	sl_buf_puts(sql, " WHERE ((");
-	*where = true;
-	int rc = SL_OK;
-	if (plan->lower) {
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, plan->lower_inclusive ? " >= " : " > ");
-		rc = put_value(sql, &t->columns[cur], plan->lower);
-	}
-	if (!rc && plan->upper) {
-		sl_buf_puts(sql, plan->lower ? " AND " : "");
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, plan->upper_inclusive ? " <= " : " < ");
-		rc = put_value(sql, &t->columns[cur], plan->upper);
-	}
-	sl_buf_puts(sql, ")");
-	if (plan->include_null_cursor) {
-		sl_buf_puts(sql, " OR ");
-		put_column(sql, t, cur);
-		sl_buf_puts(sql, " IS NULL");
-	}
-	sl_buf_puts(sql, ")");
-	return rc;
-}
+static const sl_sql_dialect pg_dialect = {
+	.quote = '"',
+	.put_value = pg_put_value,
+	.put_select = pg_put_select,
+};
 
 static void copy_begin(sl_buf *sql)
 {
@@ -1356,120 +631,38 @@ static int copy_end(sl_buf *sql)
 	return sql->failed ? sl_error_set(SL_ENOMEM, "out of memory") : SL_OK;
 }
 
-static int render_plan(sl_buf *sql, const sl_scan_plan *plan)
+static int render_plan(sl_scan_sql *q, const sl_scan_plan *plan)
 {
-	const sl_table_schema *t = plan->table;
-	copy_begin(sql);
-	sl_buf_puts(sql, "SELECT ");
-	for (size_t i = 0; i < t->ncolumns; i++) {
-		sl_buf_puts(sql, i ? ", " : "");
-		put_select_column(sql, t, i);
-	}
-	int rc = plan->seen_pk ? put_seen_flag(sql, plan) : SL_OK;
-	sl_buf_puts(sql, " FROM ");
-	put_table(sql, t);
-	bool where = false;
-	if (!rc)
-		rc = put_bounds(sql, plan, &where);
-	if (!rc && plan->after && plan->norder) {
-		sl_buf_puts(sql, where ? " AND " : " WHERE ");
-		rc = put_row_compare(sql, t, plan->norder, plan->order,
-				     plan->descending ? "<" : ">", plan->after);
-	}
-	for (size_t i = 0; i < plan->norder; i++) {
-		sl_buf_puts(sql, i ? ", " : " ORDER BY ");
-		put_column(sql, t, plan->order[i]);
-		sl_buf_puts(sql, plan->descending ? " DESC" : " ASC");
-	}
-	if (plan->limit)
-		sl_buf_printf(sql, " LIMIT %llu", (unsigned long long)plan->limit);
-	int end = copy_end(sql);
+	copy_begin(&q->sql);
+	int rc = sl_scan_sql_plan(q, plan);
+	int end = copy_end(&q->sql);
 	return rc ? rc : end;
 }
 
 /* ---- scans ---------------------------------------------------------------------------------- */
 
-typedef struct pg_col {
-	sl_type type;	      /* the batch column's type */
-	int precision, scale; /* of a DECIMAL */
-	pg_wire wire;
-	pg_wire element_wire;  /* W_ARRAY: its elements' */
-	bool null_is_false;    /* the seen flag: NULL means "not seen" */
-	bool infinite_as_null; /* the cursor: ±infinity is no position a state can record */
-	uint64_t infinite;     /* ±infinity dates/timestamps loaded as NULL */
-	uint64_t beyond;       /* dates/timestamps past DuckDB's range loaded as NULL */
-	uint64_t nans;	       /* NaN in a DECIMAL column loaded as NULL */
-} pg_col;
-
-typedef struct pg_scan {
-	sl_scan base;
-	pg_conn *conn;
-	const sl_table_schema *table; /* for messages and warnings */
-	size_t ncols;
-	pg_col *cols;
-	bool header_seen;  /* the COPY signature and header were read */
-	bool trailer_seen; /* the end-of-data marker (field count -1) was read */
-	bool exhausted;	   /* COPY ended cleanly: the session is free again */
-	bool failed;	   /* the stream broke: the session is not trusted any more */
-} pg_scan;
-
-static int setup_columns(pg_scan *s, const sl_table_schema *shape, size_t extra_bools)
+static void scan_free(sl_session_scan *scan)
 {
-	s->ncols = shape->ncolumns + extra_bools;
-	s->cols = sl_calloc(s->ncols, sizeof(*s->cols));
-	if (!s->cols)
-		return SL_ENOMEM;
-	for (size_t i = 0; i < s->ncols; i++) {
-		pg_col *pc = &s->cols[i];
-		if (i >= shape->ncolumns) {
-			pc->type = SL_TYPE_BOOL;
-			pc->wire = W_BOOL;
-			pc->null_is_false = true;
-			continue;
-		}
-		const sl_column *col = &shape->columns[i];
-		pc->type = col->type;
-		pc->precision = col->precision;
-		pc->scale = col->scale;
-		pc->wire = wire_of(col->type, col->source_type);
-		sl_type element = col->type == SL_TYPE_LIST ? col->element : col->type;
-		if (col->type == SL_TYPE_LIST) {
-			char decl[128];
-			element_decl(decl, sizeof(decl), col->source_type);
-			pc->element_wire = wire_of(col->element, decl);
-		}
-		pg_wire value_wire = col->type == SL_TYPE_LIST ? pc->element_wire : pc->wire;
-		if ((element != SL_TYPE_INT64 && value_wire == W_INT8) || value_wire == W_ARRAY)
-			return sl_error_set(SL_ETYPE, "PostgreSQL: column %s.%s: cannot read %s",
-					    shape->name, col->name, sl_type_name(element));
-	}
-	return SL_OK;
-}
-
-static void scan_free(pg_scan *s)
-{
-	if (!s)
-		return;
+	pg_scan *s = (pg_scan *)scan;
 	free(s->cols);
 	free(s);
 }
 
-/* Run `sql` (a COPY ... TO STDOUT) and set up a scan decoding it as `shape` (+extra BOOLs). */
-static int copy_try(pg_scan **out, pg_conn *c, const sl_table_schema *shape, size_t extra_bools,
-		    const sl_buf *sql, bool *lost)
+/* The session's ops->start: run the COPY ... TO STDOUT of `q` and set up a scan decoding it as
+   `shape` (plus `seen_flags` BOOL columns). */
+static int pg_start(sl_session_scan **out, sl_session *base, const sl_scan_sql *q,
+		    const sl_table_schema *shape, size_t seen_flags, bool *lost)
 {
+	pg_conn *c = (pg_conn *)base;
 	*out = NULL;
 	*lost = false;
-	pg_scan *s = sl_calloc(1, sizeof(*s));
+	pg_scan *s = sl_session_scan_new(sizeof(*s), base, shape);
 	if (!s)
 		return SL_ENOMEM;
-	s->base.driver = &sl_postgres_source;
-	s->conn = c;
-	s->table = shape;
-	int rc = setup_columns(s, shape, extra_bools);
+	int rc = sl_pg_setup_columns(s, shape, seen_flags);
 	PGresult *r = NULL;
 	if (!rc)
-		rc = await_result(&r, c, PQsendQuery(c->db, sql->data), "querying", shape);
+		rc = await_result(&r, c, PQsendQuery(c->db, q->sql.data), "querying", shape);
 	if (!rc) {
 		if (PQresultStatus(r) != PGRES_COPY_OUT) {
 			*lost = PQstatus(c->db) != CONNECTION_OK;
@@ -1478,443 +671,42 @@ static int copy_try(pg_scan **out, pg_conn *c, const sl_table_schema *shape, siz
 		PQclear(r);
 	}
 	if (rc) {
-		scan_free(s);
+		scan_free(&s->base);
 		return rc;
 	}
-	*out = s;
+	*out = &s->base;
 	return SL_OK;
-}
-
-/*
- * Start the COPY. A session the server dropped while idle (restart, idle timeout) is reopened
- * once: nothing was read yet, so retrying is safe.
- */
-static int copy_start(pg_scan **out, pg_conn *c, const sl_table_schema *shape, size_t extra_bools,
-		      const sl_buf *sql)
-{
-	bool lost;
-	int rc = copy_try(out, c, shape, extra_bools, sql, &lost);
-	if (rc && lost) {
-		session_drop(c);
-		rc = session_open(c);
-		if (!rc)
-			rc = copy_try(out, c, shape, extra_bools, sql, &lost);
-		if (rc && lost)
-			session_drop(c);
-	}
-	if (!rc)
-		c->busy = true;
-	return rc;
 }
 
 static int pg_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan *plan)
 {
 	pg_conn *c = (pg_conn *)conn;
 	*out = NULL;
-	int rc = session_ready(c);
+	int rc = sl_session_ready(&c->s);
 	if (rc)
 		return rc;
-	sl_buf sql = SL_BUF_INIT;
-	rc = render_plan(&sql, plan);
-	pg_scan *s = NULL;
+	sl_scan_sql q;
+	sl_scan_sql_init(&q, &pg_dialect, plan->table);
+	rc = render_plan(&q, plan);
+	sl_session_scan *s = NULL;
 	if (!rc)
-		rc = copy_start(&s, c, plan->table, plan->seen_pk ? 1 : 0, &sql);
-	sl_buf_free(&sql);
+		rc = sl_session_scan_start(&s, &c->s, &q, plan->table, plan->seen_pk ? 1 : 0);
+	sl_scan_sql_free(&q);
 	if (rc)
 		return rc;
 	if (plan->cursor >= 0)
-		s->cols[plan->cursor].infinite_as_null = true;
+		((pg_scan *)s)->cols[plan->cursor].infinite_as_null = true;
 	*out = &s->base;
 	return SL_OK;
 }
 
-/* ---- decoding rows -------------------------------------------------------------------------- */
-
-static uint16_t be16(const unsigned char *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const unsigned char *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-static int bad_value(const pg_scan *s, size_t c, const char *why)
-{
-	return sl_error_set(SL_ESOURCE, "PostgreSQL: %s.%s: %s", s->table->name,
-			    c < s->table->ncolumns ? s->table->columns[c].name : "(seen flag)",
-			    why);
-}
-
-static u128 pow10_u128(int n)
-{
-	u128 v = 1;
-	while (n-- > 0)
-		v *= 10;
-	return v;
-}
-
-/*
- * numeric_send: int16 ndigits, int16 weight, uint16 sign, uint16 dscale, then ndigits base-10000
- * digits; the value is sum(digit[i] * 10000^(weight - i)). Scaled to `scale` decimal places,
- * extra places rounded half away from zero. *special: 0, or the sign word of NaN / ±Infinity.
- */
-static int decode_numeric(u128 *mag, bool *neg, unsigned *special, const unsigned char *p,
-			  uint32_t len, int scale)
-{
-	if (len < 8)
-		return SL_ETYPE;
-	unsigned ndigits = be16(p), sign = be16(p + 4);
-	int weight = (int16_t)be16(p + 2);
-	if (len != 8 + 2 * ndigits)
-		return SL_ETYPE;
-	*special = sign == 0xC000 || sign == 0xD000 || sign == 0xF000 ? sign : 0;
-	if (!*special && sign != 0 && sign != 0x4000)
-		return SL_ETYPE; /* not a sign numeric_send writes */
-	*neg = sign == 0x4000;
-	*mag = 0;
-	if (*special)
-		return SL_OK;
-	const u128 limit = pow10_u128(38);
-	bool rounded = false;
-	for (unsigned i = 0; i < ndigits; i++) {
-		unsigned d = be16(p + 8 + 2 * i);
-		if (d > 9999)
-			return SL_ETYPE;
-		int e = 4 * (weight - (int)i) + scale; /* this digit's power of ten, scaled */
-		/* d * 10^e must stay below 10^38: checked before multiplying, which could wrap */
-		if (e > 38 || (e > 34 && d >= pow10_u128(38 - e))) {
-			if (d)
-				return SL_ETYPE;
-			continue;
-		}
-		if (e >= 0) {
-			*mag += (u128)d * pow10_u128(e);
-		} else if (!rounded) {
-			/* the first digit below the scale decides the rounding; later ones cannot.
-			   A group wholly below it (e < -4) follows an implicit zero there */
-			rounded = true;
-			if (e < -4)
-				continue;
-			unsigned cut = (unsigned)pow10_u128(-e);
-			*mag += d / cut;
-			if (d % cut >= cut / 2)
-				*mag += 1;
-		}
-		if (*mag >= limit)
-			return SL_ETYPE;
-	}
-	return SL_OK;
-}
-
-static int put_decimal(pg_scan *s, size_t c, void *data, size_t row, const unsigned char *p,
-		       uint32_t len)
-{
-	pg_col *pc = &s->cols[c];
-	u128 mag;
-	bool neg;
-	unsigned special;
-	if (decode_numeric(&mag, &neg, &special, p, len, pc->scale))
-		return bad_value(s, c, "numeric value does not fit the column's DECIMAL");
-	if (special) {
-		pc->nans++; /* typmod'd numerics can hold NaN (±Infinity they refuse) */
-		return 1;
-	}
-	if (pc->precision < 38 && mag >= pow10_u128(pc->precision))
-		return bad_value(s, c, "numeric value has more digits than the column's precision");
-	int64_t lo = (int64_t)(uint64_t)mag;
-	int prec = pc->precision;
-	if (prec <= 4)
-		((int16_t *)data)[row] = (int16_t)(neg ? -lo : lo);
-	else if (prec <= 9)
-		((int32_t *)data)[row] = (int32_t)(neg ? -lo : lo);
-	else if (prec <= 18)
-		((int64_t *)data)[row] = neg ? -lo : lo;
-	else {
-		u128 v = neg ? (u128)0 - mag : mag;
-		((sl_int128 *)data)[row] = (sl_int128){(uint64_t)v, (int64_t)(uint64_t)(v >> 64)};
-	}
-	return 0;
-}
-
-static int put_bytes(sl_arena *arena, void *data, size_t row, const unsigned char *p, uint32_t len)
-{
-	const char *copy = len ? sl_arena_copy(arena, (const char *)p, len) : "";
-	if (!copy)
-		return SL_ENOMEM;
-	((sl_bytes *)data)[row] = (sl_bytes){copy, len};
-	return 0;
-}
-
-/*
- * Temporal values: ±infinity becomes DuckDB's ±infinity (INT64_MAX and -INT64_MAX, INT32_MAX and
- * -INT32_MAX for dates), except in the cursor column, where it becomes NULL (returns 1) and is
- * counted; so do values DuckDB cannot hold.
- */
-static int put_timestamp(pg_col *pc, void *data, size_t row, const unsigned char *p)
-{
-	int64_t v = (int64_t)be64(p);
-	if (v == INT64_MAX || v == INT64_MIN) {
-		if (pc->infinite_as_null) {
-			pc->infinite++;
-			return 1;
-		}
-		((int64_t *)data)[row] = v == INT64_MAX ? INT64_MAX : -INT64_MAX;
-		return 0;
-	}
-	/* DuckDB keeps INT64_MAX for its own infinity: the last 29 years of PostgreSQL's range
-	   (294247-01-10 04:00:54.775807 to 294276-12-31) do not fit */
-	if (v > INT64_MAX - 1 - PG_EPOCH_MICROS) {
-		pc->beyond++;
-		return 1;
-	}
-	((int64_t *)data)[row] = v + PG_EPOCH_MICROS;
-	return 0;
-}
-
-static int put_date(pg_col *pc, void *data, size_t row, const unsigned char *p)
-{
-	int32_t v = (int32_t)be32(p);
-	if (v == INT32_MAX || v == INT32_MIN) {
-		if (pc->infinite_as_null) {
-			pc->infinite++;
-			return 1;
-		}
-		((int32_t *)data)[row] = v == INT32_MAX ? INT32_MAX : -INT32_MAX;
-		return 0;
-	}
-	/* PostgreSQL's range (to 5874897 AD) keeps this below DuckDB's infinity; a value past it is
-	   no date PostgreSQL sends, and is counted like a timestamp beyond DuckDB's range */
-	if ((int64_t)v + PG_EPOCH_DAYS >= INT32_MAX) {
-		pc->beyond++;
-		return 1;
-	}
-	((int32_t *)data)[row] = v + PG_EPOCH_DAYS;
-	return 0;
-}
-
-static const uint32_t wire_len[] = {
-	[W_BOOL] = 1,	   [W_INT2] = 2,      [W_INT4] = 4,   [W_INT8] = 8,
-	[W_OID] = 4,	   [W_FLOAT4] = 4,    [W_FLOAT8] = 8, [W_NUMERIC] = 0,
-	[W_BYTES] = 0,	   [W_JSONB] = 0,     [W_DATE] = 4,   [W_TIME] = 8,
-	[W_TIMESTAMP] = 8, [W_INTERVAL] = 16, [W_UUID] = 16,  [W_ARRAY] = 0,
-};
-
-static int decode_array(pg_scan *s, size_t c, sl_batch *b, size_t row, const unsigned char *p,
-			uint32_t len);
-
-/*
- * Decode one non-NULL value of column `c`, arriving as `wire`, into element `i` of vector `v`
- * (the batch column, or a LIST column's child); returns 0 (stored), 1 (to be stored as NULL) or
- * a negative error.
- */
-static int decode_value(pg_scan *s, size_t c, pg_wire wire, sl_vector *v, sl_arena *arena, size_t i,
-			const unsigned char *p, uint32_t len)
-{
-	pg_col *pc = &s->cols[c];
-	void *data = v->data;
-	if (wire_len[wire] && len != wire_len[wire]) {
-		char why[96];
-		snprintf(why, sizeof(why), "a %s value of %u bytes (expected %u)",
-			 sl_type_name(v->type), len, wire_len[wire]);
-		return bad_value(s, c, why);
-	}
-	switch (wire) {
-	case W_BOOL:
-		((uint8_t *)data)[i] = p[0] != 0;
-		return 0;
-	case W_INT2:
-		((int16_t *)data)[i] = (int16_t)be16(p);
-		return 0;
-	case W_INT4:
-		((int32_t *)data)[i] = (int32_t)be32(p);
-		return 0;
-	case W_OID:
-		((uint32_t *)data)[i] = be32(p);
-		return 0;
-	case W_INT8:
-		((int64_t *)data)[i] = (int64_t)be64(p);
-		return 0;
-	case W_FLOAT4: {
-		uint32_t u = be32(p);
-		memcpy(&((float *)data)[i], &u, sizeof(u));
-		return 0;
-	}
-	case W_FLOAT8: {
-		uint64_t u = be64(p);
-		memcpy(&((double *)data)[i], &u, sizeof(u));
-		return 0;
-	}
-	case W_NUMERIC:
-		return put_decimal(s, c, data, i, p, len);
-	case W_BYTES:
-		return put_bytes(arena, data, i, p, len);
-	case W_JSONB:
-		if (len < 1 || p[0] != 1)
-			return bad_value(s, c, "unknown jsonb binary version");
-		return put_bytes(arena, data, i, p + 1, len - 1);
-	case W_DATE:
-		return put_date(pc, data, i, p);
-	case W_TIME:
-		((int64_t *)data)[i] = (int64_t)be64(p);
-		return 0;
-	case W_TIMESTAMP:
-		return put_timestamp(pc, data, i, p);
-	case W_INTERVAL:
-		((sl_interval *)data)[i] = (sl_interval){(int32_t)be32(p + 12),
-							 (int32_t)be32(p + 8), (int64_t)be64(p)};
-		return 0;
-	case W_UUID:
-		((sl_int128 *)data)[i] = (sl_int128){be64(p + 8), (int64_t)be64(p)};
-		return 0;
-	case W_ARRAY:
-		break; /* decode_array's, which knows the row */
-	}
-	return bad_value(s, c, "unknown wire format");
-}
-
-/*
- * array_send: int32 ndim, int32 has-NULLs flag, uint32 element type, per dimension int32 size
- * and lower bound, then each element as int32 length (-1: NULL) and bytes. An empty array has
- * no dimensions. Lower bounds other than 1 are not kept (a LIST starts at 1).
- */
-static int decode_array(pg_scan *s, size_t c, sl_batch *b, size_t row, const unsigned char *p,
-			uint32_t len)
-{
-	if (len < 12)
-		return bad_value(s, c, "truncated array");
-	int32_t ndim = (int32_t)be32(p);
-	if (ndim == 0)
-		return sl_batch_list_append(b, c, row, 0, &(size_t){0});
-	if (ndim != 1) {
-		char why[200];
-		snprintf(why, sizeof(why),
-			 "a %d-dimensional array value in a column loaded as a one-dimensional "
-			 "LIST (declare the column with its dimensions, e.g. int[][], to load it "
-			 "as JSON)",
-			 ndim);
-		return bad_value(s, c, why);
-	}
-	if (len < 20)
-		return bad_value(s, c, "truncated array");
-	uint32_t n = be32(p + 12), pos = 20;
-	if (n > (len - pos) / 4)
-		return bad_value(s, c, "an array with more elements than bytes");
-	size_t first;
-	if (sl_batch_list_append(b, c, row, n, &first))
-		return SL_ENOMEM;
-	sl_vector *child = b->columns[c].child;
-	for (uint32_t k = 0; k < n; k++) {
-		if (len - pos < 4)
-			return bad_value(s, c, "truncated array element");
-		int32_t elen = (int32_t)be32(p + pos);
-		pos += 4;
-		if (elen < 0)
-			continue; /* NULL, as appended */
-		if ((uint32_t)elen > len - pos)
-			return bad_value(s, c, "truncated array element");
-		int rc = decode_value(s, c, s->cols[c].element_wire, child, &b->arena, first + k,
-				      p + pos, (uint32_t)elen);
-		if (rc < 0)
-			return rc;
-		if (rc == 0)
-			sl_vector_set_valid(child, first + k);
-		pos += (uint32_t)elen;
-	}
-	return pos == len ? 0 : bad_value(s, c, "bytes after the last array element");
-}
-
-/* One tuple of the binary COPY format into row `row`; *end set at the end-of-data marker. */
-static int decode_tuple(pg_scan *s, sl_batch *b, size_t row, const unsigned char *p, size_t len,
-			bool *end)
-{
-	*end = false;
-	if (len < 2)
-		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: truncated COPY row",
-				    s->table->name);
-	int16_t nfields = (int16_t)be16(p);
-	if (nfields == -1) {
-		*end = true;
-		return SL_OK;
-	}
-	if ((size_t)nfields != s->ncols)
-		return sl_error_set(SL_ESOURCE,
-				    "PostgreSQL: %s: a COPY row of %d fields, expected %zu",
-				    s->table->name, nfields, s->ncols);
-	size_t pos = 2;
-	for (size_t c = 0; c < s->ncols; c++) {
-		if (len - pos < 4)
-			return bad_value(s, c, "truncated COPY row");
-		int32_t flen = (int32_t)be32(p + pos);
-		pos += 4;
-		if (flen < 0) {
-			if (s->cols[c].null_is_false) {
-				((uint8_t *)b->columns[c].data)[row] = 0;
-				sl_batch_set_valid(b, c, row);
-			} else {
-				sl_batch_set_null(b, c, row);
-			}
-			continue;
-		}
-		if (len - pos < (size_t)flen)
-			return bad_value(s, c, "truncated COPY row");
-		int rc = s->cols[c].wire == W_ARRAY
-				 ? decode_array(s, c, b, row, p + pos, (uint32_t)flen)
-				 : decode_value(s, c, s->cols[c].wire, &b->columns[c], &b->arena,
-						row, p + pos, (uint32_t)flen);
-		if (rc < 0)
-			return rc;
-		if (rc == 1)
-			sl_batch_set_null(b, c, row);
-		else
-			sl_batch_set_valid(b, c, row);
-		pos += (size_t)flen;
-	}
-	return SL_OK;
-}
-
-int sl_pg_decode_row(sl_batch *b, size_t row, const sl_table_schema *shape, int cursor,
-		     const unsigned char *msg, size_t len, bool *end)
-{
-	pg_scan s = {0};
-	s.base.driver = &sl_postgres_source;
-	s.table = shape;
-	*end = false;
-	int rc = setup_columns(&s, shape, 0);
-	if (!rc && cursor >= 0 && (size_t)cursor < s.ncols)
-		s.cols[cursor].infinite_as_null = true;
-	if (!rc)
-		rc = decode_tuple(&s, b, row, msg, len, end);
-	free(s.cols);
-	return rc;
-}
-
-/* The 19+ byte header that precedes the first tuple; returns its length or a negative error. */
-static int copy_header(pg_scan *s, const unsigned char *p, size_t len)
-{
-	static const char sig[11] = "PGCOPY\n\377\r\n";
-	if (len < 19 || memcmp(p, sig, 11) != 0)
-		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: not a binary COPY stream",
-				    s->table->name);
-	uint32_t ext = be32(p + 15);
-	if (ext > len - 19)
-		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: truncated COPY header",
-				    s->table->name);
-	s->header_seen = true;
-	return (int)(19 + ext);
-}
+/* ---- reading rows --------------------------------------------------------------------------- */
 
 /* One CopyData message: maybe the header, then one row (or the end marker). 1: a row added. */
 static int decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_t len)
 {
 	if (!s->header_seen) {
-		int h = copy_header(s, p, len);
+		int h = sl_pg_copy_header(s, p, len);
 		if (h < 0)
 			return h;
 		p += h;
@@ -1924,9 +716,9 @@ static int decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_
 	}
 	if (s->trailer_seen)
 		return sl_error_set(SL_ESOURCE, "PostgreSQL: %s: data after the end of COPY",
-				    s->table->name);
+				    s->base.table->name);
 	bool end;
-	int rc = decode_tuple(s, b, b->nrows, p, len, &end);
+	int rc = sl_pg_decode_tuple(s, b, b->nrows, p, len, &end);
 	if (rc)
 		return rc;
 	if (end) {
@@ -1939,41 +731,42 @@ static int decode_message(pg_scan *s, sl_batch *b, const unsigned char *p, size_
 /* After PQgetCopyData said -1: the COPY's own result says whether it ended well. */
 static int copy_finish(pg_scan *s)
 {
-	pg_conn *c = s->conn;
+	pg_conn *c = (pg_conn *)s->base.session;
 	PGresult *r;
-	int rc = await_result(&r, c, 1, "reading", s->table);
+	int rc = await_result(&r, c, 1, "reading", s->base.table);
 	if (rc)
 		return rc;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		rc = result_error(c, r, "reading", s->table->database, s->table->name);
+		rc = result_error(c, r, "reading", s->base.table->database, s->base.table->name);
 	else if (!s->trailer_seen)
 		rc = sl_error_set(SL_ESOURCE,
 				  "PostgreSQL at %s: reading %s.%s: the COPY ended "
 				  "without its end marker",
-				  c->where, s->table->database ? s->table->database : "",
-				  s->table->name);
+				  c->s.where,
+				  s->base.table->database ? s->base.table->database : "",
+				  s->base.table->name);
 	PQclear(r);
 	return rc;
 }
 
 /* Move the per-column counts of NULLed values into the connection's warnings. */
-static void note_nulled(pg_scan *s)
+static void note_nulled(sl_session_scan *scan)
 {
-	for (size_t c = 0; c < s->ncols && c < s->table->ncolumns; c++) {
+	pg_scan *s = (pg_scan *)scan;
+	sl_warnings *w = &scan->session->warnings;
+	for (size_t c = 0; c < scan->ncols && c < scan->table->ncolumns; c++) {
 		pg_col *pc = &s->cols[c];
-		const char *t = s->table->name, *name = s->table->columns[c].name;
+		const char *t = scan->table->name, *name = scan->table->columns[c].name;
 		if (pc->infinite)
 			sl_warnings_add(
-				&s->conn->warnings, t, name,
+				w, t, name,
 				"infinite cursor values (infinity/-infinity) loaded as NULL", true,
 				pc->infinite);
 		if (pc->beyond)
-			sl_warnings_add(&s->conn->warnings, t, name,
-					"timestamps after 294247-01-10 loaded as NULL", true,
-					pc->beyond);
+			sl_warnings_add(w, t, name, "timestamps after 294247-01-10 loaded as NULL",
+					true, pc->beyond);
 		if (pc->nans)
-			sl_warnings_add(&s->conn->warnings, t, name, "NaN values loaded as NULL",
-					true, pc->nans);
+			sl_warnings_add(w, t, name, "NaN values loaded as NULL", true, pc->nans);
 		pc->infinite = pc->beyond = pc->nans = 0;
 	}
 }
@@ -1981,21 +774,12 @@ static void note_nulled(pg_scan *s)
 static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 {
 	pg_scan *s = (pg_scan *)scan;
-	pg_conn *c = s->conn;
-	if (s->exhausted)
-		return 0;
-	if (s->failed || !c->db)
-		return sl_error_set(SL_ESOURCE, "PostgreSQL: scan of %s already failed",
-				    s->table->name);
-	if (batch->ncolumns != s->ncols)
-		return sl_error_set(SL_EINVAL,
-				    "PostgreSQL: batch has %zu columns, the scan reads %zu",
-				    batch->ncolumns, s->ncols);
-	if (batch->nrows >= batch->capacity)
-		return sl_error_set(SL_EINVAL, "PostgreSQL: scan of %s: the batch is already full",
-				    s->table->name);
+	pg_conn *c = (pg_conn *)s->base.session;
+	/* the session closes only when a wait fails, which fails the scan too */
+	int rc = sl_session_scan_check(&s->base, batch);
+	if (rc)
+		return rc > 0 ? 0 : rc;
 	size_t added = 0;
-	int rc = SL_OK;
 	double since = 0; /* silent since (await_input) */
 	while (batch->nrows < batch->capacity) {
 		char *buf = NULL;
@@ -2003,7 +787,7 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 		if (n == 0 && PQstatus(c->db) == CONNECTION_BAD)
 			n = -2; /* what the blocking call says once the server has gone */
 		if (n == 0) {	/* no whole row buffered: wait for more */
-			rc = await_input(c, &since, "reading", s->table);
+			rc = await_input(c, &since, "reading", s->base.table);
 			if (rc)
 				break;
 			continue;
@@ -2011,7 +795,7 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 		if (n == -1) {
 			rc = copy_finish(s);
 			if (!rc)
-				s->exhausted = true;
+				s->base.exhausted = true;
 			break;
 		}
 		if (n < 0) {
@@ -2019,8 +803,9 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 			char line[400];
 			first_line(line, sizeof(line), PQerrorMessage(c->db));
 			rc = sl_error_set(SL_ESOURCE, "PostgreSQL at %s: reading %s.%s: %s",
-					  c->where, s->table->database ? s->table->database : "",
-					  s->table->name, line);
+					  c->s.where,
+					  s->base.table->database ? s->base.table->database : "",
+					  s->base.table->name, line);
 			break;
 		}
 		rc = decode_message(s, batch, (const unsigned char *)buf, (size_t)n);
@@ -2031,18 +816,21 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 		added += (size_t)rc;
 		rc = SL_OK;
 	}
-	note_nulled(s);
+	note_nulled(&s->base);
 	if (rc) {
-		s->failed = true;
+		s->base.failed = true;
 		return rc;
 	}
 	return (int)added;
 }
 
-/* Stop the server's query now, rather than when it next finds the socket gone. */
-static void cancel_query(PGconn *db)
+/* The session's ops->abandon. The only other way out of COPY OUT is reading the rest of it; a
+   closed socket alone stops the server only at its next write, which a query filtering a big
+   table may not reach for minutes: cancel the query first. */
+static void abandon(sl_session_scan *scan)
 {
-	PGcancel *cancel = PQgetCancel(db);
+	pg_conn *c = (pg_conn *)scan->session;
+	PGcancel *cancel = !scan->failed && c->db ? PQgetCancel(c->db) : NULL;
 	if (!cancel)
 		return;
 	char err[256];
@@ -2050,59 +838,37 @@ static void cancel_query(PGconn *db)
 	PQfreeCancel(cancel);
 }
 
-static void pg_scan_close(sl_scan *scan)
-{
-	pg_scan *s = (pg_scan *)scan;
-	if (!s)
-		return;
-	pg_conn *c = s->conn;
-	note_nulled(s);
-	if (!s->exhausted && c->db) {
-		/*
-		 * The only other way out of COPY OUT is reading the rest of it. A closed socket
-		 * alone stops the server only at its next write, which a query filtering a big
-		 * table may not reach for minutes: cancel it first.
-		 */
-		if (!s->failed)
-			cancel_query(c->db);
-		session_drop(c);
-	}
-	scan_free(s);
-	c->busy = false;
-}
-
 /* ---- stats ---------------------------------------------------------------------------------- */
 
 /* The extreme cursor by ORDER BY ... LIMIT 1 (uses an index; works for types without MAX). */
-static int render_stats(sl_buf *sql, const sl_table_schema *t, int cursor, bool descending,
-			const sl_value *after)
+static int render_stats(sl_scan_sql *q, int cursor, bool descending, const sl_value *after)
 {
+	sl_buf *sql = &q->sql;
 	copy_begin(sql);
 	sl_buf_puts(sql, "SELECT ");
 	int rc = SL_OK;
 	if (cursor >= 0) {
 		size_t cur = (size_t)cursor;
 		sl_buf_puts(sql, "(SELECT ");
-		put_select_column(sql, t, cur);
+		pg_put_select(q, cur);
 		sl_buf_puts(sql, " FROM ");
-		put_table(sql, t);
+		sl_scan_sql_table(q);
 		sl_buf_puts(sql, " WHERE ");
-		put_column(sql, t, cur);
+		sl_scan_sql_column(q, cur);
 		sl_buf_puts(sql, " IS NOT NULL ORDER BY ");
-		put_column(sql, t, cur);
+		sl_scan_sql_column(q, cur);
 		sl_buf_puts(sql, descending ? " ASC" : " DESC");
 		sl_buf_puts(sql, " LIMIT 1), ");
 	}
 	sl_buf_puts(sql, "(SELECT pg_catalog.count(*) FROM ");
-	put_table(sql, t);
+	sl_scan_sql_table(q);
 	sl_buf_puts(sql, "), ");
 	if (cursor >= 0 && after) {
 		sl_buf_puts(sql, "(SELECT pg_catalog.count(*) FROM ");
-		put_table(sql, t);
+		sl_scan_sql_table(q);
 		sl_buf_puts(sql, " WHERE ");
-		put_column(sql, t, (size_t)cursor);
-		sl_buf_puts(sql, descending ? " < " : " > ");
-		rc = put_value(sql, &t->columns[cursor], after);
+		rc = sl_scan_sql_compare(q, (size_t)cursor, descending ? SL_SQL_LT : SL_SQL_GT,
+					 after);
 		sl_buf_puts(sql, ")");
 	} else {
 		sl_buf_puts(sql, "NULL::pg_catalog.int8");
@@ -2111,74 +877,42 @@ static int render_stats(sl_buf *sql, const sl_table_schema *t, int cursor, bool 
 	return rc ? rc : end;
 }
 
-static int read_stats(sl_source_stats *out, pg_scan *s, const sl_table_schema *shape, int cursor)
-{
-	sl_batch *b = sl_batch_new(shape, 0);
-	if (!b)
-		return SL_ENOMEM;
-	int n = pg_scan_next(&s->base, b);
-	int rc = n < 0 ? n : SL_OK;
-	if (n > 0) {
-		size_t col = 0;
-		if (cursor >= 0 && sl_batch_is_valid(b, col++, 0)) {
-			sl_buf text = SL_BUF_INIT;
-			sl_value_format_batch(&text, b, 0, 0);
-			out->cursor_max = sl_buf_detach(&text);
-			if (!out->cursor_max)
-				rc = SL_ENOMEM;
-		}
-		out->rows_total = ((int64_t *)b->columns[col].data)[0];
-		if (sl_batch_is_valid(b, col + 1, 0))
-			out->rows_after = ((int64_t *)b->columns[col + 1].data)[0];
-	}
-	/* one row: read the end of the COPY so that the session stays usable */
-	while (!rc && !s->exhausted) {
-		sl_batch_reset(b);
-		n = pg_scan_next(&s->base, b);
-		rc = n < 0 ? n : SL_OK;
-	}
-	sl_batch_free(b);
-	return rc;
-}
+/* ---- the driver ---- */
 
-static int pg_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
-		    int cursor, bool descending, const sl_value *after)
+static const sl_session_ops pg_session_ops = {
+	.dbms = "PostgreSQL",
+	.connect = pg_session_connect,
+	.setup = session_setup,
+	.close = pg_session_close,
+	.usable = pg_session_usable,
+	.clear = pg_session_clear,
+	.dialect = &pg_dialect,
+	.render_stats = render_stats,
+	.start = pg_start,
+	.abandon = abandon,
+	.note = note_nulled,
+	.scan_free = scan_free,
+};
+
+static int pg_connect(sl_source_conn **out, const sl_url *url, sl_interrupt *intr)
 {
-	pg_conn *c = (pg_conn *)conn;
-	out->cursor_max = NULL;
-	out->rows_total = -1;
-	out->rows_after = -1;
-	int rc = session_ready(c);
-	if (rc)
-		return rc;
-	sl_table_schema *shape = NULL;
-	sl_buf sql = SL_BUF_INIT;
-	pg_scan *s = NULL;
-	rc = sl_source_stats_shape(&shape, table, cursor);
-	if (!rc)
-		rc = render_stats(&sql, table, cursor, descending, after);
-	if (!rc)
-		rc = copy_start(&s, c, shape, 0, &sql);
-	if (!rc) {
-		rc = read_stats(out, s, shape, cursor);
-		pg_scan_close(&s->base);
-	}
-	sl_buf_free(&sql);
-	sl_schema_free(shape);
-	if (rc)
-		sl_source_stats_clear(out);
-	return rc;
+	*out = NULL;
+	pg_conn *c = sl_calloc(1, sizeof(*c));
+	if (!c)
+		return SL_ENOMEM;
+	sl_session_init(&c->s, &sl_postgres_source, &pg_session_ops, intr);
+	return sl_session_connect(out, &c->s, params_from_url(&c->p, url));
 }
 
 const sl_source_driver sl_postgres_source = {
 	.head = {SL_SOURCE_DRIVER_VERSION, "postgresql",
 		 (const char *const[]){"postgresql", "postgres", NULL}},
 	.connect = pg_connect,
-	.disconnect = pg_disconnect,
-	.reflect = pg_reflect,
+	.disconnect = sl_session_disconnect,
+	.reflect = sl_pg_reflect,
 	.scan_open = pg_scan_open,
 	.scan_next = pg_scan_next,
-	.scan_close = pg_scan_close,
-	.stats = pg_stats,
-	.warnings = pg_warnings,
+	.scan_close = sl_session_scan_close,
+	.stats = sl_session_stats,
+	.warnings = sl_session_warnings,
 };

@@ -1,7 +1,7 @@
 /*
  * sqlite.c — the SQLite source driver: opens a database file read-only, reflects a table from
  * PRAGMA table_xinfo, renders a scan plan to SQL with bound parameters and decodes each stepped
- * row straight into a columnar batch.
+ * row straight into a columnar batch (sqlite_value.c).
  *
  * SQLite stores a value in whatever storage class it was given, whatever the column declares.
  * The declared type picks the portable type (docs/types-sqlite.md); each value is then converted
@@ -13,16 +13,15 @@
  * Temporal cursors need care in the WHERE clause: the same instant can be stored as
  * '2024-01-31 12:00:00', '2024-01-31 12:00:00.000000' or 1706702400, which compare unequal in SQL.
  * Comparisons with a temporal value are therefore rendered as half-open ranges in the storage
- * form the column actually uses (see render_cmp), so `=`, `>` and `<=` mean what they mean for
+ * form the column actually uses (see put_compare), so `=`, `>` and `<=` mean what they mean for
  * the decoded values.
  */
-#include "drivers.h"
-#include "source.h"
+#include "scan_sql.h"
+#include "sqlite_internal.h"
 #include "value.h"
 #include "warnings.h"
 
 #include <errno.h>
-#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,19 +29,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-__extension__ typedef __int128 i128;
-__extension__ typedef unsigned __int128 u128;
-
-#define MICROS_PER_SEC	INT64_C(1000000)
-#define MICROS_PER_DAY	(INT64_C(86400) * MICROS_PER_SEC)
 #define BUSY_TIMEOUT_MS 5000
-
-/* Julian day of 1970-01-01 00:00 in milliseconds, as SQLite's date functions count. */
-#define UNIX_EPOCH_JD_MS INT64_C(210866760000000)
-/* SQLite's 'auto' modifier: REALs up to here are julian day numbers, beyond are unix seconds. */
-#define JD_MAX		 5373484.499999
-#define UNIX_MIN	 -210866760000.0
-#define UNIX_MAX	 253402300799.0
 
 /* How a temporal column stores its values, as far as comparing them in SQL is concerned. */
 typedef enum temporal_mode {
@@ -56,758 +43,16 @@ typedef struct mode_entry {
 	temporal_mode mode;
 } mode_entry;
 
-/* What warnings() reports, counted per column. */
-typedef enum warn_kind {
-	WARN_ROUNDED, /* DECIMAL value rounded to the declared scale */
-	WARN_EMPTY,   /* '' in a column that is not text, loaded as NULL */
-	WARN__COUNT
-} warn_kind;
-
-typedef struct sqlite_conn {
+struct sqlite_conn {
 	sl_source_conn base;
 	sqlite3 *db;
 	char *path; /* as given in the URL, for messages */
 	mode_entry *modes;
 	size_t nmodes;
 	sl_warnings warnings; /* joined: no "\n" after the last line */
-} sqlite_conn;
+};
 
-typedef struct sqlite_scan {
-	sl_scan base;
-	sqlite_conn *conn;
-	const sl_table_schema *table;
-	sqlite3_stmt *stmt;
-	bool seen;	  /* the plan asked for the seen flag (statement column ncolumns) */
-	int rowid_col;	  /* statement column holding the rowid, -1 when the table has none */
-	uint64_t row;	  /* rows stepped so far, for messages about rowid-less tables */
-	uint64_t *counts; /* per schema column and warn_kind: [col * WARN__COUNT + kind] */
-	bool done;
-} sqlite_scan;
-
-/* Where a value came from, for error messages. */
-typedef struct row_ref {
-	const sl_table_schema *table;
-	sqlite3_stmt *stmt; /* NULL: not from a row (stats) */
-	int rowid_col;
-	uint64_t row;
-} row_ref;
-
-/* One decoded value before it is stored into a batch or an sl_value. */
-typedef struct cell {
-	int64_t i;     /* BOOL, INT64, DATE, TIME, TIMESTAMP, DECIMAL p<=18 */
-	double d;      /* DOUBLE */
-	sl_int128 w;   /* DECIMAL p>18 */
-	const char *p; /* TEXT, BLOB, JSON: not owned, valid until the next step */
-	size_t n;
-	char tmp[64]; /* text of a number shown as TEXT/BLOB/JSON */
-} cell;
-
-/* ---- small helpers ---------------------------------------------------------------------- */
-
-static i128 pow10_i128(int n)
-{
-	i128 v = 1;
-	while (n-- > 0)
-		v *= 10;
-	return v;
-}
-
-static sl_int128 to_sl128(i128 v)
-{
-	sl_int128 out = {(uint64_t)(u128)v, (int64_t)(v >> 64)};
-	return out;
-}
-
-static bool is_temporal(sl_type t)
-{
-	return t == SL_TYPE_DATE || t == SL_TYPE_TIME || t == SL_TYPE_TIMESTAMP;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static bool valid_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		/* mostly ASCII: skip 8 bytes at a time while no high bit is set */
-		uint64_t word;
-		if (n - i >= 8 &&
-		    (memcpy(&word, s + i, 8), (word & UINT64_C(0x8080808080808080)) == 0)) {
-			i += 8;
-			continue;
-		}
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t len;
-		uint32_t cp;
-		if ((c & 0xE0) == 0xC0) {
-			len = 2;
-			cp = c & 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			len = 3;
-			cp = c & 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			len = 4;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (n - i < len)
-			return false;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		/* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (len == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-			return false;
-		i += len;
-	}
-	return true;
-}
-
-/* The shortest "%.*g" text that reads back as the same double. */
-static void format_double(char *out, size_t cap, double d)
-{
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(out, cap, "%.*g", prec, d);
-		if (strtod(out, NULL) == d)
-			return;
-	}
-}
-
-static const char *storage_name(int storage)
-{
-	switch (storage) {
-	case SQLITE_INTEGER:
-		return "INTEGER";
-	case SQLITE_FLOAT:
-		return "REAL";
-	case SQLITE_TEXT:
-		return "TEXT";
-	case SQLITE_BLOB:
-		return "BLOB";
-	default:
-		return "NULL";
-	}
-}
-
-/* ---- error messages naming the row -------------------------------------------------------- */
-
-static void describe_value(sl_buf *b, sqlite3_stmt *st, int idx)
-{
-	int storage = sqlite3_column_type(st, idx);
-	if (storage == SQLITE_INTEGER) {
-		sl_buf_printf(b, "INTEGER %lld", (long long)sqlite3_column_int64(st, idx));
-	} else if (storage == SQLITE_FLOAT) {
-		char tmp[40];
-		format_double(tmp, sizeof(tmp), sqlite3_column_double(st, idx));
-		sl_buf_printf(b, "REAL %s", tmp);
-	} else if (storage == SQLITE_TEXT && valid_utf8(sqlite3_column_text(st, idx),
-							(size_t)sqlite3_column_bytes(st, idx))) {
-		const unsigned char *t = sqlite3_column_text(st, idx);
-		int n = sqlite3_column_bytes(st, idx), shown = n;
-		if (shown > 60) {
-			shown = 60;
-			while (shown > 0 && (t[shown] & 0xC0) == 0x80) /* whole characters only */
-				shown--;
-		}
-		sl_buf_printf(b, "TEXT '%.*s'%s", shown, (const char *)t, shown < n ? "..." : "");
-	} else if (storage == SQLITE_TEXT || storage == SQLITE_BLOB) {
-		/* bytes that are not UTF-8 are shown in hex, so the message itself stays UTF-8 */
-		const unsigned char *p = sqlite3_column_blob(st, idx);
-		int n = sqlite3_column_bytes(st, idx);
-		sl_buf_printf(b, "%s x'", storage_name(storage));
-		for (int k = 0; k < n && k < 16; k++)
-			sl_buf_printf(b, "%02x", p[k]);
-		sl_buf_printf(b, "'%s (%d bytes)", n > 16 ? "..." : "", n);
-	} else {
-		sl_buf_puts(b, "NULL");
-	}
-}
-
-static void describe_row(sl_buf *b, const row_ref *ref)
-{
-	const sl_table_schema *t = ref->table;
-	if (!ref->stmt)
-		return;
-	if (ref->rowid_col >= 0) {
-		sl_buf_printf(b, " rowid %lld",
-			      (long long)sqlite3_column_int64(ref->stmt, ref->rowid_col));
-	} else if (t->npk > 0) {
-		sl_buf_puts(b, " primary key");
-		for (size_t k = 0; k < t->npk; k++) {
-			sl_buf_printf(b, "%s%s=", k ? ", " : " ", t->columns[t->pk[k]].name);
-			const char *v = (const char *)sqlite3_column_text(ref->stmt, (int)t->pk[k]);
-			sl_buf_printf(b, "'%.40s'", v ? v : "NULL");
-		}
-	} else {
-		sl_buf_printf(b, " row %llu of the scan", (unsigned long long)ref->row);
-	}
-}
-
-/* SL_ETYPE: "table 't' column 'c' (DECL) rowid 7: TEXT value '12abc' is not an integer". */
-static int value_error(const row_ref *ref, size_t col, sqlite3_stmt *st, int idx, const char *why)
-{
-	const sl_column *c = &ref->table->columns[col];
-	sl_buf b = SL_BUF_INIT;
-	sl_buf_printf(&b, "table '%s' column '%s' (%s)", ref->table->name, c->name,
-		      c->source_type && *c->source_type ? c->source_type : "no declared type");
-	describe_row(&b, ref);
-	sl_buf_puts(&b, ": ");
-	describe_value(&b, st, idx);
-	sl_buf_printf(&b, " %s", why);
-	int rc = sl_error_set(SL_ETYPE, "%s", b.failed ? why : sl_buf_cstr(&b));
-	sl_buf_free(&b);
-	return rc;
-}
-
-/* ---- conversions -------------------------------------------------------------------------- */
-
-typedef enum plain_rc {
-	PLAIN_OK,
-	PLAIN_BAD,
-	PLAIN_OVERFLOW,
-	PLAIN_TINY
-} plain_rc;
-
-/*
- * Rewrite a decimal literal with an optional exponent ("-1.5e-3", "1e+20") as plain digits
- * ("-0.0015", "100000000000000000000") into out, and tell whether a non-zero digit lies beyond
- * `scale` fractional digits. PLAIN_TINY: non-zero but far below any scale (rounds to 0).
- */
-static plain_rc plain_decimal(const char *t, size_t n, int scale, char *out, size_t cap,
-			      bool *rounded)
-{
-	const char *p = t, *end = t + n;
-	while (p < end && *p == ' ')
-		p++;
-	while (end > p && end[-1] == ' ')
-		end--;
-	bool neg = false;
-	if (p < end && (*p == '-' || *p == '+'))
-		neg = *p++ == '-';
-	char digits[128];
-	size_t nd = 0;
-	long pos = 0; /* significant digits before the point; negative: zeros after it */
-	bool point = false, nonzero_beyond = false, any = false;
-	for (; p < end; p++) {
-		if (*p == '.' && !point) {
-			point = true;
-			continue;
-		}
-		if (*p < '0' || *p > '9')
-			break;
-		any = true;
-		if (nd == 0 && *p == '0') {
-			/* a leading zero is no digit; after the point it moves the point right */
-			if (point)
-				pos--;
-			continue;
-		}
-		if (!point)
-			pos++;
-		if (nd < sizeof(digits))
-			digits[nd++] = *p;
-		else if (*p != '0')
-			nonzero_beyond = true;
-	}
-	if (!any)
-		return PLAIN_BAD;
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		p++;
-		bool eneg = false;
-		if (p < end && (*p == '-' || *p == '+'))
-			eneg = *p++ == '-';
-		long e = 0;
-		const char *estart = p;
-		for (; p < end && *p >= '0' && *p <= '9'; p++)
-			if (e < 100000)
-				e = e * 10 + (*p - '0');
-		if (p == estart)
-			return PLAIN_BAD;
-		pos += eneg ? -e : e;
-	}
-	if (p != end)
-		return PLAIN_BAD;
-	if (nd == 0) {
-		*rounded = false;
-		snprintf(out, cap, "0");
-		return PLAIN_OK;
-	}
-	/* digit k (0-based) sits at fractional position k - pos + 1 */
-	*rounded = nonzero_beyond;
-	for (size_t k = 0; k < nd; k++)
-		if (digits[k] != '0' && (long)k - pos + 1 > scale)
-			*rounded = true;
-	if (pos > 39)
-		return PLAIN_OVERFLOW;
-	if (pos < -(long)scale - 2) {
-		*rounded = true;
-		return PLAIN_TINY;
-	}
-	size_t o = 0;
-	if (neg)
-		out[o++] = '-';
-	if (pos <= 0) {
-		out[o++] = '0';
-		out[o++] = '.';
-		for (long z = pos; z < 0; z++)
-			out[o++] = '0';
-		for (size_t k = 0; k < nd && o + 1 < cap; k++)
-			out[o++] = digits[k];
-	} else {
-		for (long k = 0; k < pos; k++)
-			out[o++] = (size_t)k < nd ? digits[k] : '0';
-		if ((size_t)pos < nd) {
-			out[o++] = '.';
-			for (size_t k = (size_t)pos; k < nd && o + 1 < cap; k++)
-				out[o++] = digits[k];
-		}
-	}
-	out[o] = '\0';
-	return PLAIN_OK;
-}
-
-/* Text -> DECIMAL(p,s) unscaled; 0, or a reason. */
-static const char *decimal_from_text(const char *t, size_t n, int p, int s, i128 *out,
-				     bool *rounded)
-{
-	char plain[256];
-	plain_rc prc = plain_decimal(t, n, s, plain, sizeof(plain), rounded);
-	if (prc == PLAIN_BAD)
-		return "is not a decimal number";
-	if (prc == PLAIN_OVERFLOW)
-		return "does not fit the declared precision";
-	if (prc == PLAIN_TINY) {
-		*out = 0;
-		return NULL;
-	}
-	sl_int128 w;
-	if (sl_parse_decimal(&w, plain, strlen(plain), s) != SL_OK)
-		return "does not fit the declared precision";
-	i128 v = (i128)(((u128)(uint64_t)w.hi << 64) | w.lo);
-	i128 lim = pow10_i128(p);
-	if (v >= lim || v <= -lim)
-		return "does not fit the declared precision";
-	*out = v;
-	return NULL;
-}
-
-/* More than 6 fractional-second digits that are not all zero would be cut by the parser. */
-static bool sub_micro_digits(const char *t, size_t n)
-{
-	const char *dot = memchr(t, '.', n);
-	if (!dot)
-		return false;
-	size_t k = 0;
-	for (const char *q = dot + 1; q < t + n && *q >= '0' && *q <= '9'; q++, k++)
-		if (k >= 6 && *q != '0')
-			return true;
-	return false;
-}
-
-/* A REAL timestamp: julian day number or unix seconds, by SQLite's 'auto' rule. */
-static bool micros_from_real(double r, int64_t *out)
-{
-	if (r >= 0.0 && r <= JD_MAX) {
-		/* SQLite's own date functions keep julian days to the millisecond */
-		int64_t ms = (int64_t)llround(r * 86400000.0);
-		*out = (ms - UNIX_EPOCH_JD_MS) * 1000;
-		return true;
-	}
-	if (r >= UNIX_MIN && r <= UNIX_MAX) {
-		*out = (int64_t)llround(r * 1e6);
-		return true;
-	}
-	return false;
-}
-
-static bool text_is_bool(const char *t, size_t n, int64_t *out)
-{
-	static const char *const truths[] = {"true", "t", "1", "yes", "on"};
-	static const char *const lies[] = {"false", "f", "0", "no", "off"};
-	for (size_t k = 0; k < SL_ARRAY_LEN(truths); k++) {
-		if (strlen(truths[k]) == n && strncasecmp(t, truths[k], n) == 0) {
-			*out = 1;
-			return true;
-		}
-		if (strlen(lies[k]) == n && strncasecmp(t, lies[k], n) == 0) {
-			*out = 0;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool text_is_int64(const char *t, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	while (*t == ' ')
-		t++;
-	long long v = strtoll(t, &end, 10);
-	if (errno || end == t)
-		return false;
-	while (*end == ' ')
-		end++;
-	if (*end)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool text_is_double(const char *t, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(t, &end);
-	if (end == t || (errno == ERANGE && isinf(v)))
-		return false;
-	while (*end == ' ')
-		end++;
-	if (*end)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool double_is_int64(double d, int64_t *out)
-{
-	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || floor(d) != d)
-		return false;
-	*out = (int64_t)d;
-	return true;
-}
-
-static bool int64_is_double(int64_t i, double *out)
-{
-	double d = (double)i;
-	int64_t back;
-	if (!double_is_int64(d, &back) || back != i)
-		return false;
-	*out = d;
-	return true;
-}
-
-/* TEXT, BLOB, JSON from any storage class: the bytes, or the text of a number. */
-static const char *decode_bytes(sl_type type, sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_INTEGER) {
-		snprintf(c->tmp, sizeof(c->tmp), "%lld", (long long)sqlite3_column_int64(st, idx));
-	} else if (storage == SQLITE_FLOAT) {
-		double d = sqlite3_column_double(st, idx);
-		if (type == SL_TYPE_JSON && !isfinite(d))
-			return "is not a JSON number";
-		format_double(c->tmp, sizeof(c->tmp), d);
-	} else {
-		const void *p = storage == SQLITE_BLOB ? sqlite3_column_blob(st, idx)
-						       : (const void *)sqlite3_column_text(st, idx);
-		c->n = (size_t)sqlite3_column_bytes(st, idx);
-		c->p = p ? p : "";
-		if (type != SL_TYPE_BLOB && !valid_utf8((const unsigned char *)c->p, c->n))
-			return "is not valid UTF-8";
-		return NULL;
-	}
-	c->p = c->tmp;
-	c->n = strlen(c->tmp);
-	return NULL;
-}
-
-static const char *decode_int(sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_INTEGER) {
-		c->i = sqlite3_column_int64(st, idx);
-		return NULL;
-	}
-	if (storage == SQLITE_FLOAT)
-		return double_is_int64(sqlite3_column_double(st, idx), &c->i)
-			       ? NULL
-			       : "is not an integer in the BIGINT range";
-	if (storage == SQLITE_TEXT &&
-	    text_is_int64((const char *)sqlite3_column_text(st, idx), &c->i))
-		return NULL;
-	return "is not an integer";
-}
-
-static const char *decode_bool(sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_INTEGER || storage == SQLITE_FLOAT) {
-		double d = sqlite3_column_double(st, idx);
-		int64_t i = storage == SQLITE_INTEGER ? sqlite3_column_int64(st, idx) : -1;
-		if (i == 0 || i == 1 || (storage == SQLITE_FLOAT && (d == 0.0 || d == 1.0))) {
-			c->i = storage == SQLITE_INTEGER ? i : d == 1.0;
-			return NULL;
-		}
-		return "is not a boolean (0 or 1)";
-	}
-	if (storage == SQLITE_TEXT && text_is_bool((const char *)sqlite3_column_text(st, idx),
-						   (size_t)sqlite3_column_bytes(st, idx), &c->i))
-		return NULL;
-	return "is not a boolean";
-}
-
-static const char *decode_double(sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_FLOAT) {
-		c->d = sqlite3_column_double(st, idx);
-		return NULL;
-	}
-	if (storage == SQLITE_INTEGER)
-		return int64_is_double(sqlite3_column_int64(st, idx), &c->d)
-			       ? NULL
-			       : "cannot be represented exactly as a DOUBLE";
-	if (storage == SQLITE_TEXT &&
-	    text_is_double((const char *)sqlite3_column_text(st, idx), &c->d))
-		return NULL;
-	return "is not a number";
-}
-
-static const char *decode_decimal(const sl_column *col, sqlite3_stmt *st, int idx, int storage,
-				  cell *c, bool *rounded)
-{
-	i128 v;
-	const char *why = NULL;
-	*rounded = false;
-	if (storage == SQLITE_INTEGER) {
-		/* compare before scaling: 2^63 * 10^38 does not fit even 128 bits */
-		i128 x = sqlite3_column_int64(st, idx),
-		     lim = pow10_i128(col->precision - col->scale);
-		if (x >= lim || x <= -lim)
-			return "does not fit the declared precision";
-		v = x * pow10_i128(col->scale);
-	} else if (storage == SQLITE_FLOAT) {
-		double d = sqlite3_column_double(st, idx);
-		char tmp[40];
-		if (!isfinite(d))
-			return "is not a finite number";
-		/* the shortest text is what was inserted: 0.1 stays 0.1, not 0.1000000000000000055 */
-		format_double(tmp, sizeof(tmp), d);
-		why = decimal_from_text(tmp, strlen(tmp), col->precision, col->scale, &v, rounded);
-	} else if (storage == SQLITE_TEXT) {
-		why = decimal_from_text((const char *)sqlite3_column_text(st, idx),
-					(size_t)sqlite3_column_bytes(st, idx), col->precision,
-					col->scale, &v, rounded);
-	} else {
-		why = "is not a decimal number";
-	}
-	if (why)
-		return why;
-	if (col->precision <= 18)
-		c->i = (int64_t)v;
-	else
-		c->w = to_sl128(v);
-	return NULL;
-}
-
-static const char *decode_timestamp(sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_INTEGER) {
-		int64_t s = sqlite3_column_int64(st, idx);
-		if (s > INT64_MAX / MICROS_PER_SEC || s < INT64_MIN / MICROS_PER_SEC)
-			return "is out of the timestamp range";
-		c->i = s * MICROS_PER_SEC;
-		return NULL;
-	}
-	if (storage == SQLITE_FLOAT)
-		return micros_from_real(sqlite3_column_double(st, idx), &c->i)
-			       ? NULL
-			       : "is neither a julian day number nor unix seconds";
-	if (storage == SQLITE_TEXT) {
-		const char *t = (const char *)sqlite3_column_text(st, idx);
-		size_t n = (size_t)sqlite3_column_bytes(st, idx);
-		/* four-digit years, as SQLite's date functions require (and no int64 overflow) */
-		bool year4 = n >= 5 && t[4] == '-';
-		for (int k = 0; k < 4 && year4; k++)
-			year4 = t[k] >= '0' && t[k] <= '9';
-		if (!year4 || sl_parse_timestamp(&c->i, t, n) != SL_OK)
-			return "is not a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])";
-		if (sub_micro_digits(t, n))
-			return "has digits below the microsecond";
-		return NULL;
-	}
-	return "is not a timestamp";
-}
-
-static const char *decode_date(sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_BLOB)
-		return "is not a date";
-	const char *why = decode_timestamp(st, idx, storage, c);
-	if (why)
-		return storage == SQLITE_TEXT ? "is not a date (YYYY-MM-DD)" : why;
-	if (c->i % MICROS_PER_DAY != 0)
-		return "has a time of day, not a date";
-	c->i /= MICROS_PER_DAY;
-	return NULL;
-}
-
-static const char *decode_time(sqlite3_stmt *st, int idx, int storage, cell *c)
-{
-	if (storage == SQLITE_INTEGER) {
-		int64_t s = sqlite3_column_int64(st, idx);
-		if (s < 0 || s > 86400)
-			return "is not a number of seconds since midnight";
-		c->i = s * MICROS_PER_SEC;
-		return NULL;
-	}
-	if (storage == SQLITE_TEXT) {
-		const char *t = (const char *)sqlite3_column_text(st, idx);
-		size_t n = (size_t)sqlite3_column_bytes(st, idx);
-		if (sl_parse_time(&c->i, t, n) != SL_OK || c->i < 0 || c->i > MICROS_PER_DAY)
-			return "is not a time of day (HH:MM:SS[.ffffff])";
-		if (sub_micro_digits(t, n))
-			return "has digits below the microsecond";
-		return NULL;
-	}
-	return "is not a time of day";
-}
-
-/* decode() results besides 0 (a value in the cell) */
-#define DECODED_NULL  1
-#define DECODED_EMPTY 2 /* '' where no text belongs: NULL, counted */
-
-/*
- * Decode statement column `idx` as schema column `col` into `c`. Returns 0 for a value (with
- * *rounded telling whether a DECIMAL was rounded), DECODED_NULL, DECODED_EMPTY, or SL_ETYPE with
- * a message naming the row.
- */
-static int decode(const row_ref *ref, size_t col, sqlite3_stmt *st, int idx, cell *c, bool *rounded)
-{
-	const sl_column *column = &ref->table->columns[col];
-	int storage = sqlite3_column_type(st, idx);
-	const char *why = NULL;
-	*rounded = false;
-	if (storage == SQLITE_NULL)
-		return DECODED_NULL;
-	if (storage == SQLITE_TEXT && !sl_type_is_varlen(column->type) &&
-	    sqlite3_column_bytes(st, idx) == 0)
-		return DECODED_EMPTY;
-	switch (column->type) {
-	case SL_TYPE_BOOL:
-		why = decode_bool(st, idx, storage, c);
-		break;
-	case SL_TYPE_INT64:
-		why = decode_int(st, idx, storage, c);
-		break;
-	case SL_TYPE_DOUBLE:
-		why = decode_double(st, idx, storage, c);
-		break;
-	case SL_TYPE_DECIMAL:
-		why = decode_decimal(column, st, idx, storage, c, rounded);
-		break;
-	case SL_TYPE_TEXT:
-	case SL_TYPE_JSON:
-	case SL_TYPE_BLOB:
-		why = decode_bytes(column->type, st, idx, storage, c);
-		break;
-	case SL_TYPE_DATE:
-		why = decode_date(st, idx, storage, c);
-		break;
-	case SL_TYPE_TIME:
-		why = decode_time(st, idx, storage, c);
-		break;
-	case SL_TYPE_TIMESTAMP:
-		why = decode_timestamp(st, idx, storage, c);
-		break;
-	default:
-		why = "has a type the SQLite driver does not produce";
-		break;
-	}
-	if (why)
-		return value_error(ref, col, st, idx, why);
-	return 0;
-}
-
-/* Store a decoded cell into the batch (variable-length bytes copied into its arena). */
-static int store(sl_batch *b, size_t col, size_t row, const cell *c)
-{
-	sl_vector *v = &b->columns[col];
-	void *data = v->data;
-	switch (v->type) {
-	case SL_TYPE_BOOL:
-		((uint8_t *)data)[row] = (uint8_t)(c->i != 0);
-		break;
-	case SL_TYPE_INT64:
-	case SL_TYPE_TIME:
-	case SL_TYPE_TIMESTAMP:
-		((int64_t *)data)[row] = c->i;
-		break;
-	case SL_TYPE_DATE:
-		((int32_t *)data)[row] = (int32_t)c->i;
-		break;
-	case SL_TYPE_DOUBLE:
-		((double *)data)[row] = c->d;
-		break;
-	case SL_TYPE_DECIMAL:
-		if (v->precision <= 4)
-			((int16_t *)data)[row] = (int16_t)c->i;
-		else if (v->precision <= 9)
-			((int32_t *)data)[row] = (int32_t)c->i;
-		else if (v->precision <= 18)
-			((int64_t *)data)[row] = c->i;
-		else
-			((sl_int128 *)data)[row] = c->w;
-		break;
-	case SL_TYPE_TEXT:
-	case SL_TYPE_BLOB:
-	case SL_TYPE_JSON: {
-		if (c->n > UINT32_MAX)
-			return sl_error_set(SL_ETYPE, "value of %zu bytes is too long", c->n);
-		const char *p = sl_arena_copy(&b->arena, c->p, c->n);
-		if (!p)
-			return SL_ENOMEM;
-		((sl_bytes *)data)[row].ptr = p;
-		((sl_bytes *)data)[row].len = (uint32_t)c->n;
-		break;
-	}
-	default:
-		return sl_error_set(SL_ETYPE, "column %zu: unexpected batch type", col);
-	}
-	sl_batch_set_valid(b, col, row);
-	return SL_OK;
-}
-
-/* A decoded cell as an sl_value (for stats). */
-static int cell_to_value(sl_value *out, const sl_column *col, const cell *c)
-{
-	sl_value_clear(out);
-	out->type = col->type;
-	out->precision = col->precision;
-	out->scale = col->scale;
-	out->is_null = false;
-	switch (col->type) {
-	case SL_TYPE_DOUBLE:
-		out->as.f64 = c->d;
-		return SL_OK;
-	case SL_TYPE_DECIMAL:
-		if (col->precision <= 18)
-			out->as.i64 = c->i;
-		else
-			out->as.i128 = c->w;
-		return SL_OK;
-	case SL_TYPE_TEXT:
-	case SL_TYPE_BLOB:
-	case SL_TYPE_JSON:
-		out->bytes = sl_strndup(c->p, c->n);
-		out->len = c->n;
-		return out->bytes ? SL_OK : SL_ENOMEM;
-	default:
-		out->as.i64 = c->i;
-		return SL_OK;
-	}
-}
-
-/* ---- declared type -> portable type ------------------------------------------------------- */
+/* ---- declared type -> portable type --------------------------------------------------------- */
 
 typedef struct type_name {
 	const char *name;
@@ -911,7 +156,7 @@ static void map_declared_type(const char *decl, sl_type *type, int *precision, i
 	}
 }
 
-/* ---- connection --------------------------------------------------------------------------- */
+/* ---- connection ----------------------------------------------------------------------------- */
 
 static int db_error(sqlite_conn *c, int code, const char *what)
 {
@@ -987,7 +232,7 @@ static int sqlite_connect(sl_source_conn **out, const sl_url *url, sl_interrupt 
 	return SL_OK;
 }
 
-/* ---- reflect ------------------------------------------------------------------------------ */
+/* ---- reflect -------------------------------------------------------------------------------- */
 
 /* The schema ("main", "temp", an attached name) holding `table`, or NULL; caller frees. */
 static char *find_schema(sqlite_conn *c, const char *schema, const char *table, int *rc)
@@ -1111,132 +356,110 @@ static int sqlite_reflect(sl_table_schema **out, sl_source_conn *base, const cha
 	return SL_OK;
 }
 
-/* ---- rendering a plan ------------------------------------------------------------------- */
+/* ---- rendering a plan ----------------------------------------------------------------------- */
 
-typedef enum bind_kind {
-	B_NULL,
-	B_INT,
-	B_DOUBLE,
-	B_TEXT,
-	B_BLOB
-} bind_kind;
+static bool is_temporal(sl_type t)
+{
+	return t == SL_TYPE_DATE || t == SL_TYPE_TIME || t == SL_TYPE_TIMESTAMP;
+}
 
-typedef struct bind {
-	bind_kind kind;
-	int64_t i;
-	double d;
-	char *s; /* owned (TEXT, BLOB) */
-	size_t n;
-} bind;
-
-typedef struct render {
+/* A statement being rendered: the connection, whose columns' temporal modes comparisons need,
+   and the name a scan selects the rowid by (for messages), or NULL. */
+typedef struct sqlite_sql {
+	sl_scan_sql base;
 	sqlite_conn *conn;
-	const sl_table_schema *t;
-	sl_buf sql;
-	bind *binds;
-	size_t nbinds, cap;
-} render;
+	const char *rowid;
+} sqlite_sql;
 
-typedef enum cmp_op {
-	CMP_EQ,
-	CMP_LT,
-	CMP_LE,
-	CMP_GT,
-	CMP_GE
-} cmp_op;
+static const sl_sql_dialect sqlite_dialect;
 
-static const char *const op_sql[] = {"=", "<", "<=", ">", ">="};
-
-static void render_free(render *r)
+static void sql_init(sqlite_sql *q, sqlite_conn *c, const sl_table_schema *t)
 {
-	for (size_t k = 0; k < r->nbinds; k++)
-		free(r->binds[k].s);
-	free(r->binds);
-	sl_buf_free(&r->sql);
+	sl_scan_sql_init(&q->base, &sqlite_dialect, t);
+	q->conn = c;
+	q->rowid = NULL;
 }
 
-static bind *add_bind(render *r)
+/* `?`, its parameter the value as the storage class it is compared with: numbers as such, text
+   (and DECIMAL as text: the column's NUMERIC affinity turns it into a number), BLOB. */
+static int put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
 {
-	if (r->nbinds == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		bind *nb = sl_realloc(r->binds, cap * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		r->binds = nb;
-		r->cap = cap;
-	}
-	bind *b = &r->binds[r->nbinds++];
-	memset(b, 0, sizeof(*b));
-	sl_buf_putc(&r->sql, '?');
-	return b;
-}
-
-static void put_ident(render *r, const char *name)
-{
-	sl_buf_quote_ident(&r->sql, name, '"');
-}
-
-static void put_column(render *r, size_t col)
-{
-	put_ident(r, r->t->columns[col].name);
-}
-
-static void put_table(render *r)
-{
-	put_ident(r, r->t->database ? r->t->database : "main");
-	sl_buf_putc(&r->sql, '.');
-	put_ident(r, r->t->name);
-}
-
-/* Bind a non-temporal value as the storage class it is compared with. */
-static int bind_value(render *r, const sl_value *v)
-{
-	bind *b = add_bind(r);
+	(void)col;
+	sl_sql_param *b = sl_scan_sql_param(r);
 	if (!b)
 		return SL_ENOMEM;
-	if (v->is_null)
+	sl_buf_putc(&r->sql, '?');
+	if (v->is_null || sl_sql_param_number(b, v))
 		return SL_OK;
-	switch (v->type) {
-	case SL_TYPE_BOOL:
-	case SL_TYPE_INT8:
-	case SL_TYPE_INT16:
-	case SL_TYPE_INT32:
-	case SL_TYPE_INT64:
-		b->kind = B_INT;
-		b->i = v->as.i64;
-		return SL_OK;
-	case SL_TYPE_FLOAT:
-	case SL_TYPE_DOUBLE:
-		b->kind = B_DOUBLE;
-		b->d = v->as.f64;
-		return SL_OK;
-	case SL_TYPE_BLOB:
-		b->kind = B_BLOB;
-		b->s = sl_malloc(v->len ? v->len : 1);
-		if (!b->s)
-			return SL_ENOMEM;
-		if (v->len)
-			memcpy(b->s, v->bytes, v->len);
-		b->n = v->len;
-		return SL_OK;
-	default:
-		/* text, and DECIMAL as text: the column's NUMERIC affinity turns it into a number */
-		b->kind = B_TEXT;
-		b->s = sl_value_to_text(v);
-		if (!b->s)
-			return SL_ENOMEM;
-		b->n = strlen(b->s);
-		return SL_OK;
+	if (v->type == SL_TYPE_BLOB)
+		return sl_sql_param_bytes(b, SL_PARAM_BLOB, v->bytes, v->len);
+	return sl_sql_param_text(b, sl_value_to_text(v));
+}
+
+/* The smallest or the largest stored value of a column: its storage class, and for TEXT the
+   character between date and time (0: none). */
+static int probe_end(sqlite_sql *r, size_t col, bool largest, int *storage, char *sep)
+{
+	sqlite_sql q;
+	sql_init(&q, r->conn, r->base.table);
+	sl_buf_puts(&q.base.sql, "SELECT ");
+	sl_scan_sql_column(&q.base, col);
+	sl_buf_puts(&q.base.sql, " FROM ");
+	sl_scan_sql_table(&q.base);
+	sl_buf_puts(&q.base.sql, " WHERE ");
+	sl_scan_sql_column(&q.base, col);
+	sl_buf_puts(&q.base.sql, " IS NOT NULL ORDER BY ");
+	sl_scan_sql_column(&q.base, col);
+	sl_buf_puts(&q.base.sql, largest ? " DESC LIMIT 1" : " LIMIT 1");
+	sqlite3_stmt *st = NULL;
+	int rc = SL_OK;
+	if (q.base.sql.failed)
+		rc = SL_ENOMEM;
+	else if (sqlite3_prepare_v2(r->conn->db, sl_buf_cstr(&q.base.sql), -1, &st, NULL) !=
+		 SQLITE_OK)
+		rc = db_error(r->conn, SL_ESOURCE, "reading the cursor's storage");
+	else if (sqlite3_step(st) == SQLITE_ROW) {
+		*storage = sqlite3_column_type(st, 0);
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (*storage == SQLITE_TEXT && sqlite3_column_bytes(st, 0) > 10 &&
+		    r->base.table->columns[col].type == SL_TYPE_TIMESTAMP)
+			*sep = t[10];
 	}
+	sqlite3_finalize(st);
+	sl_scan_sql_free(&q.base);
+	return rc;
+}
+
+/* The mode both ends of a column's values agree on, or SL_EUNSUPPORTED. */
+static int mode_of(temporal_mode *out, const sl_table_schema *t, size_t col, const int storage[2],
+		   const char sep[2])
+{
+	bool text = storage[0] == SQLITE_TEXT || storage[0] == SQLITE_NULL;
+	*out = TM_TEXT_SPACE;
+	if (storage[0] == SQLITE_INTEGER && storage[1] == SQLITE_INTEGER) {
+		*out = TM_UNIX;
+	} else if (!text || (storage[1] != SQLITE_TEXT && storage[1] != SQLITE_NULL) ||
+		   (sep[0] && sep[1] && sep[0] != sep[1])) {
+		return sl_error_set(SL_EUNSUPPORTED,
+				    "table '%s' column '%s': cannot compare cursor values in SQL: "
+				    "they are stored as %s and %s%s (see docs/types-sqlite.md)",
+				    t->name, t->columns[col].name,
+				    sl_sqlite_storage_name(storage[0]),
+				    sl_sqlite_storage_name(storage[1]),
+				    storage[0] == storage[1] ? " with different layouts" : "");
+	} else if (sep[0] == 'T' || sep[1] == 'T' || sep[0] == 't' || sep[1] == 't') {
+		*out = TM_TEXT_T;
+	}
+	return SL_OK;
 }
 
 /* Look up (once per connection and column) how a temporal column stores its values. */
-static int column_mode(render *r, size_t col, temporal_mode *out)
+static int column_mode(sqlite_sql *r, size_t col, temporal_mode *out)
 {
 	sqlite_conn *c = r->conn;
-	const char *cname = r->t->columns[col].name;
-	char *key = sl_printf_alloc("%s\x1f%s\x1f%s", r->t->database ? r->t->database : "main",
-				    r->t->name, cname);
+	const sl_table_schema *t = r->base.table;
+	char *key = sl_printf_alloc("%s\x1f%s\x1f%s", t->database ? t->database : "main", t->name,
+				    t->columns[col].name);
 	if (!key)
 		return SL_ENOMEM;
 	for (size_t k = 0; k < c->nmodes; k++) {
@@ -1250,63 +473,20 @@ static int column_mode(render *r, size_t col, temporal_mode *out)
 	   ends have the same class, every value has it */
 	int storage[2] = {SQLITE_NULL, SQLITE_NULL};
 	char sep[2] = {0, 0};
-	int rc = SL_OK;
-	for (int end = 0; end < 2 && rc == SL_OK; end++) {
-		render q = {.conn = c, .t = r->t};
-		sl_buf_puts(&q.sql, "SELECT ");
-		put_column(&q, col);
-		sl_buf_puts(&q.sql, " FROM ");
-		put_table(&q);
-		sl_buf_puts(&q.sql, " WHERE ");
-		put_column(&q, col);
-		sl_buf_puts(&q.sql, " IS NOT NULL ORDER BY ");
-		put_column(&q, col);
-		sl_buf_puts(&q.sql, end ? " DESC LIMIT 1" : " LIMIT 1");
-		sqlite3_stmt *st = NULL;
-		if (q.sql.failed)
-			rc = SL_ENOMEM;
-		else if (sqlite3_prepare_v2(c->db, sl_buf_cstr(&q.sql), -1, &st, NULL) != SQLITE_OK)
-			rc = db_error(c, SL_ESOURCE, "reading the cursor's storage");
-		else if (sqlite3_step(st) == SQLITE_ROW) {
-			storage[end] = sqlite3_column_type(st, 0);
-			const char *t = (const char *)sqlite3_column_text(st, 0);
-			if (storage[end] == SQLITE_TEXT && sqlite3_column_bytes(st, 0) > 10 &&
-			    r->t->columns[col].type == SL_TYPE_TIMESTAMP)
-				sep[end] = t[10];
-		}
-		sqlite3_finalize(st);
-		render_free(&q);
-	}
-	if (rc != SL_OK) {
-		free(key);
-		return rc;
-	}
-	temporal_mode mode = TM_TEXT_SPACE;
-	bool text = storage[0] == SQLITE_TEXT || storage[0] == SQLITE_NULL;
-	if (storage[0] == SQLITE_INTEGER && storage[1] == SQLITE_INTEGER) {
-		mode = TM_UNIX;
-	} else if (!text || (storage[1] != SQLITE_TEXT && storage[1] != SQLITE_NULL) ||
-		   (sep[0] && sep[1] && sep[0] != sep[1])) {
-		free(key);
-		return sl_error_set(SL_EUNSUPPORTED,
-				    "table '%s' column '%s': cannot compare cursor values in SQL: "
-				    "they are stored as %s and %s%s (see docs/types-sqlite.md)",
-				    r->t->name, cname, storage_name(storage[0]),
-				    storage_name(storage[1]),
-				    storage[0] == storage[1] ? " with different layouts" : "");
-	} else if (sep[0] == 'T' || sep[1] == 'T' || sep[0] == 't' || sep[1] == 't') {
-		mode = TM_TEXT_T;
-	}
-	mode_entry *nm = sl_realloc(c->modes, (c->nmodes + 1) * sizeof(*nm));
+	int rc = probe_end(r, col, false, &storage[0], &sep[0]);
+	if (rc == SL_OK)
+		rc = probe_end(r, col, true, &storage[1], &sep[1]);
+	if (rc == SL_OK)
+		rc = mode_of(out, t, col, storage, sep);
+	mode_entry *nm = rc ? NULL : sl_realloc(c->modes, (c->nmodes + 1) * sizeof(*nm));
 	if (!nm) {
 		free(key);
-		return SL_ENOMEM;
+		return rc ? rc : SL_ENOMEM;
 	}
 	c->modes = nm;
 	c->modes[c->nmodes].key = key;
-	c->modes[c->nmodes].mode = mode;
+	c->modes[c->nmodes].mode = *out;
 	c->nmodes++;
-	*out = mode;
 	return SL_OK;
 }
 
@@ -1316,17 +496,18 @@ static int column_mode(render *r, size_t col, temporal_mode *out)
  * every form of an instant < x compares < it. Text: the canonical text with the fraction's
  * trailing zeros dropped ("12:00:00.5" <= "12:00:00.500000"). Unix: seconds rounded up.
  */
-static int bind_temporal_floor(render *r, sl_type type, temporal_mode mode, int64_t x)
+static int bind_temporal_floor(sl_scan_sql *r, sl_type type, temporal_mode mode, int64_t x)
 {
-	bind *b = add_bind(r);
+	sl_sql_param *b = sl_scan_sql_param(r);
 	if (!b)
 		return SL_ENOMEM;
+	sl_buf_putc(&r->sql, '?');
 	if (mode == TM_UNIX) {
-		b->kind = B_INT;
+		b->type = SL_PARAM_INT;
 		if (type == SL_TYPE_DATE)
 			b->i = x * 86400;
 		else
-			b->i = -floor_div(-x, MICROS_PER_SEC); /* ceil */
+			b->i = -sl_floor_div(-x, SL_MICROS_PER_SEC); /* ceil */
 		return SL_OK;
 	}
 	sl_value v = SL_VALUE_INIT;
@@ -1346,56 +527,31 @@ static int bind_temporal_floor(render *r, sl_type type, temporal_mode mode, int6
 		if (sp)
 			*sp = 'T';
 	}
-	b->kind = B_TEXT;
-	b->s = s;
-	b->n = n;
-	return SL_OK;
+	return sl_sql_param_text(b, s);
 }
 
 /* `column op value`, for temporal columns as a half-open range on the stored forms. */
-static int render_cmp(render *r, size_t col, cmp_op op, const sl_value *v)
+static int put_compare(sl_scan_sql *r, size_t col, sl_sql_op op, const sl_value *v)
 {
-	sl_type type = r->t->columns[col].type;
-	if (!is_temporal(type) || v->is_null) {
-		put_column(r, col);
-		sl_buf_printf(&r->sql, " %s ", op_sql[op]);
-		return bind_value(r, v);
-	}
+	sl_type type = r->table->columns[col].type;
+	if (!is_temporal(type) || v->is_null)
+		return sl_scan_sql_plain_compare(r, col, op, v);
 	temporal_mode mode = TM_TEXT_SPACE;
-	int rc = column_mode(r, col, &mode);
+	int rc = column_mode((sqlite_sql *)r, col, &mode);
 	if (rc != SL_OK)
 		return rc;
 	/* lo = floor(x), hi = floor(x + one unit): x <= c  <=>  c >= lo,  x < c  <=>  c >= hi */
 	int64_t lo = v->as.i64, hi = v->as.i64 + 1;
+	bool from_hi = op == SL_SQL_GT || op == SL_SQL_LE;
 	sl_buf_putc(&r->sql, '(');
-	put_column(r, col);
-	switch (op) {
-	case CMP_GE:
-		sl_buf_puts(&r->sql, " >= ");
-		rc = bind_temporal_floor(r, type, mode, lo);
-		break;
-	case CMP_GT:
-		sl_buf_puts(&r->sql, " >= ");
-		rc = bind_temporal_floor(r, type, mode, hi);
-		break;
-	case CMP_LT:
-		sl_buf_puts(&r->sql, " < ");
-		rc = bind_temporal_floor(r, type, mode, lo);
-		break;
-	case CMP_LE:
+	sl_scan_sql_column(r, col);
+	sl_buf_puts(&r->sql, op == SL_SQL_LT || op == SL_SQL_LE ? " < " : " >= ");
+	rc = bind_temporal_floor(r, type, mode, from_hi ? hi : lo);
+	if (rc == SL_OK && op == SL_SQL_EQ) {
+		sl_buf_puts(&r->sql, " AND ");
+		sl_scan_sql_column(r, col);
 		sl_buf_puts(&r->sql, " < ");
 		rc = bind_temporal_floor(r, type, mode, hi);
-		break;
-	case CMP_EQ:
-		sl_buf_puts(&r->sql, " >= ");
-		rc = bind_temporal_floor(r, type, mode, lo);
-		if (rc == SL_OK) {
-			sl_buf_puts(&r->sql, " AND ");
-			put_column(r, col);
-			sl_buf_puts(&r->sql, " < ");
-			rc = bind_temporal_floor(r, type, mode, hi);
-		}
-		break;
 	}
 	sl_buf_putc(&r->sql, ')');
 	return rc;
@@ -1405,44 +561,28 @@ static int render_cmp(render *r, size_t col, cmp_op op, const sl_value *v)
  * (cols) op (values) for op in <, <=, >, >=. A row value when no column is temporal (SQLite
  * >= 3.15); otherwise spelled out, since each temporal comparison becomes a range.
  */
-static int render_tuple(render *r, size_t n, const size_t *cols, const sl_value *vals, cmp_op op)
+static int put_row_compare(sl_scan_sql *r, size_t n, const size_t *cols, sl_sql_op op,
+			   const sl_value *vals)
 {
 	bool temporal = false;
-	int rc = SL_OK;
 	for (size_t k = 0; k < n; k++)
-		temporal |= is_temporal(r->t->columns[cols[k]].type) && !vals[k].is_null;
-	if (n == 1)
-		return render_cmp(r, cols[0], op, &vals[0]);
-	if (!temporal) {
-		sl_buf_putc(&r->sql, '(');
-		for (size_t k = 0; k < n; k++) {
-			if (k)
-				sl_buf_puts(&r->sql, ", ");
-			put_column(r, cols[k]);
-		}
-		sl_buf_printf(&r->sql, ") %s (", op_sql[op]);
-		for (size_t k = 0; k < n && rc == SL_OK; k++) {
-			if (k)
-				sl_buf_puts(&r->sql, ", ");
-			rc = bind_value(r, &vals[k]);
-		}
-		sl_buf_putc(&r->sql, ')');
-		return rc;
-	}
-	cmp_op strict = (op == CMP_LT || op == CMP_LE) ? CMP_LT : CMP_GT;
-	bool or_equal = op == CMP_LE || op == CMP_GE;
+		temporal |= is_temporal(r->table->columns[cols[k]].type) && !vals[k].is_null;
+	if (!temporal)
+		return sl_scan_sql_plain_row_compare(r, n, cols, op, vals);
+	sl_sql_op strict = (op == SL_SQL_LT || op == SL_SQL_LE) ? SL_SQL_LT : SL_SQL_GT;
+	bool or_equal = op == SL_SQL_LE || op == SL_SQL_GE;
 	/* implied by what follows, but a plain range on the first column lets an index serve */
 	sl_buf_putc(&r->sql, '(');
-	rc = render_cmp(r, cols[0], strict == CMP_GT ? CMP_GE : CMP_LE, &vals[0]);
+	int rc = put_compare(r, cols[0], strict == SL_SQL_GT ? SL_SQL_GE : SL_SQL_LE, &vals[0]);
 	sl_buf_puts(&r->sql, " AND (");
 	for (size_t i = 0; i < n + or_equal && rc == SL_OK; i++) {
 		sl_buf_puts(&r->sql, i ? " OR (" : "(");
 		for (size_t j = 0; j < i && j < n && rc == SL_OK; j++) {
-			rc = render_cmp(r, cols[j], CMP_EQ, &vals[j]);
+			rc = put_compare(r, cols[j], SL_SQL_EQ, &vals[j]);
 			sl_buf_puts(&r->sql, " AND ");
 		}
 		if (rc == SL_OK && i < n)
-			rc = render_cmp(r, cols[i], strict, &vals[i]);
+			rc = put_compare(r, cols[i], strict, &vals[i]);
 		else if (rc == SL_OK)
 			sl_buf_puts(&r->sql, "1"); /* all equal */
 		sl_buf_putc(&r->sql, ')');
@@ -1451,46 +591,33 @@ static int render_tuple(render *r, size_t n, const size_t *cols, const sl_value 
 	return rc;
 }
 
-static int render_where(render *r, const sl_scan_plan *p)
+static void put_rowid(sl_scan_sql *r)
 {
-	int rc = SL_OK;
-	bool any = false;
-	if (p->cursor >= 0) {
-		size_t cur = (size_t)p->cursor;
-		if (p->lower || p->upper) {
-			sl_buf_puts(&r->sql, any ? " AND (" : " WHERE (");
-			any = true;
-			if (p->include_null_cursor)
-				sl_buf_putc(&r->sql, '(');
-			if (p->lower)
-				rc = render_cmp(r, cur, p->lower_inclusive ? CMP_GE : CMP_GT,
-						p->lower);
-			if (rc == SL_OK && p->upper) {
-				if (p->lower)
-					sl_buf_puts(&r->sql, " AND ");
-				rc = render_cmp(r, cur, p->upper_inclusive ? CMP_LE : CMP_LT,
-						p->upper);
-			}
-			if (p->include_null_cursor) {
-				sl_buf_puts(&r->sql, ") OR ");
-				put_column(r, cur);
-				sl_buf_puts(&r->sql, " IS NULL");
-			}
-			sl_buf_putc(&r->sql, ')');
-		} else if (!p->include_null_cursor) {
-			sl_buf_puts(&r->sql, " WHERE ");
-			any = true;
-			put_column(r, cur);
-			sl_buf_puts(&r->sql, " IS NOT NULL");
-		}
-	}
-	if (rc == SL_OK && p->after && p->norder > 0) {
-		sl_buf_puts(&r->sql, any ? " AND " : " WHERE ");
-		rc = render_tuple(r, p->norder, p->order, p->after,
-				  p->descending ? CMP_LT : CMP_GT);
-	}
-	return rc;
+	const char *rowid = ((sqlite_sql *)r)->rowid;
+	if (rowid)
+		sl_buf_printf(&r->sql, ", %s", rowid);
 }
+
+static int put_limit(sl_scan_sql *r, uint64_t limit)
+{
+	sl_sql_param *b = sl_scan_sql_param(r);
+	if (!b)
+		return SL_ENOMEM;
+	sl_buf_puts(&r->sql, " LIMIT ?");
+	b->type = SL_PARAM_INT;
+	b->i = limit > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
+	return SL_OK;
+}
+
+static const sl_sql_dialect sqlite_dialect = {
+	.quote = '"',
+	.schema = "main",
+	.put_value = put_value,
+	.put_compare = put_compare,
+	.put_row_compare = put_row_compare,
+	.put_extra_columns = put_rowid,
+	.put_limit = put_limit,
+};
 
 /* A name for the rowid that no column shadows, or NULL. */
 static const char *rowid_alias(const sl_table_schema *t)
@@ -1506,83 +633,32 @@ static const char *rowid_alias(const sl_table_schema *t)
 	return NULL;
 }
 
-static int render_plan(render *r, const sl_scan_plan *p, const char *rowid)
+static int bind_param(sqlite3_stmt *st, int idx, const sl_sql_param *b)
 {
-	int rc = SL_OK;
-	sl_buf_puts(&r->sql, "SELECT ");
-	for (size_t k = 0; k < r->t->ncolumns; k++) {
-		if (k)
-			sl_buf_puts(&r->sql, ", ");
-		put_column(r, k);
+	switch (b->type) {
+	case SL_PARAM_INT:
+	case SL_PARAM_UINT:
+		return sqlite3_bind_int64(st, idx, b->i);
+	case SL_PARAM_DOUBLE:
+		return sqlite3_bind_double(st, idx, b->d);
+	case SL_PARAM_TEXT:
+		return sqlite3_bind_text(st, idx, b->bytes, (int)b->len, SQLITE_TRANSIENT);
+	case SL_PARAM_BLOB:
+		return sqlite3_bind_blob(st, idx, b->bytes, (int)b->len, SQLITE_TRANSIENT);
+	default:
+		return sqlite3_bind_null(st, idx);
 	}
-	if (p->seen_pk && (!p->seen_cursor || p->cursor < 0)) {
-		sl_buf_puts(&r->sql, ", 0"); /* nothing can have been seen */
-	} else if (p->seen_pk) {
-		sl_buf_puts(&r->sql, ", (");
-		rc = render_cmp(r, (size_t)p->cursor, CMP_EQ, p->seen_cursor);
-		if (rc == SL_OK && p->nseen_pk > 0) {
-			sl_buf_puts(&r->sql, " AND ");
-			rc = render_tuple(r, p->nseen_pk, p->seen_pk_cols, p->seen_pk,
-					  p->descending ? CMP_GE : CMP_LE);
-		}
-		sl_buf_putc(&r->sql, ')');
-	}
-	if (rowid)
-		sl_buf_printf(&r->sql, ", %s", rowid);
-	sl_buf_puts(&r->sql, " FROM ");
-	put_table(r);
-	if (rc == SL_OK)
-		rc = render_where(r, p);
-	if (rc == SL_OK && p->norder > 0) {
-		sl_buf_puts(&r->sql, " ORDER BY ");
-		for (size_t k = 0; k < p->norder; k++) {
-			if (k)
-				sl_buf_puts(&r->sql, ", ");
-			put_column(r, p->order[k]);
-			sl_buf_puts(&r->sql, p->descending ? " DESC" : " ASC");
-		}
-	}
-	if (rc == SL_OK && p->limit > 0) {
-		sl_buf_puts(&r->sql, " LIMIT ");
-		bind *b = add_bind(r);
-		if (!b)
-			return SL_ENOMEM;
-		b->kind = B_INT;
-		b->i = p->limit > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)p->limit;
-	}
-	if (rc == SL_OK && r->sql.failed)
-		rc = sl_error_set(SL_ENOMEM, "out of memory rendering a SQLite query");
-	return rc;
 }
 
 /* Prepare the rendered SQL and bind its parameters (copied by SQLite). */
-static int prepare(render *r, sqlite3_stmt **out)
+static int prepare(sqlite_sql *q, sqlite3_stmt **out)
 {
-	sqlite_conn *c = r->conn;
+	sqlite_conn *c = q->conn;
 	*out = NULL;
-	if (sqlite3_prepare_v2(c->db, sl_buf_cstr(&r->sql), -1, out, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(c->db, sl_buf_cstr(&q->base.sql), -1, out, NULL) != SQLITE_OK)
 		return db_error(c, SL_ESOURCE, "preparing a scan");
-	for (size_t k = 0; k < r->nbinds; k++) {
-		const bind *b = &r->binds[k];
-		int idx = (int)k + 1, brc = SQLITE_OK;
-		switch (b->kind) {
-		case B_NULL:
-			brc = sqlite3_bind_null(*out, idx);
-			break;
-		case B_INT:
-			brc = sqlite3_bind_int64(*out, idx, b->i);
-			break;
-		case B_DOUBLE:
-			brc = sqlite3_bind_double(*out, idx, b->d);
-			break;
-		case B_TEXT:
-			brc = sqlite3_bind_text(*out, idx, b->s, (int)b->n, SQLITE_TRANSIENT);
-			break;
-		case B_BLOB:
-			brc = sqlite3_bind_blob(*out, idx, b->s, (int)b->n, SQLITE_TRANSIENT);
-			break;
-		}
-		if (brc != SQLITE_OK) {
+	for (size_t k = 0; k < q->base.nparams; k++) {
+		if (bind_param(*out, (int)k + 1, &q->base.params[k]) != SQLITE_OK) {
 			int rc = db_error(c, SL_ESOURCE, "binding a scan parameter");
 			sqlite3_finalize(*out);
 			*out = NULL;
@@ -1592,7 +668,7 @@ static int prepare(render *r, sqlite3_stmt **out)
 	return SL_OK;
 }
 
-/* ---- scans -------------------------------------------------------------------------------- */
+/* ---- scans ---------------------------------------------------------------------------------- */
 
 /* Sum the scan's counts into the connection's lines, summed over its scans. */
 static void add_warnings(sqlite_scan *s)
@@ -1654,11 +730,13 @@ static int sqlite_scan_open(sl_scan **out, sl_source_conn *base, const sl_scan_p
 	const char *rowid = rowid_alias(plan->table);
 	int rc = SL_OK;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		render r = {.conn = c, .t = plan->table};
-		rc = render_plan(&r, plan, rowid);
+		sqlite_sql q;
+		sql_init(&q, c, plan->table);
+		q.rowid = rowid;
+		rc = sl_scan_sql_plan(&q.base, plan);
 		if (rc == SL_OK)
-			rc = prepare(&r, &s->stmt);
-		render_free(&r);
+			rc = prepare(&q, &s->stmt);
+		sl_scan_sql_free(&q.base);
 		if (rc == SL_OK || !rowid || rc != SL_ESOURCE)
 			break;
 		rowid = NULL; /* retry without */
@@ -1672,6 +750,49 @@ static int sqlite_scan_open(sl_scan **out, sl_source_conn *base, const sl_scan_p
 	return SL_OK;
 }
 
+/* Store a decoded cell into the batch (variable-length bytes copied into its arena). */
+static int store(sl_batch *b, size_t col, size_t row, const cell *c)
+{
+	sl_vector *v = &b->columns[col];
+	void *data = v->data;
+	switch (v->type) {
+	case SL_TYPE_BOOL:
+		((uint8_t *)data)[row] = (uint8_t)(c->i != 0);
+		break;
+	case SL_TYPE_INT64:
+	case SL_TYPE_TIME:
+	case SL_TYPE_TIMESTAMP:
+		((int64_t *)data)[row] = c->i;
+		break;
+	case SL_TYPE_DATE:
+		((int32_t *)data)[row] = (int32_t)c->i;
+		break;
+	case SL_TYPE_DOUBLE:
+		((double *)data)[row] = c->d;
+		break;
+	case SL_TYPE_DECIMAL:
+		sl_decimal_store(data, row, v->precision,
+				 v->precision <= 18 ? sl_int128_from(c->i) : c->w);
+		break;
+	case SL_TYPE_TEXT:
+	case SL_TYPE_BLOB:
+	case SL_TYPE_JSON: {
+		if (c->n > UINT32_MAX)
+			return sl_error_set(SL_ETYPE, "value of %zu bytes is too long", c->n);
+		const char *p = sl_arena_copy(&b->arena, c->p, c->n);
+		if (!p)
+			return SL_ENOMEM;
+		((sl_bytes *)data)[row].ptr = p;
+		((sl_bytes *)data)[row].len = (uint32_t)c->n;
+		break;
+	}
+	default:
+		return sl_error_set(SL_ETYPE, "column %zu: unexpected batch type", col);
+	}
+	sl_batch_set_valid(b, col, row);
+	return SL_OK;
+}
+
 static int decode_row(sqlite_scan *s, sl_batch *b, size_t row)
 {
 	row_ref ref = {s->table, s->stmt, s->rowid_col, s->row};
@@ -1679,7 +800,7 @@ static int decode_row(sqlite_scan *s, sl_batch *b, size_t row)
 	size_t n = s->table->ncolumns;
 	for (size_t col = 0; col < n; col++) {
 		bool rounded;
-		int rc = decode(&ref, col, s->stmt, (int)col, &c, &rounded);
+		int rc = sl_sqlite_decode(&ref, col, s->stmt, (int)col, &c, &rounded);
 		if (rc < 0)
 			return rc;
 		if (rc == DECODED_NULL || rc == DECODED_EMPTY) {
@@ -1728,9 +849,9 @@ static int sqlite_scan_next(sl_scan *base, sl_batch *b)
 	return added;
 }
 
-/* ---- stats and warnings ----------------------------------------------------------------- */
+/* ---- stats and warnings --------------------------------------------------------------------- */
 
-static int query_count(render *r, int64_t *out)
+static int query_count(sqlite_sql *r, int64_t *out)
 {
 	sqlite3_stmt *st;
 	int rc = prepare(r, &st);
@@ -1744,7 +865,7 @@ static int query_count(render *r, int64_t *out)
 	return rc;
 }
 
-static int query_extreme(render *r, size_t col, char **out)
+static int query_extreme(sqlite_sql *r, size_t col, char **out)
 {
 	sqlite3_stmt *st;
 	int rc = prepare(r, &st);
@@ -1752,13 +873,13 @@ static int query_extreme(render *r, size_t col, char **out)
 		return rc;
 	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
-		row_ref ref = {r->t, NULL, -1, 0};
+		row_ref ref = {r->base.table, NULL, -1, 0};
 		cell c;
 		bool rounded;
-		rc = decode(&ref, col, st, 0, &c, &rounded);
+		rc = sl_sqlite_decode(&ref, col, st, 0, &c, &rounded);
 		if (rc == 0) {
 			sl_value v = SL_VALUE_INIT;
-			rc = cell_to_value(&v, &r->t->columns[col], &c);
+			rc = sl_sqlite_cell_to_value(&v, &r->base.table->columns[col], &c);
 			if (rc == SL_OK) {
 				*out = sl_value_to_text(&v);
 				rc = *out ? SL_OK : SL_ENOMEM;
@@ -1774,6 +895,21 @@ static int query_extreme(render *r, size_t col, char **out)
 	return rc;
 }
 
+/* "SELECT <what> FROM <table>" for the cheap stats queries. */
+static void select_from(sqlite_sql *q, sqlite_conn *c, const sl_table_schema *t, const char *what,
+			int col)
+{
+	sql_init(q, c, t);
+	sl_buf_puts(&q->base.sql, "SELECT ");
+	sl_buf_puts(&q->base.sql, what);
+	if (col >= 0) {
+		sl_scan_sql_column(&q->base, (size_t)col);
+		sl_buf_putc(&q->base.sql, ')');
+	}
+	sl_buf_puts(&q->base.sql, " FROM ");
+	sl_scan_sql_table(&q->base);
+}
+
 /* MAX/MIN and COUNT(*) are cheap enough on a local file to answer always. */
 static int sqlite_stats(sl_source_stats *out, sl_source_conn *base, const sl_table_schema *t,
 			int cursor, bool descending, const sl_value *after)
@@ -1782,39 +918,34 @@ static int sqlite_stats(sl_source_stats *out, sl_source_conn *base, const sl_tab
 	out->cursor_max = NULL;
 	out->rows_total = -1;
 	out->rows_after = -1;
-	render r = {.conn = c, .t = t};
-	sl_buf_puts(&r.sql, "SELECT COUNT(*) FROM ");
-	put_table(&r);
-	int rc = r.sql.failed ? SL_ENOMEM : query_count(&r, &out->rows_total);
-	render_free(&r);
+	sqlite_sql r;
+	select_from(&r, c, t, "COUNT(*)", -1);
+	int rc = r.base.sql.failed ? SL_ENOMEM : query_count(&r, &out->rows_total);
+	sl_scan_sql_free(&r.base);
 	if (rc != SL_OK || cursor < 0)
 		return rc;
 
-	render m = {.conn = c, .t = t};
-	sl_buf_puts(&m.sql, descending ? "SELECT MIN(" : "SELECT MAX(");
-	put_column(&m, (size_t)cursor);
-	sl_buf_puts(&m.sql, ") FROM ");
-	put_table(&m);
-	rc = m.sql.failed ? SL_ENOMEM : query_extreme(&m, (size_t)cursor, &out->cursor_max);
-	render_free(&m);
+	sqlite_sql m;
+	select_from(&m, c, t, descending ? "MIN(" : "MAX(", cursor);
+	rc = m.base.sql.failed ? SL_ENOMEM : query_extreme(&m, (size_t)cursor, &out->cursor_max);
+	sl_scan_sql_free(&m.base);
 	if (rc != SL_OK)
 		return rc;
 
 	/* without `after` nothing is loaded yet: every row with a cursor remains */
-	render a = {.conn = c, .t = t};
+	sqlite_sql a;
 	size_t cur = (size_t)cursor;
-	sl_buf_puts(&a.sql, "SELECT COUNT(*) FROM ");
-	put_table(&a);
-	sl_buf_puts(&a.sql, " WHERE ");
+	select_from(&a, c, t, "COUNT(*)", -1);
+	sl_buf_puts(&a.base.sql, " WHERE ");
 	if (after)
-		rc = render_cmp(&a, cur, descending ? CMP_LT : CMP_GT, after);
+		rc = put_compare(&a.base, cur, descending ? SL_SQL_LT : SL_SQL_GT, after);
 	else {
-		put_column(&a, cur);
-		sl_buf_puts(&a.sql, " IS NOT NULL");
+		sl_scan_sql_column(&a.base, cur);
+		sl_buf_puts(&a.base.sql, " IS NOT NULL");
 	}
 	if (rc == SL_OK)
-		rc = a.sql.failed ? SL_ENOMEM : query_count(&a, &out->rows_after);
-	render_free(&a);
+		rc = a.base.sql.failed ? SL_ENOMEM : query_count(&a, &out->rows_after);
+	sl_scan_sql_free(&a.base);
 	return rc;
 }
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "drivers.h"
+#include "sources/mysql_internal.h"
 
 #include <float.h>
 #include <mysql.h>

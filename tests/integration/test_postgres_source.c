@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "drivers.h"
+#include "sources/postgres_internal.h"
 #include "value.h"
 
 #include <float.h>

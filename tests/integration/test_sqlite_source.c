@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drivers.h"
+#include "sources/sqlite_internal.h"
 #include "source.h"
 #include "value.h"
 
