@@ -13,7 +13,7 @@ const char *sl_sql_op_text(sl_sql_op op)
 	return text[op];
 }
 
-void sl_scan_sql_init(sl_scan_sql *r, const sl_sql_dialect *dialect, const sl_table_schema *table)
+void sl_scan_sql_init(sl_scan_sql *r, const sl_scan_dialect *dialect, const sl_table_schema *table)
 {
 	memset(r, 0, sizeof(*r));
 	r->dialect = dialect;
@@ -234,7 +234,7 @@ static void put_order(sl_scan_sql *r, const sl_scan_plan *plan)
 
 int sl_scan_sql_plan(sl_scan_sql *r, const sl_scan_plan *plan)
 {
-	const sl_sql_dialect *d = r->dialect;
+	const sl_scan_dialect *d = r->dialect;
 	put_columns(r);
 	int rc = plan->seen_pk ? put_seen_flag(r, plan) : SL_OK;
 	if (d->put_extra_columns)

@@ -44,21 +44,21 @@ typedef struct sl_sql_param {
 	size_t len;  /* of bytes, without the NUL */
 } sl_sql_param;
 
-typedef struct sl_sql_dialect sl_sql_dialect;
+typedef struct sl_scan_dialect sl_scan_dialect;
 
 /*
  * One statement being rendered: its text and its parameters. A driver that needs more in its
  * hooks (its connection, an index name) embeds this first in a struct of its own.
  */
 typedef struct sl_scan_sql {
-	const sl_sql_dialect *dialect;
+	const sl_scan_dialect *dialect;
 	const sl_table_schema *table; /* whose columns the plan's indexes name */
 	sl_buf sql;
 	sl_sql_param *params; /* one per `?`, in order; owned */
 	size_t nparams, cap;
 } sl_scan_sql;
 
-struct sl_sql_dialect {
+struct sl_scan_dialect {
 	char quote;	    /* around identifiers: '`' or '"' (doubled inside) */
 	const char *schema; /* qualifies a table whose schema has no name; NULL: left bare */
 	/* Append `v`, compared with column `col`: a `?` and its parameter, or a literal. */
@@ -81,7 +81,7 @@ struct sl_sql_dialect {
 };
 
 /* Start rendering a statement about `table`; free with sl_scan_sql_free. */
-void sl_scan_sql_init(sl_scan_sql *r, const sl_sql_dialect *dialect, const sl_table_schema *table);
+void sl_scan_sql_init(sl_scan_sql *r, const sl_scan_dialect *dialect, const sl_table_schema *table);
 void sl_scan_sql_free(sl_scan_sql *r);
 
 /* Append the SELECT of `plan` (whose table is r->table). */

@@ -201,7 +201,8 @@ static int check_types(json_t *o, const char *table)
 		    {"last_value", JSON_STRING},
 		    {"last_pk", JSON_ARRAY},
 		    {"boundary_hashes", JSON_ARRAY},
-		    {"write_disposition", JSON_STRING}, {"lag_until", JSON_STRING}};
+		    {"write_disposition", JSON_STRING},
+		    {"lag_until", JSON_STRING}};
 	for (size_t i = 0; i < SL_ARRAY_LEN(keys); i++) {
 		json_t *v = json_object_get(o, keys[i].key);
 		if (v && json_typeof(v) != keys[i].type)

@@ -33,7 +33,7 @@ typedef struct sl_table_state {
 	   never be got through) */
 	bool has_lag_until;
 	sl_value lag_until;
-	char *disposition;    /* the write disposition that wrote it ("append", "merge"...);
+	char *disposition; /* the write disposition that wrote it ("append", "merge"...);
 	                         NULL: not recorded (a sluice before merge) */
 } sl_table_state;
 

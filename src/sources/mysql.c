@@ -704,7 +704,7 @@ static void my_put_index_hint(sl_scan_sql *r)
 	sl_buf_putc(&r->sql, ')');
 }
 
-static const sl_sql_dialect my_dialect = {
+static const sl_scan_dialect my_dialect = {
 	.quote = '`',
 	.put_value = my_put_value,
 	.put_index_hint = my_put_index_hint,

@@ -614,7 +614,7 @@ static int pg_put_value(sl_scan_sql *r, const sl_column *col, const sl_value *v)
 	}
 }
 
-static const sl_sql_dialect pg_dialect = {
+static const sl_scan_dialect pg_dialect = {
 	.quote = '"',
 	.put_value = pg_put_value,
 	.put_select = pg_put_select,

@@ -29,7 +29,7 @@ typedef struct sl_session_ops {
 	/* Free the connection parameters, the password wiped. */
 	void (*clear)(sl_session *s);
 
-	const sl_sql_dialect *dialect; /* of the driver's queries */
+	const sl_scan_dialect *dialect; /* of the driver's queries */
 	/* Append the stats query of q->table: one row, decoded as sl_source_stats_shape says. */
 	int (*render_stats)(sl_scan_sql *q, int cursor, bool descending, const sl_value *after);
 	/* Send `q` and set up a scan (sl_session_scan_new) reading its rows as `shape` plus

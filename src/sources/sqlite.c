@@ -371,7 +371,7 @@ typedef struct sqlite_sql {
 	const char *rowid;
 } sqlite_sql;
 
-static const sl_sql_dialect sqlite_dialect;
+static const sl_scan_dialect sqlite_dialect;
 
 static void sql_init(sqlite_sql *q, sqlite_conn *c, const sl_table_schema *t)
 {
@@ -609,7 +609,7 @@ static int put_limit(sl_scan_sql *r, uint64_t limit)
 	return SL_OK;
 }
 
-static const sl_sql_dialect sqlite_dialect = {
+static const sl_scan_dialect sqlite_dialect = {
 	.quote = '"',
 	.schema = "main",
 	.put_value = put_value,
