@@ -117,19 +117,22 @@ typedef int (*sl_load_visitor)(void *ctx, const sl_load_record *load);
 typedef int (*sl_name_visitor)(void *ctx, const char *name);
 
 /*
- * How staged rows replace a table's (merge): the destination rows whose `match` columns equal a
- * staged row's go, then the staged rows come in, one per value of the `key` columns (the one
- * with the greatest `order` value, the least when `descending`), leaving out those whose
- * `deleted` column is true (BOOLEAN) or not NULL (any other type). Columns are indexes into
- * `schema`, the staged rows' columns (then the load id column, when with_load_id).
+ * How staged rows replace a table's (merge): the destination rows whose `key` columns equal a
+ * staged row's go, and those whose `match` columns (dlt's merge_key) do unless this load
+ * inserted them; then the staged rows come in, one per value of the `key` columns (the one with
+ * the greatest `order` value, the least when `descending`), leaving out those whose `deleted`
+ * column is true (BOOLEAN) or not NULL (any other type). Columns are indexes into `schema`, the
+ * staged rows' columns (then the load id column, when with_load_id).
  */
 typedef struct sl_merge_spec {
 	const sl_table_schema *schema;
 	bool with_load_id;
 	size_t nmatch;
-	const size_t *match; /* the primary key, or dlt's merge_key */
+	const size_t *match; /* dlt's merge_key: replaces whole partitions; 0 columns: none */
+	const char *load_id; /* with a merge_key: the load whose rows it spares */
 	size_t nkey;
-	const size_t *key; /* 0: every staged row comes in */
+	const size_t *key; /* the primary key; 0 columns: every staged row comes in */
+	bool repeats;	   /* a key may come twice among the staged rows: one per key comes in */
 	int order;	   /* -1: any of a key's rows */
 	bool descending;
 	int deleted; /* -1: none */
@@ -249,7 +252,13 @@ struct sl_destination_driver {
 	int (*swap_table)(sl_dest_conn *conn, const char *dataset, const char *staging,
 			  const char *table);
 
-	/* Apply the rows appended to `staging` (a table ensure_table made like `table`) to `table`
+	/* Make `table` afresh (dropped if there) for the load's own use, as ensure_table makes
+	   tables: nobody else reads it, and a crash may lose its rows (PostgreSQL: UNLOGGED). May
+	   be NULL where merge and delete_missing are. */
+	int (*create_scratch)(sl_dest_conn *conn, const char *dataset, const char *table,
+			      const sl_table_schema *schema, bool with_load_id);
+
+	/* Apply the rows appended to `staging` (a table create_scratch made like `table`) to `table`
 	   as `spec` says, then empty `staging`; *deleted gets the rows of `table` that staged
 	   delete flags removed. May be NULL: the destination cannot merge. */
 	int (*merge)(int64_t *deleted, sl_dest_conn *conn, const char *dataset, const char *staging,

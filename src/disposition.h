@@ -16,11 +16,13 @@ typedef struct sl_load_table {
 	sl_pipeline *p;		       /* destination driver, connection and dataset */
 	const sl_source_table *spec;   /* the table's hints */
 	const char *table;	       /* the destination table, which names the state too */
+	const char *load_id;	       /* this load's, which loaded rows carry; NULL: none */
 	const sl_table_schema *schema; /* the source table's columns, with the key in use */
 	sl_table_state *state;	       /* the incremental state the rows so far leave */
 	char *target;		       /* where prepare wants rows appended (owned) */
 	bool state_written;	       /* the open transaction holds the state (to mirror it) */
 	uint64_t rows_deleted;	       /* destination rows this load deleted */
+	void *own;		       /* the disposition's own, freed by its release */
 } sl_load_table;
 
 typedef struct sl_disposition {
@@ -39,6 +41,8 @@ typedef struct sl_disposition {
 	/* Before the first chunk: set t->target and make it ready for appends (outside
 	   transactions). */
 	int (*prepare)(sl_load_table *t);
+	/* Each batch of new rows, before it is appended; may be NULL. */
+	int (*appending)(sl_load_table *t, const sl_batch *batch);
 	/* In a chunk's transaction, after its rows were appended, before COMMIT. */
 	int (*end_chunk)(sl_load_table *t);
 	/* After the last chunk committed (outside transactions); may be NULL. */
@@ -46,6 +50,8 @@ typedef struct sl_disposition {
 	/* The load failed and its open chunk was rolled back: undo what prepare made that must
 	   not stay (outside transactions); may be NULL. Failures here are not reported. */
 	void (*abort)(sl_load_table *t);
+	/* Free t->own: called last, whatever happened; may be NULL. */
+	void (*release)(sl_load_table *t);
 } sl_disposition;
 
 extern const sl_disposition sl_append_disposition;

@@ -431,6 +431,8 @@ static int append_batch(table_run *r, size_t nread)
 		if ((size_t)kept < r->batch->nrows)
 			sl_batch_filter(r->batch, r->keep);
 		int rc = begin_if_needed(r);
+		if (!rc && r->disposition->appending)
+			rc = r->disposition->appending(&r->load, r->batch);
 		if (!rc)
 			rc = r->p->dest_driver->append(r->appender, r->batch);
 		if (rc)
@@ -495,6 +497,7 @@ static int prepare_target(table_run *r)
 	r->load = (sl_load_table){.p = r->p,
 				  .spec = r->spec,
 				  .table = r->table,
+				  .load_id = r->p->no_load_id ? NULL : r->load_id,
 				  .schema = r->schema,
 				  .state = &r->state};
 	int rc = r->disposition->prepare(&r->load);
@@ -648,6 +651,8 @@ static void finish_table(table_run *r, int rc)
 	sl_table_state_clear(&r->state);
 	sl_batch_free(r->own_batch);
 	free(r->keep);
+	if (r->disposition->release)
+		r->disposition->release(&r->load);
 	free(r->load.target);
 	sl_schema_free(r->schema);
 }

@@ -78,8 +78,7 @@ static int fill_keys(key_copy *k)
 {
 	const sl_destination_driver *dd = k->p->dest_driver;
 	sl_scan_plan plan = {.table = k->key, .cursor = -1};
-	int rc = dd->drop_table(k->p->dest, k->p->dataset, k->keys);
-	rc = rc ? rc : dd->ensure_table(k->p->dest, k->p->dataset, k->keys, k->key, false);
+	int rc = dd->create_scratch(k->p->dest, k->p->dataset, k->keys, k->key, false);
 	rc = rc ? rc
 		: dd->appender_open(&k->appender, k->p->dest, k->p->dataset, k->keys, k->key, NULL);
 	rc = rc ? rc : k->conn->driver->scan_open(&k->scan, k->conn, &plan);

@@ -82,6 +82,7 @@ static int duck_exec_changed(int64_t *changed, sl_dest_conn *conn, const char *s
 
 static const sl_sql_dialect duck_dialect = {
 	.name = "DuckDB",
+	.scratch_kind = "",
 	.exec_changed = duck_exec_changed,
 	.type_names = duck_type_names,
 	.search_path_literal = true,

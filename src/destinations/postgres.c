@@ -53,6 +53,8 @@ static int pgdst_exec_changed(int64_t *changed, sl_dest_conn *conn, const char *
 
 static const sl_sql_dialect pg_dialect = {
 	.name = "PostgreSQL",
+	.scratch_kind = "UNLOGGED ",
+	.index_merge_key = true,
 	.exec_changed = pgdst_exec_changed,
 	.type_names = pg_type_names,
 	.cast_on_alter = true,

@@ -115,11 +115,14 @@ int sl_sql_table_exists(bool *out, sl_dest_conn *conn, const char *dataset, cons
 }
 
 /* No PRIMARY KEY: the index costs most of the append speed, and the pipeline dedups itself. */
+/* CREATE `kind`TABLE ...: kind "" or the dialect's scratch_kind. */
 static int create_table(sl_dest_conn *conn, const char *dataset, const char *table,
-			const sl_table_schema *schema, bool add_load_id)
+			const sl_table_schema *schema, bool add_load_id, const char *kind)
 {
 	sl_buf b = SL_BUF_INIT;
-	put_statement(&b, "CREATE TABLE IF NOT EXISTS ", dataset, table, " (");
+	sl_buf_puts(&b, "CREATE ");
+	sl_buf_puts(&b, kind);
+	put_statement(&b, "TABLE IF NOT EXISTS ", dataset, table, " (");
 	for (size_t i = 0; i < schema->ncolumns; i++) {
 		if (i)
 			sl_buf_puts(&b, ", ");
@@ -190,10 +193,20 @@ int sl_sql_ensure_table(sl_dest_conn *conn, const char *dataset, const char *tab
 	if (rc)
 		return rc;
 	if (!have)
-		return create_table(conn, dataset, table, schema, add_load_id);
+		return create_table(conn, dataset, table, schema, add_load_id, "");
 	rc = add_columns(conn, dataset, table, have, schema, add_load_id);
 	sl_schema_free(have);
 	return rc;
+}
+
+int sl_sql_create_scratch(sl_dest_conn *conn, const char *dataset, const char *table,
+			  const sl_table_schema *schema, bool with_load_id)
+{
+	int rc = sl_sql_check_schema(conn, dataset, table, schema);
+	rc = rc ? rc : sl_sql_drop_table(conn, dataset, table);
+	return rc ? rc
+		  : create_table(conn, dataset, table, schema, with_load_id,
+				 sql_conn(conn)->dialect->scratch_kind);
 }
 
 /* ALTER TABLE dataset.table ALTER COLUMN column SET DATA TYPE ... | DROP NOT NULL */
@@ -293,11 +306,12 @@ static void put_all_columns(sl_buf *b, const sl_merge_spec *m)
 		sl_buf_puts(b, ", \"" SL_LOAD_ID_COLUMN "\"");
 }
 
-/* The staged rows that win, one per key: (SELECT * FROM (... row_number() ...) WHERE rn = 1). A
-   key's rows are few, so the window's sort is small; without a key every row wins. */
+/* The staged rows that win, one per key: (SELECT * FROM (... row_number() ...) WHERE rn = 1).
+   Without a key, or when no key comes twice, every row wins: the window costs DuckDB a copy of
+   the chunk's rows, and spilling it under the load's memory limit. */
 static void put_winners(sl_buf *b, const char *dataset, const char *staging, const sl_merge_spec *m)
 {
-	if (m->nkey == 0) {
+	if (m->nkey == 0 || !m->repeats) {
 		put_statement(b, "(SELECT * FROM ", dataset, staging, ")");
 		return;
 	}
@@ -338,10 +352,82 @@ static int delete_flagged(int64_t *deleted, sl_dest_conn *conn, const char *data
 	sl_buf_puts(&b, " s WHERE ");
 	put_deleted(&b, m);
 	sl_buf_puts(&b, " AND ");
-	put_match(&b, m->schema, m->match, m->nmatch);
+	if (m->nkey)
+		put_match(&b, m->schema, m->key, m->nkey);
+	else
+		put_match(&b, m->schema, m->match, m->nmatch);
 	sl_buf_puts(&b, ")");
 	int rc = exec_changed(deleted, conn, &b);
 	sl_buf_free(&b);
+	return rc;
+}
+
+/* Whether values of `type` compare with < and > in both databases (json, lists and blobs do not,
+   or not alike). */
+static bool ranged(sl_type type)
+{
+	return type != SL_TYPE_JSON && type != SL_TYPE_LIST && type != SL_TYPE_BLOB &&
+	       type != SL_TYPE_BOOL && type != SL_TYPE_INTERVAL;
+}
+
+/* AND t."k" BETWEEN (SELECT MIN("k") FROM staging) AND (SELECT MAX(...)): the staged keys' range
+   on the first key column, which an index (PostgreSQL) or the zone maps (DuckDB) narrow the scan
+   to. A backfill's keys mostly lie past the table's: its chunks' deletes then read almost
+   nothing (PostgreSQL, 1M rows: 358 ms a chunk without it). */
+static void put_range(sl_buf *b, const char *dataset, const char *staging, const sl_column *c)
+{
+	if (!ranged(c->type))
+		return;
+	sl_buf_puts(b, " AND t.");
+	sl_buf_quote_ident(b, c->name, '"');
+	for (int i = 0; i < 2; i++) {
+		sl_buf_puts(b, i ? " AND (SELECT MAX(" : " BETWEEN (SELECT MIN(");
+		sl_buf_quote_ident(b, c->name, '"');
+		put_statement(b, ") FROM ", dataset, staging, ")");
+	}
+}
+
+/* The rows of `table` whose `cols` equal a staged row's, but those of load `spare` (if any). */
+static int delete_matching(sl_dest_conn *conn, const char *dataset, const char *staging,
+			   const char *table, const sl_merge_spec *m, const size_t *cols, size_t n,
+			   const char *spare)
+{
+	sl_buf b = SL_BUF_INIT;
+	put_statement(&b, "DELETE FROM ", dataset, table, " t WHERE EXISTS (SELECT 1 FROM ");
+	sl_buf_quote_qualified(&b, dataset, staging, '"');
+	sl_buf_puts(&b, " s WHERE ");
+	put_match(&b, m->schema, cols, n);
+	sl_buf_puts(&b, ")");
+	put_range(&b, dataset, staging, &m->schema->columns[cols[0]]);
+	if (spare) {
+		sl_buf_puts(&b, " AND t.\"" SL_LOAD_ID_COLUMN "\" IS DISTINCT FROM ");
+		sl_buf_quote_literal(&b, spare);
+	}
+	int rc = run(conn, &b, 0, NULL);
+	sl_buf_free(&b);
+	return rc;
+}
+
+/* An index on the columns rows are matched by, where the dialect wants one: without it each
+   chunk's delete scans the whole table (PostgreSQL: 176 ms at 100k rows, 458 ms at 1M). */
+static int index_match(sl_dest_conn *conn, const char *dataset, const char *table,
+		       const sl_merge_spec *m)
+{
+	if (!sql_conn(conn)->dialect->index_merge_key)
+		return SL_OK;
+	const size_t *cols = m->nkey ? m->key : m->match;
+	size_t n = m->nkey ? m->nkey : m->nmatch;
+	sl_buf b = SL_BUF_INIT, name = SL_BUF_INIT;
+	sl_buf_printf(&name, "%s__sluice_key", table);
+	sl_buf_puts(&b, "CREATE INDEX IF NOT EXISTS ");
+	sl_buf_quote_ident(&b, name.failed ? "" : sl_buf_cstr(&name), '"');
+	put_statement(&b, " ON ", dataset, table, " (");
+	put_columns(&b, m, cols, n, "");
+	sl_buf_puts(&b, ")");
+	b.failed |= name.failed;
+	int rc = run(conn, &b, 0, NULL);
+	sl_buf_free(&b);
+	sl_buf_free(&name);
 	return rc;
 }
 
@@ -349,17 +435,15 @@ int sl_sql_merge(int64_t *deleted, sl_dest_conn *conn, const char *dataset, cons
 		 const char *table, const sl_merge_spec *m)
 {
 	*deleted = 0;
-	int rc =
-		m->deleted >= 0 ? delete_flagged(deleted, conn, dataset, staging, table, m) : SL_OK;
+	int rc = index_match(conn, dataset, table, m);
+	if (!rc && m->deleted >= 0)
+		rc = delete_flagged(deleted, conn, dataset, staging, table, m);
+	if (!rc && m->nmatch)
+		rc = delete_matching(conn, dataset, staging, table, m, m->match, m->nmatch,
+				     m->load_id);
+	if (!rc && m->nkey)
+		rc = delete_matching(conn, dataset, staging, table, m, m->key, m->nkey, NULL);
 	sl_buf b = SL_BUF_INIT;
-	put_statement(&b, "DELETE FROM ", dataset, table, " t WHERE EXISTS (SELECT 1 FROM ");
-	sl_buf_quote_qualified(&b, dataset, staging, '"');
-	sl_buf_puts(&b, " s WHERE ");
-	put_match(&b, m->schema, m->match, m->nmatch);
-	sl_buf_puts(&b, ")");
-	if (!rc)
-		rc = run(conn, &b, 0, NULL);
-	sl_buf_reset(&b);
 	put_statement(&b, "INSERT INTO ", dataset, table, " (");
 	put_all_columns(&b, m);
 	sl_buf_puts(&b, ") SELECT ");
@@ -375,7 +459,7 @@ int sl_sql_merge(int64_t *deleted, sl_dest_conn *conn, const char *dataset, cons
 	if (!rc)
 		rc = run(conn, &b, 0, NULL);
 	sl_buf_reset(&b);
-	put_statement(&b, "DELETE FROM ", dataset, staging, "");
+	put_statement(&b, "TRUNCATE ", dataset, staging, "");
 	if (!rc)
 		rc = run(conn, &b, 0, NULL);
 	sl_buf_free(&b);

@@ -26,6 +26,10 @@ typedef struct sl_sql_dialect {
 	bool search_path_literal;
 	/* a query with a row when table $2 of dataset $1 exists, from the catalog */
 	const char *table_exists_sql;
+	/* the kind of table a load's own scratch tables are ("UNLOGGED ": no WAL), or "" */
+	const char *scratch_kind;
+	/* merged tables get an index on their key (else each chunk's delete scans the table) */
+	bool index_merge_key;
 	/* run a statement without parameters and say how many rows it changed */
 	int (*exec_changed)(int64_t *changed, sl_dest_conn *conn, const char *sql);
 	/* the longest identifier in bytes, 0 for no limit (PostgreSQL cuts longer names to 63
@@ -70,6 +74,8 @@ int sl_sql_drop_not_null(sl_dest_conn *conn, const char *dataset, const char *ta
 int sl_sql_drop_table(sl_dest_conn *conn, const char *dataset, const char *table);
 int sl_sql_swap_table(sl_dest_conn *conn, const char *dataset, const char *staging,
 		      const char *table);
+int sl_sql_create_scratch(sl_dest_conn *conn, const char *dataset, const char *table,
+			  const sl_table_schema *schema, bool with_load_id);
 int sl_sql_merge(int64_t *deleted, sl_dest_conn *conn, const char *dataset, const char *staging,
 		 const char *table, const sl_merge_spec *spec);
 int sl_sql_delete_missing(int64_t *deleted, sl_dest_conn *conn, const char *dataset,
@@ -88,9 +94,9 @@ int sl_sql_use_dataset(sl_dest_conn *conn, const char *dataset);
 	.recorded_tables = sl_sql_recorded_tables, .ensure_table = sl_sql_ensure_table, \
 	.table_exists = sl_sql_table_exists, .widen_column = sl_sql_widen_column,       \
 	.drop_not_null = sl_sql_drop_not_null, .drop_table = sl_sql_drop_table,         \
-	.swap_table = sl_sql_swap_table, .merge = sl_sql_merge,                         \
-	.delete_missing = sl_sql_delete_missing, .count_rows = sl_sql_count_rows,       \
-	.list_tables = sl_sql_list_tables, .read_table = sl_sql_read_table,             \
-	.use_dataset = sl_sql_use_dataset
+	.swap_table = sl_sql_swap_table, .create_scratch = sl_sql_create_scratch,       \
+	.merge = sl_sql_merge, .delete_missing = sl_sql_delete_missing,                 \
+	.count_rows = sl_sql_count_rows, .list_tables = sl_sql_list_tables,             \
+	.read_table = sl_sql_read_table, .use_dataset = sl_sql_use_dataset
 
 #endif

@@ -172,6 +172,27 @@ dup_suite() {
 	sl run "$(src_url "$SRC_KIND")" --table "$t" --pipeline "nokey_$p" --destination "$(dest_url "$p")" \
 		--write-disposition merge --cursor u --progress none
 	assert_one_line_error "merge without a primary key is refused" "merge.*primary key"
+
+	section "$SRC_KIND into $DEST_KIND: --merge-key replaces whole partitions"
+	p="parts_$p" t="p_${DEST_KIND}"
+	dest_prepare "$p"
+	src "$SRC_KIND" "DROP TABLE IF EXISTS $t"
+	src "$SRC_KIND" "CREATE TABLE $t (id INTEGER NOT NULL, u INTEGER NOT NULL, val VARCHAR(40))"
+	src "$SRC_KIND" "INSERT INTO $t (id, u, val) VALUES (1,1,'a'),(2,1,'a'),(3,1,'a'),(4,2,'a'),(5,2,'a'),(6,2,'a'),(7,2,'a'),(8,3,'a')"
+	parts_run() {
+		sl run "$(src_url "$SRC_KIND")" --table "$t" --pipeline "$p" \
+			--destination "$(dest_url "$p")" --write-disposition merge --merge-key u \
+			--chunk-size 3 --progress none "$@"
+	}
+	parts_run
+	assert_ok "a merge by partition, in chunks that split the partitions"
+	same_rows "every partition whole" "$p" "$t"
+	src "$SRC_KIND" "DELETE FROM $t WHERE id = 5"
+	src "$SRC_KIND" "UPDATE $t SET val = 'b' WHERE id = 6"
+	parts_run
+	same_rows "a partition reloaded drops the rows the source dropped from it" "$p" "$t"
+	parts_run --cursor u
+	assert_one_line_error "a merge key with a cursor is refused, saying why" "merge key.*cursor"
 }
 
 for suite_pair in $SUITES; do
