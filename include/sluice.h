@@ -225,9 +225,16 @@ typedef struct sl_table_hints {
 	   deletes, which no cursor reports), in one transaction with the state. Needs a primary
 	   key; merge or append. */
 	bool sync_deletes;
+	/* Version 3. Comma-separated columns to load (dlt's included_columns); NULL: every column.
+	   The primary key, merge key, cursor and hard-delete column must be among them. A column
+	   the table does not have fails the run before anything is written, naming it. */
+	const char *columns;
+	/* Version 3. Comma-separated columns not to load (dlt's excluded_columns); NULL: none.
+	   Same rules as `columns`; both may be given (the excluded are taken out of `columns`). */
+	const char *exclude_columns;
 } sl_table_hints;
 
-#define SL_TABLE_HINTS_VERSION 2
+#define SL_TABLE_HINTS_VERSION 3
 #define SL_INCREMENTAL_INIT                                                              \
 	{                                                                                \
 		NULL, NULL, NULL, SL_ROW_ORDER_ASC, SL_LAST_VALUE_MAX, SL_RANGE_DEFAULT, \
@@ -236,7 +243,7 @@ typedef struct sl_table_hints {
 #define SL_TABLE_HINTS_INIT                                                                      \
 	{                                                                                        \
 		SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT, NULL, NULL, \
-			NULL, false                                                              \
+			NULL, false, NULL, NULL                                                  \
 	}
 
 /*
@@ -244,15 +251,32 @@ typedef struct sl_table_hints {
  * sqlite:///file.db, postgresql://...), the tables to load (NULL-terminated; "schema.table" is
  * allowed) and the chunk size (rows per committed chunk; 0 means the default, 50000). Nothing
  * connects yet: the URL is parsed and checked here, the database is reached by sl_pipeline_run().
+ *
+ * `table_names` NULL (or empty) loads every base table of the URL's database (MySQL: the URL's
+ * database; PostgreSQL: the `schema` URL option, else the first schema of the search path;
+ * SQLite: the file), sorted by name, as dlt's sql_database() does; it is the same as {"*"}.
+ * A name holding `*`, `?` or `[` is a glob pattern (fnmatch(3)) matched against both "table" and
+ * "schema.table" of the base tables there (views too with sl_source_include_views); a pattern
+ * that matches no table fails the run, naming it. A table that two selections match takes the
+ * hints of its exact name, else of the first pattern given that matches it.
  */
 SL_EXTERN(int)
 sl_source_sql_database(sl_source **out, const char *url, const char *const *table_names,
 		       size_t chunk_size);
 
-/* Set the hints of one of the source's tables, named as selected. Returns SL_ENOTFOUND for a
-   table not selected. Hints of version 1 (without table_name) are accepted. */
+/* Set the hints of the tables one selection (a name or pattern, exactly as given to
+   sl_source_sql_database; "*" when that was NULL) stands for. Returns SL_ENOTFOUND for a
+   selection not made. Hints of versions 1 and 2 are accepted. */
 SL_EXTERN(int)
 sl_source_apply_hints(sl_source *source, const char *table, const sl_table_hints *hints);
+
+/* Leave out the tables a name or glob pattern matches (as for selections: "table" or
+   "schema.table"), even those a selection names. A pattern that matches nothing is no error. */
+SL_EXTERN(int) sl_source_exclude(sl_source *source, const char *pattern);
+
+/* Let patterns (and "all tables") match views as well as base tables. Default false: views are
+   loaded only when named. */
+SL_EXTERN(int) sl_source_include_views(sl_source *source, bool include);
 
 /* Load at most `max_chunks` chunks per table per run (0: no limit). Chunks that hold no new row
    (only boundary overlap) do not count, so a run with rows left always makes progress. */
@@ -297,6 +321,10 @@ typedef struct sl_pipeline_options {
 	   seconds: 0 refuses at once with SL_ELOCKED, a negative value waits until the lock is free
 	   (or sl_pipeline_interrupt is called). */
 	double wait_lock;
+	/* Version 2. Tables loaded at once, each with its own source and destination connections
+	   and its own chunk transactions (0 or 1: one after another). Memory is bounded by
+	   `workers` times one table's. A table that fails does not stop the others. */
+	unsigned workers;
 } sl_pipeline_options;
 
 /* What the progress callback sees after each committed chunk of a table. */
@@ -309,11 +337,11 @@ struct sl_progress {
 	double seconds;		 /* since the table's run started */
 };
 
-#define SL_PIPELINE_OPTIONS_VERSION 1
+#define SL_PIPELINE_OPTIONS_VERSION 2
 #define SL_PIPELINE_OPTIONS_INIT                                                               \
 	{                                                                                      \
 		SL_PIPELINE_OPTIONS_VERSION, NULL, NULL, NULL, false, NULL, false, NULL, NULL, \
-			NULL, 0                                                                \
+			NULL, 0, 0                                                             \
 	}
 
 /* Create a pipeline. Nothing is opened yet; in dev mode the dataset name is fixed here. */
@@ -347,7 +375,10 @@ typedef struct sl_load_info sl_load_info;
  * its rows chunk by chunk, committing each chunk together with the state that covers it, until the
  * source is exhausted or a limit is reached. On success *out (may be NULL if not wanted) receives
  * the load info, freed with sl_load_info_free(). On failure the open chunk is rolled back:
- * everything committed before stays, nothing partial is visible.
+ * everything committed before stays, nothing partial is visible. A table that fails does not
+ * stop the others (an interrupt does): the run returns the first failed table's code and *out
+ * still receives the load info, whose tables say each its own outcome (sl_table_load.error).
+ * When the run fails before any table starts (connecting, reflecting, the lock), *out is NULL.
  *
  * One run of a pipeline at a time: a run first takes the pipeline's lock, an flock(2) on the file
  * `lock` in the pipeline's local directory and, with a PostgreSQL destination, a session-level
@@ -400,6 +431,11 @@ typedef struct sl_table_load {
 	/* Destination rows this run deleted: those whose latest source row was flagged
 	   (hard_delete_column) and those whose key the source no longer has (sync_deletes). */
 	uint64_t rows_deleted;
+	/* 0, or the error code that ended this table's run; the chunks it committed before stay.
+	   When tables fail, sl_pipeline_run returns the first one's code and still hands out the
+	   load info (the other tables went on). */
+	int error;
+	const char *error_message; /* the error's message, NULL when error is 0 */
 } sl_table_load;
 
 SL_EXTERN(size_t) sl_load_info_table_count(const sl_load_info *info);

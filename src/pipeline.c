@@ -126,7 +126,7 @@ static int pipeline_alloc(sl_pipeline **out, const char *name, const char *dir)
 int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 {
 	*out = NULL;
-	if (!o || o->version != SL_PIPELINE_OPTIONS_VERSION)
+	if (!o || o->version < 1 || o->version > SL_PIPELINE_OPTIONS_VERSION)
 		return sl_error_set(SL_EINVAL, "sl_pipeline_options: missing or wrong version");
 	sl_pipeline *p;
 	int rc = pipeline_alloc(&p, o->pipeline_name, o->pipelines_dir);
@@ -144,6 +144,7 @@ int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 	p->on_progress = o->on_progress;
 	p->progress_ctx = o->progress_ctx;
 	p->wait_lock = o->wait_lock;
+	p->workers = o->version >= 2 && o->workers > 1 ? o->workers : 1; /* v1 ends before it */
 	rc = p->dataset && p->destination ? check_destination(p->destination) : SL_ENOMEM;
 	if (rc) {
 		sl_pipeline_free(p);

@@ -31,6 +31,7 @@ struct sl_pipeline {
 	bool no_load_id;
 	void (*on_progress)(void *ctx, const sl_progress *progress);
 	void *progress_ctx;
+	unsigned workers; /* tables loaded at once, at least 1 */
 
 	/* the destination, opened on first use and kept until sl_pipeline_free (DuckDB allows one
 	   writer process per file; keeping it lets the dataset accessor share the connection) */
