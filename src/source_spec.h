@@ -20,12 +20,19 @@ typedef struct sl_source_table {
 	bool sync_deletes;	    /* delete what the source no longer has after a full read */
 	sl_incremental incremental; /* strings owned (copies of the hint's) */
 	sl_write_disposition write_disposition;
+	char *columns;	       /* comma-separated columns to load, NULL: all */
+	char *exclude_columns; /* comma-separated columns not to load, NULL: none */
 } sl_source_table;
 
 struct sl_source {
 	char *url; /* as given; holds the password: never print it */
+	/* the selections as given: names or glob patterns ("*" for every table), each with its
+	   hints; a run resolves them against the database into concrete tables */
 	size_t ntables;
 	sl_source_table *tables;
+	char **excludes; /* names or glob patterns left out */
+	size_t nexcludes;
+	bool include_views; /* patterns match views too */
 	size_t chunk_size;
 	size_t max_chunks;  /* 0: none */
 	double max_seconds; /* 0: none */
