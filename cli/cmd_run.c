@@ -634,6 +634,7 @@ static int run_loop(sl_pipeline *p, sl_source *src, const run_opts *o, cli_progr
 		cli_progress_end(progress);
 		if (rc < 0) {
 			code = cli_fail(rc);
+			sl_load_info_free(info);
 			break;
 		}
 		if (report_run(&t, info, o, multi) != 0) {

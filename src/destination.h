@@ -168,6 +168,10 @@ struct sl_destination_driver {
 	/* Open the destination. A file locked by another process is SL_ELOCKED naming the file. */
 	int (*open)(sl_dest_conn **out, const sl_url *url, const sl_dest_options *options);
 	void (*close)(sl_dest_conn *conn);
+	/* Another connection to what `conn` is connected to, for a table loaded in parallel with
+	   conn's (its own transactions, used from another thread); closed before `conn`. NULL:
+	   another open() of the URL (a network destination). */
+	int (*open_sibling)(sl_dest_conn **out, sl_dest_conn *conn);
 
 	/* `given` (which parsed as `url`) with any path relative to the working directory made
 	   absolute, so that a pipeline can be reopened by name from anywhere (caller frees; NULL on

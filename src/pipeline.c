@@ -14,6 +14,7 @@
  * left always makes progress.
  */
 #include "pipeline.h"
+#include "workers.h"
 #include "disposition.h"
 #include "drivers.h"
 #include "incremental.h"
@@ -30,6 +31,7 @@ struct sl_load_info {
 	char *load_id;
 	size_t ntables;
 	sl_table_load *tables; /* strings owned */
+	bool tables_ran;       /* the run got to its tables: they say how each ended */
 };
 
 /* ---- creating pipelines -------------------------------------------------------------------- */
@@ -113,6 +115,8 @@ static int pipeline_alloc(sl_pipeline **out, const char *name, const char *dir)
 	if (!p)
 		return SL_ENOMEM;
 	p->lock_fd = -1;
+	p->intr = &p->interrupt;
+	pthread_mutex_init(&p->serial, NULL);
 	p->name = sl_strdup(name);
 	p->pipelines_dir = dir && *dir ? sl_strdup(dir) : default_pipelines_dir();
 	if (!p->name || !p->pipelines_dir) {
@@ -197,6 +201,7 @@ void sl_pipeline_free(sl_pipeline *p)
 	free(p->dataset);
 	free(p->pipelines_dir);
 	free(p->memory_limit);
+	pthread_mutex_destroy(&p->serial);
 	free(p);
 }
 
@@ -226,6 +231,7 @@ void sl_load_info_free(sl_load_info *info)
 		free((char *)info->tables[i].last_value);
 		free((char *)info->tables[i].warnings);
 		free((char *)info->tables[i].schema_changes);
+		free((char *)info->tables[i].error_message);
 	}
 	free(info->tables);
 	free(info->load_id);
@@ -299,7 +305,9 @@ static void report_progress(table_run *r)
 			  r->info->chunks,
 			  total,
 			  sl_monotonic_seconds() - r->started};
+	pthread_mutex_lock(sl_pipeline_serial(r->p)); /* one caller at a time, as documented */
 	r->p->on_progress(r->p->progress_ctx, &pr);
+	pthread_mutex_unlock(sl_pipeline_serial(r->p));
 }
 
 static int begin_if_needed(table_run *r)
@@ -316,8 +324,11 @@ static int begin_if_needed(table_run *r)
    effort: the truth is committed). */
 static void mirror_committed_state(table_run *r)
 {
-	if (r->load.state_written)
+	if (r->load.state_written) {
+		pthread_mutex_lock(sl_pipeline_serial(r->p)); /* workers share state.json */
 		sl_pipeline_mirror_state(r->p, &r->state);
+		pthread_mutex_unlock(sl_pipeline_serial(r->p));
+	}
 	r->load.state_written = false;
 }
 
@@ -879,10 +890,83 @@ static int unless_interrupted(sl_pipeline *p, int rc, const char *doing)
 	return sl_error_set(SL_EINTERRUPTED, "interrupted while %s: nothing was loaded", doing);
 }
 
+/* What the tables of one run share once they are planned. */
+typedef struct planned_run {
+	sl_load_info *info;
+	const sl_source *source;
+	table_plan *plans;
+} planned_run;
+
+/* Keep a failed table's error in its load info: the other tables go on. */
+static void record_failure(sl_table_load *t, int rc)
+{
+	t->error = sl_error_last_code() ? sl_error_last_code() : rc;
+	t->error_message = sl_strdup(sl_error_last()->message);
+}
+
+/* The sl_table_job of workers.h: table i through `p` (the pipeline or a worker's view). */
+static void run_planned_table(void *ctx, size_t i, sl_pipeline *p, sl_source_conn *conn)
+{
+	planned_run *run = ctx;
+	const sl_source_table *spec = &run->source->tables[i];
+	sl_table_load *t = &run->info->tables[i];
+	table_run r = {.p = p,
+		       .source = run->source,
+		       .spec = spec,
+		       .diff = &run->plans[i].diff,
+		       .conn = conn,
+		       .load_id = run->info->load_id,
+		       .info = t,
+		       .disposition = disposition_of(spec),
+		       .schema = run->plans[i].schema,
+		       .table = t->table};
+	run->plans[i].schema = NULL; /* run_table frees it */
+	int rc = run_table(&r);
+	if (rc)
+		record_failure(t, rc);
+}
+
+/* The run's outcome, once its tables ran: an interrupt if one was interrupted or never
+   started, else the first failed table's error, set again on this thread. */
+static int run_outcome(const planned_run *run, size_t ntables)
+{
+	const sl_table_load *failed = NULL, *stopped = NULL;
+	for (size_t i = 0; i < ntables; i++) {
+		const sl_table_load *t = &run->info->tables[i];
+		if (t->error == SL_EINTERRUPTED && !stopped)
+			stopped = t;
+		else if (t->error && !failed)
+			failed = t;
+	}
+	for (size_t i = 0; i < ntables; i++) {
+		sl_table_load *t = &run->info->tables[i];
+		if (!run->plans[i].schema)
+			continue; /* started */
+		sl_error_set(SL_EINTERRUPTED, "interrupted before table '%s' started", t->table);
+		record_failure(t, SL_EINTERRUPTED);
+		stopped = stopped ? stopped : t;
+	}
+	failed = stopped ? stopped : failed;
+	if (!failed)
+		return SL_OK;
+	return sl_error_set(failed->error, "%s", failed->error_message ? failed->error_message : "");
+}
+
+static int name_tables(sl_load_info *info, const table_plan *plans, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		info->tables[i].table = sl_strdup(plans[i].table);
+		info->ntables = i + 1;
+		if (!info->tables[i].table)
+			return SL_ENOMEM;
+	}
+	return SL_OK;
+}
+
 static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
 {
 	sl_source_conn *conn;
-	int rc = sl_source_connect_retrying(&conn, source, &p->interrupt);
+	int rc = sl_source_connect_retrying(&conn, source, p->intr);
 	if (rc)
 		return unless_interrupted(p, rc, "connecting to the source");
 	table_plan *plans = sl_calloc(source->ntables, sizeof(*plans));
@@ -898,27 +982,14 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 	for (size_t i = 0; i < source->ntables && !rc; i++)
 		rc = plan_schema(&plans[i].diff, p, &source->tables[i], plans[i].schema,
 				 plans[i].table);
-	for (size_t i = 0; i < source->ntables && !rc; i++) {
-		sl_table_load *t = &info->tables[i];
-		t->table = sl_strdup(plans[i].table);
-		info->ntables = i + 1;
-		if (!t->table) {
-			rc = SL_ENOMEM;
-			break;
-		}
-		table_run r = {.p = p,
-			       .source = source,
-			       .spec = &source->tables[i],
-			       .diff = &plans[i].diff,
-			       .conn = conn,
-			       .load_id = info->load_id,
-			       .info = t,
-			       .disposition = disposition_of(&source->tables[i]),
-			       .schema = plans[i].schema,
-			       .table = t->table};
-		plans[i].schema = NULL; /* run_table frees it */
-		rc = run_table(&r);
-	}
+	if (!rc)
+		rc = name_tables(info, plans, source->ntables);
+	planned_run run = {info, source, plans};
+	if (!rc)
+		rc = sl_workers_run(p, source, conn, source->ntables, run_planned_table, &run);
+	info->tables_ran = rc == SL_OK;
+	if (!rc)
+		rc = run_outcome(&run, source->ntables);
 	free_plans(plans, source->ntables);
 	conn->driver->disconnect(conn);
 	return rc;
@@ -943,7 +1014,8 @@ int sl_pipeline_run(sl_load_info **out, sl_pipeline *p, sl_source *source)
 	sl_pipeline_unlock(p);
 	if (rc == SL_EINTERRUPTED)
 		sl_interrupt_clear(&p->interrupt); /* consumed by this run */
-	if (rc || !out)
+	/* once tables ran, the info says how each ended, failed or not */
+	if (!out || !info->tables_ran)
 		sl_load_info_free(info);
 	else
 		*out = info;

@@ -12,6 +12,7 @@
 #include "source_spec.h"
 #include "state.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 /* The _sluice_loads status of a reset that kept rows its table's next run loads again. */
@@ -20,6 +21,9 @@
 /* Layout of the local pipeline.json ("version"; a file without it is version 1). A reader
    refuses a newer one rather than guess at it. */
 #define SL_MIRROR_VERSION 1
+
+/* The most tables a run loads at once (sl_pipeline_options.workers). */
+#define SL_MAX_WORKERS 64
 
 struct sl_pipeline {
 	char *name;
@@ -44,7 +48,26 @@ struct sl_pipeline {
 	int lock_fd;		/* the flock(2)ed lock file while locked, else -1 */
 	bool dest_locked;	/* the destination's own lock (PostgreSQL advisory lock) is held */
 	sl_interrupt interrupt; /* set by sl_pipeline_interrupt, consumed by the run it stops */
+
+	/* A parallel run (workers.c): each worker but the first sees the pipeline through a view,
+	   a copy of this struct whose `owner` points here and which owns only its `dest` (see
+	   sl_pipeline_view_new). A view's interrupt is `intr`, a slot here that
+	   sl_pipeline_interrupt raises with the pipeline's own; in the pipeline, intr is
+	   &interrupt. `serial` (the owner's) orders what the workers share: the local mirror and
+	   the progress callback. */
+	sl_pipeline *owner;
+	sl_interrupt *intr;
+	sl_interrupt view_interrupts[SL_MAX_WORKERS];
+	pthread_mutex_t serial;
 };
+
+/* A view of `p` for worker `k` (1 .. SL_MAX_WORKERS-1) of a parallel run, with a destination
+   connection of its own (open_sibling). Freed with sl_pipeline_view_free. */
+int sl_pipeline_view_new(sl_pipeline **out, sl_pipeline *p, unsigned k);
+void sl_pipeline_view_free(sl_pipeline *view);
+
+/* The mutex that orders what a pipeline's workers share (its owner's). */
+pthread_mutex_t *sl_pipeline_serial(sl_pipeline *p);
 
 /*
  * Take the pipeline's lock for a run and connect the destination (which may be locked too: a

@@ -34,15 +34,21 @@
 #define WAIT_FIRST 0.05 /* seconds between the first tries */
 #define WAIT_MAX   1.0	/* ... doubling up to this */
 
+/* The views' slots are raised too, whether a worker uses them or not: a view clears its slot
+   when it is made, before it runs, and also looks at the pipeline's own flag. */
 void sl_pipeline_interrupt(sl_pipeline *pipeline)
 {
-	if (pipeline)
-		sl_interrupt_raise(&pipeline->interrupt);
+	if (!pipeline)
+		return;
+	sl_interrupt_raise(&pipeline->interrupt);
+	for (size_t k = 0; k < SL_MAX_WORKERS; k++)
+		sl_interrupt_raise(&pipeline->view_interrupts[k]);
 }
 
 bool sl_pipeline_interrupted(sl_pipeline *p)
 {
-	return sl_interrupt_requested(&p->interrupt);
+	return sl_interrupt_requested(p->intr) ||
+	       (p->owner && sl_interrupt_requested(&p->owner->interrupt));
 }
 
 /* The first line of the lock file: "pid N on HOST", written by the holder. */

@@ -30,7 +30,7 @@
  * faults it in again (--limit-chunks 1 --until-done: 128k page faults for 1M rows instead of
  * 44k, a third of the CPU).
  */
-#define LOAD_MEMORY_LIMIT "64MB"
+#define LOAD_MEMORY_LIMIT_MB 64 /* per connection loading: a parallel run's siblings add theirs */
 /* One thread while loading: sluice appends and commits from a single thread, so DuckDB's worker
    threads only checkpoint row groups in parallel, each with its own compression buffers (+20-25
    MB peak RSS on 2 cores, more on more cores) and no faster on a machine the source also needs. */
@@ -169,7 +169,9 @@ static void duck_close(sl_dest_conn *conn)
 		return;
 	if (c->con)
 		duckdb_disconnect(&c->con);
-	if (c->db)
+	if (c->primary)
+		c->primary->siblings--;
+	else if (c->db)
 		duckdb_close(&c->db);
 	free(c->path);
 	free(c);
@@ -230,12 +232,13 @@ static int open_database(duck_conn *c, const char *memory_limit)
    above a new limit) leaves the old one. A memory limit the user gave holds throughout. */
 static void load_settings(duck_conn *c, bool load)
 {
-	if (c->loading == load)
+	if (c->loading == load || c->primary) /* a sibling's primary set them before it opened */
 		return;
 	c->loading = load;
 	sl_buf sql = SL_BUF_INIT;
 	if (!c->user_limit && load)
-		sl_buf_puts(&sql, "SET memory_limit = '" LOAD_MEMORY_LIMIT "'; ");
+		sl_buf_printf(&sql, "SET memory_limit = '%uMB'; ",
+			      LOAD_MEMORY_LIMIT_MB * (1 + c->siblings));
 	else if (!c->user_limit)
 		sl_buf_puts(&sql, "RESET memory_limit; ");
 	sl_buf_puts(&sql, load ? "SET threads = " LOAD_THREADS : "RESET threads");
@@ -274,6 +277,37 @@ static int duck_open(sl_dest_conn **out, const sl_url *url, const sl_dest_option
 	const char *limit = memory_limit(options);
 	c->user_limit = limit != NULL;
 	int rc = open_database(c, limit);
+	if (rc) {
+		duck_close(&c->sql.base);
+		return rc;
+	}
+	*out = &c->sql.base;
+	return 0;
+}
+
+/* Called before any worker runs: the primary's connection is free to set the load settings for
+   all of them (DuckDB's settings are the database's). */
+static int duck_open_sibling(sl_dest_conn **out, sl_dest_conn *conn)
+{
+	duck_conn *primary = (duck_conn *)conn;
+	*out = NULL;
+	duck_conn *c = sl_calloc(1, sizeof(*c));
+	if (!c)
+		return SL_ENOMEM;
+	*c = (duck_conn){.sql = primary->sql, .db = primary->db, .primary = primary};
+	c->path = sl_strdup(primary->path);
+	c->sql.where = c->path;
+	if (!c->path || duckdb_connect(c->db, &c->con) == DuckDBError) {
+		c->con = NULL;
+		duck_close(&c->sql.base);
+		return c->path ? sl_error_set(SL_EDEST, "DuckDB '%s': cannot open another connection",
+					      primary->path)
+			       : SL_ENOMEM;
+	}
+	primary->siblings++;
+	primary->loading = false; /* (again) with the sibling's share of memory */
+	load_settings(primary, true);
+	int rc = strcmp(c->path, ":memory:") == 0 ? 0 : run(c, "USE " SL_DUCKDB_CATALOG);
 	if (rc) {
 		duck_close(&c->sql.base);
 		return rc;
@@ -858,6 +892,7 @@ const sl_destination_driver sl_duckdb_destination = {
 	.head = {SL_DESTINATION_DRIVER_VERSION, "duckdb", (const char *const[]){"duckdb", NULL}},
 	.open = duck_open,
 	.close = duck_close,
+	.open_sibling = duck_open_sibling,
 	.absolute_url = duck_absolute_url,
 	.library_version = duck_library_version,
 	.describe_table = duck_describe_table,

@@ -23,6 +23,10 @@ typedef struct duck_conn {
 	bool user_limit;  /* a memory_limit was set: it holds throughout (see LOAD_MEMORY_LIMIT) */
 	bool loading;	  /* the load settings are in force */
 	unsigned appenders; /* open appenders: end_load waits for none */
+	/* a parallel run's other connections to db: a sibling's `primary` owns db (and the load
+	   settings, which are the database's); the primary counts its siblings */
+	struct duck_conn *primary;
+	unsigned siblings;
 } duck_conn;
 /* Set the last error from DuckDB's message `msg` (its first line), naming the file. */
 int duck_error(int code, const duck_conn *c, const char *msg);
