@@ -942,14 +942,17 @@ static int run_outcome(const planned_run *run, size_t ntables)
 		sl_table_load *t = &run->info->tables[i];
 		if (!run->plans[i].schema)
 			continue; /* started */
-		sl_error_set(SL_EINTERRUPTED, "interrupted before table '%s' started", t->table);
+		sl_error_set(SL_EINTERRUPTED,
+			     "interrupted before table '%s' started: nothing of it was loaded",
+			     t->table);
 		record_failure(t, SL_EINTERRUPTED);
 		stopped = stopped ? stopped : t;
 	}
 	failed = stopped ? stopped : failed;
 	if (!failed)
 		return SL_OK;
-	return sl_error_set(failed->error, "%s", failed->error_message ? failed->error_message : "");
+	return sl_error_set(failed->error, "%s",
+			    failed->error_message ? failed->error_message : "");
 }
 
 static int name_tables(sl_load_info *info, const table_plan *plans, size_t n)

@@ -127,8 +127,8 @@ static int start_threads(worker *ws, unsigned n)
 	return rc;
 }
 
-int sl_workers_run(sl_pipeline *p, const sl_source *source, sl_source_conn *conn,
-		   size_t ntables, sl_table_job job, void *ctx)
+int sl_workers_run(sl_pipeline *p, const sl_source *source, sl_source_conn *conn, size_t ntables,
+		   sl_table_job job, void *ctx)
 {
 	unsigned n = p->workers < ntables ? p->workers : (unsigned)ntables;
 	crew c = {ntables, 0, job, ctx};
@@ -147,7 +147,8 @@ int sl_workers_run(sl_pipeline *p, const sl_source *source, sl_source_conn *conn
 		rc = hire(&ws[k], p, source, k);
 	}
 	if (!rc) {
-		start_threads(ws, n); /* a worker that cannot start leaves its tables to the others */
+		start_threads(ws,
+			      n); /* a worker that cannot start leaves its tables to the others */
 		sl_error_clear();
 		work(&ws[0]);
 	}

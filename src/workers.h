@@ -15,8 +15,7 @@
 
 /* Load table `index` of the run through `pipeline` (the pipeline or a worker's view of it) and
    `conn`; records its own outcome (a failed table does not stop the others). */
-typedef void (*sl_table_job)(void *ctx, size_t index, sl_pipeline *pipeline,
-			     sl_source_conn *conn);
+typedef void (*sl_table_job)(void *ctx, size_t index, sl_pipeline *pipeline, sl_source_conn *conn);
 
 /*
  * Call `job` for every index in [0, ntables), at most p->workers at once, in index order of
@@ -24,7 +23,7 @@ typedef void (*sl_table_job)(void *ctx, size_t index, sl_pipeline *pipeline,
  * source connection. Fails (before any table starts) only when a worker's connections cannot
  * be opened, naming them.
  */
-int sl_workers_run(sl_pipeline *p, const sl_source *source, sl_source_conn *conn,
-		   size_t ntables, sl_table_job job, void *ctx);
+int sl_workers_run(sl_pipeline *p, const sl_source *source, sl_source_conn *conn, size_t ntables,
+		   sl_table_job job, void *ctx);
 
 #endif

@@ -34,7 +34,7 @@
 /* One thread while loading: sluice appends and commits from a single thread, so DuckDB's worker
    threads only checkpoint row groups in parallel, each with its own compression buffers (+20-25
    MB peak RSS on 2 cores, more on more cores) and no faster on a machine the source also needs. */
-#define LOAD_THREADS	  "1"
+#define LOAD_THREADS	     "1"
 
 /* Each portable type's DuckDB column type (DECIMAL gets its precision and scale added)... */
 static const char *const duck_type_names[SL_TYPE__COUNT] = {
@@ -300,7 +300,8 @@ static int duck_open_sibling(sl_dest_conn **out, sl_dest_conn *conn)
 	if (!c->path || duckdb_connect(c->db, &c->con) == DuckDBError) {
 		c->con = NULL;
 		duck_close(&c->sql.base);
-		return c->path ? sl_error_set(SL_EDEST, "DuckDB '%s': cannot open another connection",
+		return c->path ? sl_error_set(SL_EDEST,
+					      "DuckDB '%s': cannot open another connection",
 					      primary->path)
 			       : SL_ENOMEM;
 	}

@@ -146,7 +146,9 @@ static void test_interrupt_after_a_commit(void **state)
 	sl_source *src = new_source();
 	sl_load_info *info = (sl_load_info *)1;
 	assert_int_equal(sl_pipeline_run(&info, p, src), SL_EINTERRUPTED);
-	assert_null(info);
+	assert_int_equal(sl_load_info_table(info, 0)->error, SL_EINTERRUPTED);
+	assert_int_equal(sl_load_info_table(info, 0)->rows_loaded, 1000);
+	sl_load_info_free(info);
 	assert_string_equal(sl_error_last()->message,
 			    "interrupted: the open chunk of table 'events' was rolled back (1000 "
 			    "rows read); 1 chunk (1000 rows) committed in this run stay");
@@ -189,7 +191,8 @@ static void test_reader_thread_error(void **state)
 	sl_source *src = new_source();
 	sl_load_info *info = NULL;
 	assert_int_equal(sl_pipeline_run(&info, p, src), SL_ETYPE);
-	assert_null(info);
+	assert_int_equal(sl_load_info_table(info, 0)->error, SL_ETYPE);
+	sl_load_info_free(info);
 	const char *m = sl_error_last()->message;
 	if (!strstr(m, "column 'created'") || !strstr(m, "rowid 5500") || !strstr(m, "'oops'"))
 		fail_msg("unexpected message: %s", m);
@@ -213,8 +216,11 @@ static void test_interrupt_before_a_run(void **state)
 	sl_source *src = new_source();
 	sl_pipeline_interrupt(p);
 	assert_int_equal(sl_pipeline_run(NULL, p, src), SL_EINTERRUPTED);
-	assert_non_null(strstr(sl_error_last()->message, "0 chunks (0 rows) committed"));
-	assert_query(p, "SELECT COUNT(*) FROM events", "0");
+	assert_non_null(
+		strstr(sl_error_last()->message, "interrupted before table 'events' started"));
+	assert_query(p,
+		     "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'events'",
+		     "0"); /* not even created */
 	assert_int_equal(sl_pipeline_run(NULL, p, src), 0);
 	assert_query(p, "SELECT COUNT(*) FROM events", "10000");
 	sl_source_free(src);

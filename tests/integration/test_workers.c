@@ -49,14 +49,16 @@ static void build_source(const char *file)
 	for (int i = 0; i < NTABLES; i++) {
 		snprintf(sql, sizeof(sql),
 			 "CREATE TABLE t%02d (id INTEGER PRIMARY KEY, created INTEGER, note TEXT);"
-			 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+			 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+			 "%d)"
 			 " INSERT INTO t%02d SELECT i, i, 'row ' || i FROM n;",
 			 i, table_rows(i), i);
 		sqlite_exec(db, sql);
 	}
-	sqlite_exec(db, "CREATE TABLE bad (id INTEGER PRIMARY KEY, created INTEGER, note TEXT);"
-			"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
-			"1000) INSERT INTO bad SELECT i, CASE WHEN i < 500 THEN i END, 'x' FROM n;");
+	sqlite_exec(db,
+		    "CREATE TABLE bad (id INTEGER PRIMARY KEY, created INTEGER, note TEXT);"
+		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+		    "1000) INSERT INTO bad SELECT i, CASE WHEN i < 500 THEN i END, 'x' FROM n;");
 	sqlite3_close(db);
 }
 
@@ -341,7 +343,8 @@ static void test_mysql_into_postgres(void **state)
 	const char *my = getenv("SLUICE_TEST_MYSQL_URL");
 	const char *pg = getenv("SLUICE_TEST_PG_URL");
 	if (!my || !*my || !pg || !*pg)
-		fail_msg("SLUICE_TEST_MYSQL_URL and SLUICE_TEST_PG_URL must be set (scripts/run-tests)");
+		fail_msg("SLUICE_TEST_MYSQL_URL and SLUICE_TEST_PG_URL must be set "
+			 "(scripts/run-tests)");
 	build_mysql_tables(my);
 	const char *const tables[] = {"w0", "w1", "w2", "w3", "w4", "w5", NULL};
 	sl_source *src = new_source(my, tables);
@@ -401,10 +404,8 @@ static void test_options_v1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_all_rows_once),
-		cmocka_unit_test(test_one_table_fails),
-		cmocka_unit_test(test_interrupt),
-		cmocka_unit_test(test_mysql_into_postgres),
+		cmocka_unit_test(test_all_rows_once), cmocka_unit_test(test_one_table_fails),
+		cmocka_unit_test(test_interrupt),     cmocka_unit_test(test_mysql_into_postgres),
 		cmocka_unit_test(test_options_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
