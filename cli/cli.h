@@ -116,12 +116,24 @@ typedef enum cli_progress_mode {
 
 extern const cli_enum cli_progress_modes[];
 
+/* The tables a bar line shows at once: those loading in parallel (--workers). */
+#define CLI_PROGRESS_SLOTS 8
+
+/* A table's last progress, for the bar line. */
+typedef struct cli_progress_slot {
+	char table[64];
+	uint64_t rows_loaded;
+	double at; /* when it was reported (monotonic seconds), 0: free */
+} cli_progress_slot;
+
 /* State of the display; owned by the caller, passed as sl_pipeline_options.progress_ctx. */
 typedef struct cli_progress {
 	cli_progress_mode mode; /* never AUTO after cli_progress_init */
 	FILE *out;
 	size_t last_len; /* length of the bar line on screen, 0 if none */
 	char table[128]; /* the table of that line */
+	bool parallel;	 /* tables load at once (--workers): one line shows them all */
+	cli_progress_slot running[CLI_PROGRESS_SLOTS]; /* tables reported lately */
 } cli_progress;
 
 /* Resolve AUTO against `out` (a terminal or not). */

@@ -10,10 +10,14 @@
 #include "cli.h"
 
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Width of the [####....] part of the bar. */
 #define BAR_WIDTH 20
+
+/* A table not reported for this long (seconds) has finished, as far as the bar can tell. */
+#define RUNNING_GRACE 3.0
 
 const cli_enum cli_progress_modes[] = {
 	{"auto", CLI_PROGRESS_AUTO},
@@ -31,6 +35,58 @@ void cli_progress_init(cli_progress *progress, cli_progress_mode mode, FILE *out
 	progress->out = out;
 	progress->last_len = 0;
 	progress->table[0] = '\0';
+	progress->parallel = false;
+	memset(progress->running, 0, sizeof(progress->running));
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Note `p` among the tables running; returns how many others ran lately. */
+static size_t note_running(cli_progress *progress, const sl_progress *p)
+{
+	double now = now_seconds();
+	cli_progress_slot *mine = NULL, *oldest = &progress->running[0];
+	size_t others = 0;
+	for (size_t i = 0; i < CLI_PROGRESS_SLOTS; i++) {
+		cli_progress_slot *s = &progress->running[i];
+		if (s->at > 0 && now - s->at > RUNNING_GRACE)
+			s->at = 0; /* finished */
+		if (s->at > 0 && strcmp(s->table, p->table) == 0)
+			mine = s;
+		else if (s->at > 0)
+			others++;
+		if (s->at < oldest->at)
+			oldest = s;
+	}
+	if (!mine) {
+		mine = oldest;
+		snprintf(mine->table, sizeof(mine->table), "%s", p->table);
+	}
+	mine->rows_loaded = p->rows_loaded;
+	mine->at = now;
+	return others;
+}
+
+/* "t01 12000 rows | t02 800 rows | ...": the tables loading in parallel, in slot order. */
+static int format_running(char *line, size_t size, const cli_progress *progress)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < CLI_PROGRESS_SLOTS && len < size; i++) {
+		const cli_progress_slot *s = &progress->running[i];
+		if (s->at == 0)
+			continue;
+		int n = snprintf(line + len, size - len, "%s%s: %llu rows", len ? " | " : "",
+				 s->table, (unsigned long long)s->rows_loaded);
+		if (n < 0)
+			return -1;
+		len += (size_t)n;
+	}
+	return (int)len;
 }
 
 /* "45s", "3m07s", "2h05m". */
@@ -94,15 +150,22 @@ static void show_bar(cli_progress *progress, const sl_progress *p)
 	char line[384];
 	int len;
 
-	/* a new table keeps the finished line of the previous one */
-	if (progress->last_len > 0 && strcmp(progress->table, p->table) != 0)
-		cli_progress_end(progress);
-	snprintf(progress->table, sizeof(progress->table), "%s", p->table);
-	format_bar(bar, sizeof(bar), p);
-	format_done(done, sizeof(done), p);
-	len = snprintf(line, sizeof(line), "%s: %s%llu rows, %llu chunk%s, %.0f rows/s%s", p->table,
-		       bar, (unsigned long long)p->rows_loaded, (unsigned long long)p->chunks,
-		       p->chunks == 1 ? "" : "s", rows_per_second(p), done);
+	if (progress->parallel && note_running(progress, p) > 0) {
+		/* tables in parallel: one line for all of them, rewritten in place */
+		progress->table[0] = '\0';
+		len = format_running(line, sizeof(line), progress);
+	} else {
+		/* a new table keeps the finished line of the previous one */
+		if (progress->last_len > 0 && strcmp(progress->table, p->table) != 0)
+			cli_progress_end(progress);
+		snprintf(progress->table, sizeof(progress->table), "%s", p->table);
+		format_bar(bar, sizeof(bar), p);
+		format_done(done, sizeof(done), p);
+		len = snprintf(line, sizeof(line), "%s: %s%llu rows, %llu chunk%s, %.0f rows/s%s",
+			       p->table, bar, (unsigned long long)p->rows_loaded,
+			       (unsigned long long)p->chunks, p->chunks == 1 ? "" : "s",
+			       rows_per_second(p), done);
+	}
 	if (len < 0)
 		return;
 	size_t n = (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1;
