@@ -788,11 +788,13 @@ static int reflect_and_check(sl_table_schema **out, sl_source_conn *conn,
 	if (rc)
 		return rc;
 	sl_table_state fresh;
-	sl_incremental_run dry;
+	sl_incremental_run dry = {0}; /* freed even when the columns fail it before its prepare */
 	sl_table_state_init(&fresh);
 	const sl_incremental *hint = spec->incremental.cursor_path ? &spec->incremental : NULL;
-	rc = sl_incremental_prepare(&dry, *out, spec->name, hint, spec->primary_key, &fresh, false,
-				    0);
+	rc = sl_source_table_select_columns(spec, *out); /* what is not loaded is never read */
+	rc = rc ? rc
+		: sl_incremental_prepare(&dry, *out, spec->name, hint, spec->primary_key, &fresh,
+					 false, 0);
 	sl_incremental_free(&dry);
 	sl_table_state_clear(&fresh);
 	if (!rc)
@@ -879,12 +881,25 @@ static int unless_interrupted(sl_pipeline *p, int rc, const char *doing)
 	return sl_error_set(SL_EINTERRUPTED, "interrupted while %s: nothing was loaded", doing);
 }
 
-static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
+static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *spec)
 {
 	sl_source_conn *conn;
-	int rc = sl_source_connect_retrying(&conn, source, &p->interrupt);
+	int rc = sl_source_connect_retrying(&conn, spec, &p->interrupt);
 	if (rc)
 		return unless_interrupted(p, rc, "connecting to the source");
+	/* the selections (names, patterns) become the tables they stand for, one load info each */
+	sl_source *source = NULL;
+	rc = sl_source_resolve(&source, spec, conn);
+	if (!rc) {
+		free(info->tables); /* sized for the selections */
+		info->tables = sl_calloc(source->ntables, sizeof(*info->tables));
+		rc = info->tables ? SL_OK : SL_ENOMEM;
+	}
+	if (rc) {
+		sl_source_free(source);
+		conn->driver->disconnect(conn);
+		return unless_interrupted(p, rc, "reading the source's tables");
+	}
 	table_plan *plans = sl_calloc(source->ntables, sizeof(*plans));
 	rc = plans ? reflect_tables(plans, conn, source) : SL_ENOMEM;
 	rc = unless_interrupted(p, rc, "reading the source's tables");
@@ -892,7 +907,7 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 		rc = sl_pipeline_lock(p, p->wait_lock); /* and connect the destination */
 	rc = unless_interrupted(p, rc, "connecting to the destination");
 	if (!rc) {
-		sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
+		sl_pipeline_write_mirror(p, spec); /* best effort: the destination is the truth */
 		sl_error_clear();
 	}
 	for (size_t i = 0; i < source->ntables && !rc; i++)
@@ -920,6 +935,7 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 		rc = run_table(&r);
 	}
 	free_plans(plans, source->ntables);
+	sl_source_free(source);
 	conn->driver->disconnect(conn);
 	return rc;
 }
