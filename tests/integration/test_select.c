@@ -4,8 +4,8 @@
  * or named), glob patterns on "table" and "db.table", exclusions, a pattern that matches nothing
  * (the destination is not even created), the hints of an exact name over a pattern's,
  * PostgreSQL's schema option (partitions load through their parent), every table of a SQLite
- * file, the columns and exclude_columns hints, and hints structs of version 2. What was loaded
- * is read back from the DuckDB destination: table lists, row counts, column lists.
+ * file (and its status), the columns and exclude_columns hints, and hints structs of version 2.
+ * What was loaded is read back from the DuckDB destination: table lists, row counts, columns.
  */
 #define _GNU_SOURCE /* vasprintf */
 
@@ -626,6 +626,13 @@ static void test_sqlite_every_table(void **state)
 	assert_tables(p, "items,odd.name,orders");
 	assert_count(p, "orders", "9");
 	assert_count(p, "odd.name", "1");
+	/* status stands for the same tables */
+	sl_status *st;
+	assert_int_equal(sl_pipeline_status(&st, p, src), SL_OK);
+	assert_int_equal(st->ntables, 3);
+	assert_string_equal(st->tables[0].table, "items");
+	assert_int_equal(st->tables[2].rows_loaded, 9);
+	sl_status_free(st);
 	sl_pipeline_free(p);
 	sl_source_free(src);
 
