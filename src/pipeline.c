@@ -799,11 +799,13 @@ static int reflect_and_check(sl_table_schema **out, sl_source_conn *conn,
 	if (rc)
 		return rc;
 	sl_table_state fresh;
-	sl_incremental_run dry;
+	sl_incremental_run dry = {0}; /* freed even when the columns fail it before its prepare */
 	sl_table_state_init(&fresh);
 	const sl_incremental *hint = spec->incremental.cursor_path ? &spec->incremental : NULL;
-	rc = sl_incremental_prepare(&dry, *out, spec->name, hint, spec->primary_key, &fresh, false,
-				    0);
+	rc = sl_source_table_select_columns(spec, *out); /* what is not loaded is never read */
+	rc = rc ? rc
+		: sl_incremental_prepare(&dry, *out, spec->name, hint, spec->primary_key, &fresh,
+					 false, 0);
 	sl_incremental_free(&dry);
 	sl_table_state_clear(&fresh);
 	if (!rc)
@@ -957,6 +959,9 @@ static int run_outcome(const planned_run *run, size_t ntables)
 
 static int name_tables(sl_load_info *info, const table_plan *plans, size_t n)
 {
+	info->tables = sl_calloc(n, sizeof(*info->tables));
+	if (!info->tables)
+		return SL_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		info->tables[i].table = sl_strdup(plans[i].table);
 		info->ntables = i + 1;
@@ -966,12 +971,20 @@ static int name_tables(sl_load_info *info, const table_plan *plans, size_t n)
 	return SL_OK;
 }
 
-static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *source)
+static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *spec)
 {
 	sl_source_conn *conn;
-	int rc = sl_source_connect_retrying(&conn, source, p->intr);
+	int rc = sl_source_connect_retrying(&conn, spec, p->intr);
 	if (rc)
 		return unless_interrupted(p, rc, "connecting to the source");
+	/* the selections (names, patterns) become the tables they stand for, one load info each */
+	sl_source *source = NULL;
+	rc = sl_source_resolve(&source, spec, conn);
+	if (rc) {
+		sl_source_free(source);
+		conn->driver->disconnect(conn);
+		return unless_interrupted(p, rc, "reading the source's tables");
+	}
 	table_plan *plans = sl_calloc(source->ntables, sizeof(*plans));
 	rc = plans ? reflect_tables(plans, conn, source) : SL_ENOMEM;
 	rc = unless_interrupted(p, rc, "reading the source's tables");
@@ -979,7 +992,7 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 		rc = sl_pipeline_lock(p, p->wait_lock); /* and connect the destination */
 	rc = unless_interrupted(p, rc, "connecting to the destination");
 	if (!rc) {
-		sl_pipeline_write_mirror(p, source); /* best effort: the destination is the truth */
+		sl_pipeline_write_mirror(p, spec); /* best effort: the destination is the truth */
 		sl_error_clear();
 	}
 	for (size_t i = 0; i < source->ntables && !rc; i++)
@@ -994,6 +1007,7 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *sourc
 	if (!rc)
 		rc = run_outcome(&run, source->ntables);
 	free_plans(plans, source->ntables);
+	sl_source_free(source);
 	conn->driver->disconnect(conn);
 	return rc;
 }
@@ -1008,8 +1022,7 @@ int sl_pipeline_run(sl_load_info **out, sl_pipeline *p, sl_source *source)
 	if (!info)
 		return SL_ENOMEM;
 	info->load_id = new_load_id();
-	info->tables = sl_calloc(source->ntables, sizeof(sl_table_load));
-	if (!info->load_id || !info->tables) {
+	if (!info->load_id) {
 		sl_load_info_free(info);
 		return SL_ENOMEM;
 	}

@@ -149,6 +149,28 @@ int sl_schema_set_primary_key(sl_table_schema *schema, const char *columns)
 	return SL_OK;
 }
 
+void sl_schema_drop_columns(sl_table_schema *schema, const bool *drop)
+{
+	size_t kept = 0, npk = 0;
+	for (size_t i = 0; i < schema->npk; i++) { /* an index moves down by the drops before it */
+		size_t col = schema->pk[i], before = 0;
+		for (size_t j = 0; j < col; j++)
+			before += drop[j];
+		if (!drop[col])
+			schema->pk[npk++] = col - before;
+	}
+	schema->npk = npk;
+	for (size_t i = 0; i < schema->ncolumns; i++) {
+		if (drop[i]) {
+			free(schema->columns[i].name);
+			free(schema->columns[i].source_type);
+		} else {
+			schema->columns[kept++] = schema->columns[i];
+		}
+	}
+	schema->ncolumns = kept;
+}
+
 sl_table_schema *sl_schema_copy(const sl_table_schema *schema)
 {
 	sl_table_schema *s = sl_schema_new(schema->database, schema->name);

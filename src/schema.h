@@ -48,6 +48,10 @@ int sl_schema_set_primary_key(sl_table_schema *schema, const char *columns);
 /* Append a primary key column by index. */
 int sl_schema_add_pk(sl_table_schema *schema, size_t column);
 
+/* Remove the columns whose `drop` flag is set (one flag per column), keeping the others in order
+   and the primary key's columns that remain (their indexes follow). */
+void sl_schema_drop_columns(sl_table_schema *schema, const bool *drop);
+
 sl_table_schema *sl_schema_copy(const sl_table_schema *schema);
 void sl_schema_free(sl_table_schema *schema);
 

@@ -56,13 +56,15 @@ int sl_source_check_destinations(const sl_source *source, const char *const *ref
 	return SL_OK;
 }
 
-static void clear_table(sl_source_table *t)
+void sl_source_table_clear(sl_source_table *t)
 {
 	free(t->name);
 	free(t->table_name);
 	free(t->primary_key);
 	free(t->merge_key);
 	free(t->hard_delete_column);
+	free(t->columns);
+	free(t->exclude_columns);
 	clear_incremental(&t->incremental);
 }
 
@@ -71,7 +73,10 @@ void sl_source_free(sl_source *source)
 	if (!source)
 		return;
 	for (size_t i = 0; i < source->ntables; i++)
-		clear_table(&source->tables[i]);
+		sl_source_table_clear(&source->tables[i]);
+	for (size_t i = 0; i < source->nexcludes; i++)
+		free(source->excludes[i]);
+	free(source->excludes);
 	free(source->tables);
 	free(source->url);
 	free(source);
@@ -81,8 +86,11 @@ int sl_source_sql_database(sl_source **out, const char *url, const char *const *
 			   size_t chunk_size)
 {
 	*out = NULL;
-	if (!url || !table_names || !table_names[0])
-		return sl_error_set(SL_EINVAL, "a source needs a URL and at least one table");
+	static const char *const every_table[] = {"*", NULL};
+	if (!table_names || !table_names[0])
+		table_names = every_table;
+	if (!url)
+		return sl_error_set(SL_EINVAL, "a source needs a URL");
 	if (chunk_size > SL_MAX_CHUNK_SIZE)
 		return sl_error_set(SL_EINVAL, "chunk size %zu is too large (at most %d)",
 				    chunk_size, SL_MAX_CHUNK_SIZE);
@@ -132,7 +140,7 @@ static int dup_opt(const char **dst, const char *src)
 }
 
 /* The hint strings of `h` copied into `t` (name and disposition aside); on failure `t` holds what
-   was copied, for clear_table. Reads only the fields of `h`'s version. */
+   was copied, for sl_source_table_clear. Reads only the fields of `h`'s version. */
 static int copy_hints(sl_source_table *t, const sl_table_hints *h)
 {
 	t->incremental = h->incremental;
@@ -149,6 +157,30 @@ static int copy_hints(sl_source_table *t, const sl_table_hints *h)
 	rc = rc ? rc : dup_opt((const char **)&t->merge_key, h->merge_key);
 	rc = rc ? rc : dup_opt((const char **)&t->hard_delete_column, h->hard_delete_column);
 	t->sync_deletes = h->sync_deletes;
+	if (rc || h->version < 3) /* a version 2 struct ends before columns */
+		return rc;
+	rc = dup_opt((const char **)&t->columns, h->columns);
+	return rc ? rc : dup_opt((const char **)&t->exclude_columns, h->exclude_columns);
+}
+
+int sl_source_table_copy(sl_source_table *dst, const sl_source_table *src, const char *name)
+{
+	/* the spec's strings seen as hints of the newest version, which copy_hints duplicates */
+	sl_table_hints h = {.version = SL_TABLE_HINTS_VERSION,
+			    .primary_key = src->primary_key,
+			    .incremental = src->incremental,
+			    .write_disposition = src->write_disposition,
+			    .table_name = src->table_name,
+			    .merge_key = src->merge_key,
+			    .hard_delete_column = src->hard_delete_column,
+			    .sync_deletes = src->sync_deletes,
+			    .columns = src->columns,
+			    .exclude_columns = src->exclude_columns};
+	memset(dst, 0, sizeof(*dst));
+	dst->write_disposition = src->write_disposition;
+	int rc = copy_hints(dst, &h);
+	if (!rc && !(dst->name = sl_strdup(name)))
+		rc = SL_ENOMEM;
 	return rc;
 }
 
@@ -162,6 +194,10 @@ static int check_names(const char *table, const sl_table_hints *h)
 		empty = "merge key";
 	else if (h->version >= 2 && h->hard_delete_column && !*h->hard_delete_column)
 		empty = "hard delete column";
+	else if (h->version >= 3 && h->columns && !*h->columns)
+		empty = "column list";
+	else if (h->version >= 3 && h->exclude_columns && !*h->exclude_columns)
+		empty = "list of columns to exclude";
 	return empty ? sl_error_set(SL_EINVAL, "table '%s': empty %s", table, empty) : SL_OK;
 }
 
@@ -186,13 +222,35 @@ int sl_source_apply_hints(sl_source *source, const char *table, const sl_table_h
 	sl_source_table next = {.write_disposition = hints->write_disposition};
 	rc = copy_hints(&next, hints);
 	if (rc) {
-		clear_table(&next);
+		sl_source_table_clear(&next);
 		return rc;
 	}
 	next.name = t->name;
 	t->name = NULL;
-	clear_table(t);
+	sl_source_table_clear(t);
 	*t = next;
+	return SL_OK;
+}
+
+int sl_source_exclude(sl_source *source, const char *pattern)
+{
+	if (!source || !pattern || !*pattern)
+		return sl_error_set(SL_EINVAL, "sl_source_exclude: NULL source or empty pattern");
+	char **grown = sl_realloc(source->excludes, (source->nexcludes + 1) * sizeof(*grown));
+	if (!grown)
+		return SL_ENOMEM;
+	source->excludes = grown;
+	if (!(grown[source->nexcludes] = sl_strdup(pattern)))
+		return SL_ENOMEM;
+	source->nexcludes++;
+	return SL_OK;
+}
+
+int sl_source_include_views(sl_source *source, bool include)
+{
+	if (!source)
+		return sl_error_set(SL_EINVAL, "sl_source_include_views: NULL source");
+	source->include_views = include;
 	return SL_OK;
 }
 

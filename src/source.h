@@ -20,6 +20,28 @@
 
 typedef struct sl_source_driver sl_source_driver;
 
+/* One table or view of a database, as a driver's list_tables finds it. */
+typedef struct sl_listed_table {
+	char *schema; /* the database (MySQL), schema (PostgreSQL) or "main" (SQLite) */
+	char *name;   /* the table's name there */
+	char *ref;    /* the name reflect() finds it by: `name`, quoted or qualified where needed */
+	bool is_view;
+} sl_listed_table;
+
+/* The tables of a database (source_select.c frees and sorts them). */
+typedef struct sl_source_table_list {
+	char *where; /* "database 'shop'", "schema 'public' of database 'x'": for messages */
+	size_t n;
+	sl_listed_table *tables;
+} sl_source_table_list;
+
+/* Append a table to `list` (the strings are copied). */
+int sl_source_table_list_add(sl_source_table_list *list, const char *schema, const char *name,
+			     const char *ref, bool is_view);
+
+/* Free what `list` holds; it is empty again. */
+void sl_source_table_list_clear(sl_source_table_list *list);
+
 /* Base of every driver's connection struct. */
 typedef struct sl_source_conn {
 	const sl_source_driver *driver;
@@ -117,6 +139,15 @@ struct sl_source_driver {
 	/* Warnings collected while scanning (e.g. "created: 3 zero dates loaded as NULL"), one per
 	   line, or NULL. Owned by the connection. May be NULL. */
 	const char *(*warnings)(sl_source_conn *conn);
+
+	/*
+	 * The base tables, and the views too when `include_views`, of the database the URL names
+	 * (MySQL: its database; PostgreSQL: the `schema` option, else the first schema of the
+	 * search path, where an unqualified name is found; SQLite: the file's main schema), in any
+	 * order, with list->where naming that database. What "*" and patterns select from. May be
+	 * NULL: the driver cannot list, and tables must be named.
+	 */
+	int (*list_tables)(sl_source_table_list *out, sl_source_conn *conn, bool include_views);
 };
 
 #define SL_SOURCE_DRIVER_VERSION 1

@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "interrupt.h"
+#include "schema.h"
 
 #define SL_DEFAULT_CHUNK_SIZE 50000
 #define SL_MAX_CHUNK_SIZE     100000000
@@ -42,6 +43,13 @@ struct sl_source {
 /* The table spec called `name`, or NULL. */
 sl_source_table *sl_source_find_table(const sl_source *source, const char *name);
 
+/* Free what `t` holds (the struct itself is the caller's). */
+void sl_source_table_clear(sl_source_table *t);
+
+/* `src`'s hints, copied into `dst` under the name `name`; on failure `dst` holds what was copied,
+   for sl_source_table_clear. */
+int sl_source_table_copy(sl_source_table *dst, const sl_source_table *src, const char *name);
+
 /* The destination table of `table`, whose reflected name is `reflected`: its table_name hint, or
    the source table's own name. The table's incremental state is kept under this name too. */
 const char *sl_source_table_destination(const sl_source_table *table, const char *reflected);
@@ -50,8 +58,26 @@ const char *sl_source_table_destination(const sl_source_table *table, const char
    holds each table's reflected name. Compared without case, as DuckDB does. */
 int sl_source_check_destinations(const sl_source *source, const char *const *reflected);
 
-/* Connect to the source's database with the driver its URL names. */
+/* True when a selection is a glob pattern (holds `*`, `?` or `[`) rather than a name. */
+bool sl_source_is_pattern(const char *selection);
+
+/*
+ * The tables `spec` selects in the database `conn` reads (source_select.c): a new source (caller
+ * frees) whose tables are concrete, each with the hints of its exact name, else of the first
+ * pattern that matches it, the excluded ones left out; the other fields copied. Names are kept
+ * as given and not looked up (a missing table fails when it is reflected, as it always did);
+ * the database's tables are listed only when a selection is a pattern. SL_ENOTFOUND names a
+ * pattern that matches no table; no table left after the exclusions fails too.
+ */
 struct sl_source_conn;
+int sl_source_resolve(sl_source **out, const sl_source *spec, struct sl_source_conn *conn);
+
+/* Narrow a reflected table to the `columns` hint minus `exclude_columns` (source_select.c).
+   A name that is not a column, or the key, cursor, merge key or hard delete column left out,
+   fails with a message naming table and column. */
+int sl_source_table_select_columns(const sl_source_table *spec, sl_table_schema *schema);
+
+/* Connect to the source's database with the driver its URL names. */
 int sl_source_connect(struct sl_source_conn **out, const sl_source *source);
 
 /* The same for a run: the connection watches `intr` (see interrupt.h), and a refused or

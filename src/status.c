@@ -422,6 +422,21 @@ static int open_source(status_ctx *c, sl_status *st, const sl_source *source)
 	return rc;
 }
 
+/* The tables the selections stand for (patterns listed); when that fails, *out stays NULL, the
+   selections are shown as given and the source's figures unknown, saying why. */
+static int resolve_tables(sl_source **out, status_ctx *c, sl_status *st, const sl_source *spec)
+{
+	*out = NULL;
+	if (!c->conn)
+		return SL_OK;
+	int rc = sl_source_resolve(out, spec, c->conn);
+	if (rc == SL_OK || rc == SL_ENOMEM)
+		return rc;
+	c->conn->driver->disconnect(c->conn);
+	c->conn = NULL;
+	return keep_message(&st->source_error, rc);
+}
+
 /* ---- status: one table ---------------------------------------------------------------------- */
 
 static int add_known(void *ctx, const char *name)
@@ -679,20 +694,24 @@ int sl_pipeline_status(sl_status **out, sl_pipeline *p, sl_source *source)
 	sl_status *st = sl_calloc(1, sizeof(*st));
 	if (!st)
 		return SL_ENOMEM;
-	sl_source *own = NULL;
+	sl_source *own = NULL, *resolved = NULL;
 	int rc = source ? SL_OK : sl_pipeline_last_source(&own, p);
+	const sl_source *spec = source ? source : own;
 	status_ctx c = {.p = p, .status = st};
 	lock_status(st, p);
 	if (!rc)
 		rc = open_destination(&c, st);
 	if (!rc)
-		rc = open_source(&c, st, source ? source : own);
+		rc = open_source(&c, st, spec);
 	if (!rc)
-		rc = all_tables(st, &c, source ? source : own);
+		rc = resolve_tables(&resolved, &c, st, spec);
+	if (!rc)
+		rc = all_tables(st, &c, resolved ? resolved : spec);
 	if (c.conn)
 		c.conn->driver->disconnect(c.conn);
 	json_decref(c.mirror);
 	json_decref(c.known);
+	sl_source_free(resolved);
 	sl_source_free(own);
 	if (rc) {
 		sl_status_free(st);

@@ -1062,4 +1062,5 @@ const sl_source_driver sl_mysql_source = {
 	.scan_close = sl_session_scan_close,
 	.stats = sl_session_stats,
 	.warnings = sl_session_warnings,
+	.list_tables = sl_my_list_tables,
 };

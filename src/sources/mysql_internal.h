@@ -65,6 +65,9 @@ int sl_my_meta_query(MYSQL_RES **out, my_conn *c, sl_buf *sql, const char *what)
 
 int sl_my_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table);
 
+/* The base tables (and views) of the URL's database (the session's, without one). */
+int sl_my_list_tables(sl_source_table_list *out, sl_source_conn *conn, bool include_views);
+
 /* An index that delivers the plan's ORDER BY, or NULL (see FORCE INDEX in mysql_reflect.c). */
 int sl_my_ordering_index(char **out, my_conn *c, const sl_scan_plan *plan);
 

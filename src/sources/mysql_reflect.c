@@ -341,6 +341,51 @@ int sl_my_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table
 	return SL_OK;
 }
 
+/* A name reflect finds as given, unless a dot would split it into database and table. */
+static int add_listed(sl_source_table_list *out, const char *dbname, const char *name, bool is_view)
+{
+	char *ref = strchr(name, '.') ? sl_printf_alloc("%s.%s", dbname, name) : sl_strdup(name);
+	int rc = ref ? sl_source_table_list_add(out, dbname, name, ref, is_view) : SL_ENOMEM;
+	free(ref);
+	return rc;
+}
+
+/* MariaDB calls a system-versioned table 'SYSTEM VERSIONED'; it is a base table too. */
+int sl_my_list_tables(sl_source_table_list *out, sl_source_conn *conn, bool include_views)
+{
+	my_conn *c = (my_conn *)conn;
+	memset(out, 0, sizeof(*out));
+	char *dbname;
+	int rc = sl_session_ready(&c->s);
+	rc = rc ? rc : current_database(&dbname, c);
+	if (rc)
+		return rc;
+	sl_buf sql = SL_BUF_INIT;
+	sl_buf_puts(&sql, "SELECT TABLE_NAME, TABLE_TYPE = 'VIEW' FROM information_schema.TABLES "
+			  "WHERE TABLE_SCHEMA = ");
+	put_literal(&sql, c->db, dbname);
+	sl_buf_puts(&sql, include_views ? " AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', "
+					  "'VIEW')"
+					: " AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')");
+	char doing[300];
+	snprintf(doing, sizeof(doing), "listing the tables of %s", dbname);
+	MYSQL_RES *res;
+	rc = sl_my_meta_query(&res, c, &sql, doing);
+	sl_buf_free(&sql);
+	MYSQL_ROW r;
+	while (!rc && (r = mysql_fetch_row(res)))
+		if (r[0])
+			rc = add_listed(out, dbname, r[0], r[1] && strcmp(r[1], "1") == 0);
+	if (res)
+		mysql_free_result(res);
+	if (!rc && !(out->where = sl_printf_alloc("database '%s'", dbname)))
+		rc = SL_ENOMEM;
+	free(dbname);
+	if (rc)
+		sl_source_table_list_clear(out);
+	return rc;
+}
+
 /* Do the columns of one index (names in key order, `n` of them) give the plan's ORDER BY? They
    must be a prefix of the order columns: InnoDB appends the primary key to every secondary index,
    so an index on the cursor alone gives ORDER BY cursor, pk. */

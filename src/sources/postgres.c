@@ -915,4 +915,5 @@ const sl_source_driver sl_postgres_source = {
 	.scan_close = sl_session_scan_close,
 	.stats = sl_session_stats,
 	.warnings = sl_session_warnings,
+	.list_tables = sl_pg_list_tables,
 };

@@ -108,6 +108,9 @@ int sl_pg_meta_query(PGresult **out, pg_conn *c, const char *sql, int nparams, c
 
 int sl_pg_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table);
 
+/* The tables (and views) of the `schema` option's schema, else of the search path's first. */
+int sl_pg_list_tables(sl_source_table_list *out, sl_source_conn *conn, bool include_views);
+
 /* ---- postgres_value.c ----------------------------------------------------------------------- */
 
 /* The SELECT expression that makes column `col` arrive in a form the decoder reads. */

@@ -429,3 +429,82 @@ int sl_pg_reflect(sl_table_schema **out, sl_source_conn *conn, const char *table
 	*out = s;
 	return SL_OK;
 }
+
+/* The schema unqualified names are found in: the `schema` option's (by its name, else its
+   lower-case form, as reflect finds it), else current_schema(), the first schema of the search
+   path that exists. */
+static int listed_schema(char **out, pg_conn *c)
+{
+	static const char *const option =
+		"SELECT COALESCE((SELECT nspname FROM pg_catalog.pg_namespace "
+		"WHERE nspname = $1 OR nspname = pg_catalog.lower($1) "
+		"ORDER BY nspname = $1 DESC LIMIT 1), $1)";
+	*out = NULL;
+	const Oid types[] = {OID_TEXT};
+	const char *params[] = {c->p.schema};
+	PGresult *r;
+	int rc = c->p.schema ? sl_pg_meta_query(&r, c, option, 1, types, params,
+						"looking up the schema", NULL)
+			     : sl_pg_meta_query(&r, c, "SELECT pg_catalog.current_schema()", 0,
+						NULL, NULL, "reading the search_path", NULL);
+	if (rc)
+		return rc;
+	if (PQgetisnull(r, 0, 0))
+		rc = sl_error_set(SL_ENOTFOUND,
+				  "database '%s': no schema of the search_path exists, so there "
+				  "are no tables to list: give the schema URL option",
+				  c->dbname);
+	else if (!(*out = sl_strdup(PQgetvalue(r, 0, 0))))
+		rc = SL_ENOMEM;
+	PQclear(r);
+	return rc;
+}
+
+/* A listed name as reflect takes it: bare, unless a dot or a leading quote would be parsed. */
+static int add_listed(sl_source_table_list *out, const char *schema, const char *name, bool is_view)
+{
+	sl_buf ref = SL_BUF_INIT;
+	if (strchr(name, '.') || name[0] == '"')
+		sl_buf_quote_ident(&ref, name, '"');
+	else
+		sl_buf_puts(&ref, name);
+	int rc = ref.failed
+			 ? SL_ENOMEM
+			 : sl_source_table_list_add(out, schema, name, sl_buf_cstr(&ref), is_view);
+	sl_buf_free(&ref);
+	return rc;
+}
+
+/* Partitions are left out: their rows are loaded through their partitioned table. */
+int sl_pg_list_tables(sl_source_table_list *out, sl_source_conn *conn, bool include_views)
+{
+	static const char *const sql =
+		"SELECT c.relname, c.relkind IN ('v', 'm') FROM pg_catalog.pg_class c "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE n.nspname = $1 AND NOT c.relispartition "
+		"AND (c.relkind IN ('r', 'p') OR ($2 AND c.relkind IN ('v', 'm')))";
+	pg_conn *c = (pg_conn *)conn;
+	memset(out, 0, sizeof(*out));
+	char *schema;
+	int rc = sl_session_ready(&c->s);
+	rc = rc ? rc : listed_schema(&schema, c);
+	if (rc)
+		return rc;
+	const Oid types[] = {OID_TEXT, OID_BOOL};
+	const char *params[] = {schema, include_views ? "t" : "f"};
+	char what[200];
+	snprintf(what, sizeof(what), "listing the tables of schema '%s'", schema);
+	PGresult *r;
+	rc = sl_pg_meta_query(&r, c, sql, 2, types, params, what, NULL);
+	for (int i = 0; !rc && i < PQntuples(r); i++)
+		rc = add_listed(out, schema, PQgetvalue(r, i, 0),
+				strcmp(PQgetvalue(r, i, 1), "t") == 0);
+	PQclear(r);
+	if (!rc &&
+	    !(out->where = sl_printf_alloc("schema '%s' of database '%s'", schema, c->dbname)))
+		rc = SL_ENOMEM;
+	free(schema);
+	if (rc)
+		sl_source_table_list_clear(out);
+	return rc;
+}

@@ -356,6 +356,36 @@ static int sqlite_reflect(sl_table_schema **out, sl_source_conn *base, const cha
 	return SL_OK;
 }
 
+/* The main schema's tables (and views), SQLite's own sqlite_% tables left out. A name reflects
+   as given: reflect tries "a.b" as a whole name first. */
+static int sqlite_list_tables(sl_source_table_list *out, sl_source_conn *base, bool include_views)
+{
+	static const char *const sql = "SELECT name, type = 'view' FROM main.sqlite_master "
+				       "WHERE (type = 'table' OR (?1 AND type = 'view')) "
+				       "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+	sqlite_conn *c = (sqlite_conn *)base;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(c, SL_ESOURCE, "listing tables");
+	sqlite3_bind_int(st, 1, include_views);
+	int rc = SL_OK, step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		if (name)
+			rc = sl_source_table_list_add(out, "main", name, name,
+						      sqlite3_column_int(st, 1) != 0);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(c, SL_ESOURCE, "listing tables");
+	sqlite3_finalize(st);
+	if (!rc && !(out->where = sl_printf_alloc("SQLite database '%s'", c->path)))
+		rc = SL_ENOMEM;
+	if (rc)
+		sl_source_table_list_clear(out);
+	return rc;
+}
+
 /* ---- rendering a plan ----------------------------------------------------------------------- */
 
 static bool is_temporal(sl_type t)
@@ -960,6 +990,7 @@ const sl_source_driver sl_sqlite_source = {
 	.connect = sqlite_connect,
 	.disconnect = sqlite_disconnect,
 	.reflect = sqlite_reflect,
+	.list_tables = sqlite_list_tables,
 	.scan_open = sqlite_scan_open,
 	.scan_next = sqlite_scan_next,
 	.scan_close = sqlite_scan_close,

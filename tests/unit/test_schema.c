@@ -1,7 +1,7 @@
 /*
  * test_schema.c — unit tests for schema.c: building a table schema, finding columns (exact match
- * first, then case-insensitive), primary keys from a column list, deep copies, and the facts
- * about portable types (names, varlen, physical sizes in a batch).
+ * first, then case-insensitive), primary keys from a column list, deep copies, dropping columns,
+ * and the facts about portable types (names, varlen, physical sizes in a batch).
  */
 #include "batch.h"
 
@@ -222,6 +222,29 @@ static void test_copy(void **state)
 	sl_schema_free(c);
 }
 
+/* Dropping columns keeps the others in order and moves the key's indexes down with them. */
+static void test_drop_columns(void **state)
+{
+	(void)state;
+	sl_table_schema *s = abc_schema();
+	assert_int_equal(sl_schema_set_primary_key(s, "amount, Created At"), 0);
+	const bool drop[] = {true, true, false, false};
+	sl_schema_drop_columns(s, drop);
+	assert_int_equal(s->ncolumns, 2);
+	assert_string_equal(s->columns[0].name, "Created At");
+	assert_string_equal(s->columns[0].source_type, "datetime(6)");
+	assert_string_equal(s->columns[1].name, "amount");
+	assert_int_equal(s->columns[1].precision, 12);
+	assert_int_equal(s->npk, 2);
+	assert_int_equal(s->pk[0], 1);
+	assert_int_equal(s->pk[1], 0);
+	const bool none[] = {false, false};
+	sl_schema_drop_columns(s, none);
+	assert_int_equal(s->ncolumns, 2);
+	assert_int_equal(s->npk, 2);
+	sl_schema_free(s);
+}
+
 static void test_type_facts(void **state)
 {
 	(void)state;
@@ -284,9 +307,9 @@ static void test_type_facts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new_and_add), cmocka_unit_test(test_find),
-		cmocka_unit_test(test_primary_key), cmocka_unit_test(test_copy),
-		cmocka_unit_test(test_type_facts),
+		cmocka_unit_test(test_new_and_add),  cmocka_unit_test(test_find),
+		cmocka_unit_test(test_primary_key),  cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_drop_columns), cmocka_unit_test(test_type_facts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
