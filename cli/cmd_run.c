@@ -1,8 +1,7 @@
 /*
  * cmd_run.c — `sluice run`: gather the run from the command line, a config file (--config) or
- * the pipeline's record (`sluice run PIPELINE`), build the sources and the pipeline, run it once,
- * N times (--runs) or until every table is exhausted (--until-done), and print a summary per
- * table and run on stdout (run_summary.c; progress goes to stderr).
+ * the pipeline's record (`sluice run PIPELINE`), build the sources and the pipeline, and hand
+ * them to run_loop.c (runs, --until-done) and run_summary.c (the lines on stdout).
  *
  * Hints come in layers: the file's top level (every table), the file's entry for a table, and
  * the command line, which overrides both. Each layer keeps the text as given, checked when it is
@@ -947,96 +946,6 @@ static void table_info(void *ctx, const char *table, run_table_info *out)
 		       hint_arg(o, found, OPT_HARD_DELETE_COLUMN);
 }
 
-static bool all_exhausted(const sl_load_info *info)
-{
-	for (size_t i = 0; i < sl_load_info_table_count(info); i++) {
-		const sl_table_load *l = sl_load_info_table(info, i);
-		if (!l->exhausted && !l->error)
-			return false;
-	}
-	return true;
-}
-
-static uint64_t rows_loaded(const sl_load_info *info)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < sl_load_info_table_count(info); i++)
-		n += sl_load_info_table(info, i)->rows_loaded;
-	return n;
-}
-
-/* One run's progress over its sources: whether all are done, and the rows loaded. */
-typedef struct run_result {
-	bool exhausted;
-	uint64_t rows;
-} run_result;
-
-/* After a successful run: CLI_EXIT_OK to go on, -1 to stop, else the exit code to stop with. */
-static int next_step(const run_result *r, const run_opts *o, uint64_t run)
-{
-	if (cli_interrupted()) {
-		fprintf(stderr, "sluice: interrupted after run %llu\n", (unsigned long long)run);
-		return CLI_EXIT_INTERRUPTED;
-	}
-	if (!o->until_done)
-		return run < o->runs ? CLI_EXIT_OK : -1;
-	if (r->exhausted)
-		return -1;
-	if (r->rows == 0) {
-		/* the library promises progress while rows are left; do not spin if it breaks that */
-		fprintf(stderr,
-			"sluice: error: run %llu loaded no row but not every table is "
-			"exhausted; stopping\n",
-			(unsigned long long)run);
-		return CLI_EXIT_FAILURE;
-	}
-	return CLI_EXIT_OK;
-}
-
-/* Run one source once and report it; the exit code (0 when it went well). */
-static int run_source(run_summary *s, run_result *r, sl_pipeline *p, sl_source *src,
-		      cli_progress *progress)
-{
-	sl_load_info *info = NULL;
-	int rc = sl_pipeline_run(&info, p, src);
-	int code = CLI_EXIT_OK;
-
-	cli_progress_end(progress);
-	if (info && run_summary_report(s, info) != 0) {
-		fputs("sluice: error: out of memory\n", stderr);
-		code = CLI_EXIT_FAILURE;
-	} else if (rc < 0) {
-		/* with the load info, the failed tables are on stdout and the first one here */
-		code = cli_fail(rc);
-	} else {
-		r->exhausted = r->exhausted && all_exhausted(info);
-		r->rows += rows_loaded(info);
-	}
-	sl_load_info_free(info);
-	return code;
-}
-
-static int run_loop(sl_pipeline *p, const source_set *set, run_opts *o, cli_progress *progress)
-{
-	run_summary s = {.multi = o->until_done || o->runs > 1, .lookup = table_info};
-	int code = CLI_EXIT_OK;
-
-	s.lookup_ctx = o;
-	for (uint64_t run = 1; code == CLI_EXIT_OK; run++) {
-		run_result r = {true, 0};
-		run_summary_begin(&s);
-		for (size_t i = 0; code == CLI_EXIT_OK && i < set->count; i++)
-			code = run_source(&s, &r, p, set->items[i], progress);
-		if (code == CLI_EXIT_OK)
-			code = next_step(&r, o, run);
-	}
-	if (s.multi && s.runs > 0)
-		run_summary_totals(&s);
-	run_summary_free(&s);
-	return code < 0 ? CLI_EXIT_OK : code;
-}
-
 /* "pipeline rfam: dataset rfam_data in duckdb:///..." — with --dev-mode the only place the
    suffixed dataset name shows. The destination may be a URL with a password. */
 static void print_target(const sl_pipeline *p, const run_opts *o)
@@ -1069,7 +978,8 @@ static int run_pipeline(run_opts *o)
 	} else {
 		print_target(p, o);
 		cli_set_interruptible(p);
-		code = run_loop(p, &set, o, &progress);
+		run_repeat repeat = {o->runs, o->until_done};
+		code = run_loop(p, set.items, set.count, &repeat, &progress, table_info, o);
 		cli_set_interruptible(NULL);
 	}
 	sl_pipeline_free(p);

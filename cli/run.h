@@ -1,6 +1,6 @@
 /*
  * run.h — what the files of `sluice run` share: the run summary printed on stdout
- * (run_summary.c), which cmd_run.c feeds with each run's load info.
+ * (run_summary.c) and the loop that runs the sources and feeds it (run_loop.c).
  */
 #ifndef SLUICE_CLI_RUN_H
 #define SLUICE_CLI_RUN_H
@@ -43,5 +43,18 @@ int run_summary_report(run_summary *s, const sl_load_info *info);
 void run_summary_totals(const run_summary *s);
 
 void run_summary_free(run_summary *s);
+
+/* How often to run (run_loop.c). */
+typedef struct run_repeat {
+	uint64_t runs;	 /* at least 1 */
+	bool until_done; /* instead: until every table is exhausted */
+} run_repeat;
+
+/*
+ * Run `sources` (each once per run, in order) into `p` as `repeat` says, printing the summary
+ * (`lookup` labels the tables' lines); stops at the first failure. Returns the exit code.
+ */
+int run_loop(sl_pipeline *p, sl_source *const *sources, size_t count, const run_repeat *repeat,
+	     cli_progress *progress, run_table_lookup lookup, void *lookup_ctx);
 
 #endif /* SLUICE_CLI_RUN_H */
