@@ -362,6 +362,17 @@ sl_pipeline_open(sl_pipeline **out, const char *pipeline_name, const char *pipel
  */
 SL_EXTERN(int) sl_pipeline_last_source(sl_source **out, sl_pipeline *pipeline);
 
+/*
+ * The pipeline's runs as recorded on this machine, to run it again: a JSON object (one line)
+ * with the keys of `sluice run --config` (docs/cli.md) — "source" and "destination" (the URLs
+ * with their passwords, from the local credentials file), "pipeline", "dataset", "chunk_size",
+ * "exclude", "include_views" and "tables", every selection the pipeline has loaded from that
+ * source (a name, a glob pattern or "*"; "T:DEST" for a table loaded under another name) with
+ * its hints, enums by name ("row_order": "asc"). *out is freed with sl_free; it holds passwords,
+ * so it should not be printed. SL_ENOTFOUND without a record; SL_ESTATE for a damaged one.
+ */
+SL_EXTERN(int) sl_pipeline_last_config(char **out, sl_pipeline *pipeline);
+
 /* The dataset name the pipeline writes to (with the dev-mode suffix). Owned by the pipeline. */
 SL_EXTERN(const char *) sl_pipeline_dataset_name(const sl_pipeline *pipeline);
 

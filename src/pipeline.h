@@ -124,7 +124,9 @@ int sl_pipeline_dropped_columns(sl_name_set *out, sl_pipeline *p, const char *ta
 /* The table's last recorded schema change for people (caller frees); NULL if none. */
 int sl_pipeline_last_schema_change(char **out, sl_pipeline *p, const char *table);
 
-/* Mirror what is needed to reopen the pipeline and ask for status into the local directory. */
+/* Mirror what is needed to reopen the pipeline, ask for status and run it again into the local
+   directory. The record keeps the tables of earlier runs of the same source URL (this run's
+   selections replace their entries); another source URL starts it afresh. */
 int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source);
 
 /* Copy the state of the given table from the destination into the local state mirror. */

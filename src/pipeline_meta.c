@@ -224,11 +224,17 @@ static char *mirror_path(const sl_pipeline *p, const char *file)
 	return sl_printf_alloc("%s/%s/%s", p->pipelines_dir, p->name, file);
 }
 
-static json_t *hints_json(const sl_source_table *t)
+static json_t *hints_json(const sl_source_table *t, size_t chunk_size)
 {
 	const sl_incremental *inc = &t->incremental;
 	json_t *o = json_object();
 	json_object_set_new(o, "name", json_string(t->name));
+	/* per table: the record may hold tables of runs with other chunk sizes */
+	json_object_set_new(o, "chunk_size", json_integer((json_int_t)chunk_size));
+	if (t->columns)
+		json_object_set_new(o, "columns", json_string(t->columns));
+	if (t->exclude_columns)
+		json_object_set_new(o, "exclude_columns", json_string(t->exclude_columns));
 	if (t->table_name)
 		json_object_set_new(o, "table_name", json_string(t->table_name));
 	if (t->merge_key)
@@ -268,6 +274,89 @@ static int write_json_file(sl_pipeline *p, const char *file, json_t *o, unsigned
 	return rc;
 }
 
+/* A JSON file of the mirror, or NULL when it is missing or not an object. */
+static json_t *read_mirror_json(const sl_pipeline *p, const char *file)
+{
+	char *path = mirror_path(p, file);
+	char *text = NULL;
+	json_t *o = NULL;
+	if (path && sl_read_file(&text, path) == SL_OK)
+		o = json_loads(text, 0, NULL);
+	free(text);
+	free(path);
+	sl_error_clear();
+	if (!json_is_object(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* The table entries of the last record when it was of the same source URL (a run loading other
+   tables of that source adds to them; another source starts the record afresh), each with its
+   chunk size; NULL when there are none to keep. */
+static json_t *kept_tables(const sl_pipeline *p, const sl_source *source)
+{
+	json_t *cred = read_mirror_json(p, "credentials");
+	const char *url = json_string_value(json_object_get(cred, "source_url"));
+	json_t *meta =
+		url && strcmp(url, source->url) == 0 ? read_mirror_json(p, "pipeline.json") : NULL;
+	json_t *version = json_object_get(meta, "version");
+	json_t *tables = json_object_get(meta, "tables");
+	json_t *chunk = json_object_get(meta, "chunk_size");
+	json_t *kept = NULL;
+	/* a newer sluice's record may mean something else by its entries: start afresh */
+	if (json_is_array(tables) && (!version || json_integer_value(version) <= SL_MIRROR_VERSION))
+		kept = json_incref(tables);
+	for (size_t i = 0; i < json_array_size(kept); i++) {
+		json_t *t = json_array_get(kept, i);
+		if (json_is_object(t) && !json_object_get(t, "chunk_size") && chunk)
+			json_object_set(t, "chunk_size", chunk); /* a version 1 record's */
+	}
+	json_decref(cred);
+	json_decref(meta);
+	return kept;
+}
+
+static const sl_source_table *selection_named(const sl_source *source, const char *name)
+{
+	for (size_t i = 0; name && i < source->ntables; i++) {
+		if (strcmp(source->tables[i].name, name) == 0)
+			return &source->tables[i];
+	}
+	return NULL;
+}
+
+/* The record's tables: those kept from earlier runs, a selection of this run replacing the
+   entry of its name in place, then this run's other selections. */
+static json_t *record_tables(const sl_pipeline *p, const sl_source *source)
+{
+	json_t *kept = kept_tables(p, source);
+	json_t *tables = json_array();
+	for (size_t i = 0; i < json_array_size(kept); i++) {
+		json_t *t = json_array_get(kept, i);
+		const sl_source_table *now =
+			selection_named(source, json_string_value(json_object_get(t, "name")));
+		if (now)
+			json_array_append_new(tables, hints_json(now, source->chunk_size));
+		else if (json_is_object(t))
+			json_array_append(tables, t);
+	}
+	for (size_t i = 0; i < source->ntables; i++) {
+		bool recorded = false;
+		for (size_t j = 0; j < json_array_size(kept) && !recorded; j++) {
+			const char *name =
+				json_string_value(json_object_get(json_array_get(kept, j), "name"));
+			recorded = name && strcmp(name, source->tables[i].name) == 0;
+		}
+		if (!recorded)
+			json_array_append_new(tables,
+					      hints_json(&source->tables[i], source->chunk_size));
+	}
+	json_decref(kept);
+	return tables;
+}
+
 int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source)
 {
 	sl_url *url = NULL;
@@ -282,10 +371,15 @@ int sl_pipeline_write_mirror(sl_pipeline *p, const sl_source *source)
 	json_object_set_new(o, "dataset_name", json_string(p->dataset));
 	json_object_set_new(o, "source", json_string(redacted ? redacted : ""));
 	json_object_set_new(o, "chunk_size", json_integer((json_int_t)source->chunk_size));
-	json_t *tables = json_array();
-	for (size_t i = 0; i < source->ntables; i++)
-		json_array_append_new(tables, hints_json(&source->tables[i]));
-	json_object_set_new(o, "tables", tables);
+	if (source->nexcludes) {
+		json_t *ex = json_array();
+		for (size_t i = 0; i < source->nexcludes; i++)
+			json_array_append_new(ex, json_string(source->excludes[i]));
+		json_object_set_new(o, "exclude", ex);
+	}
+	if (source->include_views)
+		json_object_set_new(o, "include_views", json_true());
+	json_object_set_new(o, "tables", record_tables(p, source));
 	int rc = write_json_file(p, "pipeline.json", o, 0644);
 	json_decref(o);
 	free(redacted);

@@ -81,7 +81,7 @@ expect_run_fail "--row-order sideways" 2 "^sluice run: --row-order: .*sideways" 
 	"$URL" "${FAM[@]}" --row-order sideways
 expect_run_fail "--lag without merge" 2 "^sluice run: option '--lag' needs --write-disposition merge \\(it re-reads loaded rows\\)$" \
 	"$URL" "${FAM[@]}" --lag 10
-expect_fail "no --table" 2 "^sluice run: .*--table" run "$URL" "${BASE_OPTS[@]}"
+expect_fail "no SOURCE_URL" 2 "^sluice run: missing SOURCE_URL" run "${BASE_OPTS[@]}"
 expect_fail "unknown option" 2 "^sluice run: .*--no-such-option" \
 	run "$URL" --table family --no-such-option "${BASE_OPTS[@]}"
 expect_fail "unknown command" 2 "frobnicate" frobnicate base
