@@ -607,6 +607,9 @@ static void set_hint(sl_table_hints *h, int c, const char *arg)
 	sl_incremental *inc = &h->incremental;
 
 	switch (c) {
+	case OPT_CHUNK_SIZE:
+		h->chunk_size = (size_t)uint_of(arg);
+		break;
 	case OPT_WRITE_DISPOSITION:
 		h->write_disposition = (sl_write_disposition)enum_of(c, arg);
 		break;
@@ -664,7 +667,7 @@ static sl_table_hints hints_for(const run_opts *o, const selection *s, bool *giv
 	sl_table_hints h = SL_TABLE_HINTS_INIT;
 
 	*given = false;
-	for (int c = OPT_WRITE_DISPOSITION; c <= OPT_HINT_LAST; c++) {
+	for (int c = OPT_HINT_FIRST; c <= OPT_HINT_LAST; c++) {
 		const char *arg = hint_arg(o, s, c);
 		if (arg) {
 			set_hint(&h, c, arg);
@@ -827,25 +830,6 @@ static int parse_args(run_opts *o, int argc, char **argv)
 
 /* ---------------------------------------------------------------- building and running */
 
-/* The sources of the run: one per chunk size, since a source has one (the tables of a config
-   file may each have their own). Each leaves out the names the others load. */
-typedef struct source_set {
-	sl_source **items;
-	size_t count;
-} source_set;
-
-static void source_set_free(source_set *set)
-{
-	for (size_t i = 0; i < set->count; i++)
-		sl_source_free(set->items[i]);
-	free(set->items);
-}
-
-static bool is_pattern(const char *name)
-{
-	return strpbrk(name, "*?[") != NULL;
-}
-
 /* The run-wide settings of a source. */
 static int configure_source(sl_source *src, const run_opts *o)
 {
@@ -864,63 +848,38 @@ static int configure_source(sl_source *src, const run_opts *o)
 	return rc;
 }
 
-/* The source of the selections whose chunk size is `chunk`. */
-static int make_source(sl_source **out, const run_opts *o, uint64_t chunk, const char **names)
+/* The source of the run: its selections (none: every table) with their hints in layers; the
+   chunk size given for every table is the source's, a table's own is its hint. */
+static int make_source(sl_source **out, const run_opts *o)
 {
 	const sel_list *t = o->tables;
-	size_t n = 0;
+	const char *chunk = hint_arg(o, NULL, OPT_CHUNK_SIZE);
+	const char **names = calloc(t->count + 1, sizeof(*names));
 	bool given;
 	int rc;
 
-	for (size_t i = 0; i < t->count; i++) {
-		if (t->items[i].chunk_size == chunk)
-			names[n++] = t->items[i].name;
-	}
-	names[n] = NULL;
-	bool patterns = n == 0;
-	for (size_t i = 0; i < n; i++)
-		patterns = patterns || is_pattern(names[i]);
-	/* no selection: every table, whose hints are the defaults' */
-	rc = sl_source_sql_database(out, o->url, n ? names : NULL, (size_t)chunk);
+	if (!names)
+		return SL_ENOMEM;
+	for (size_t i = 0; i < t->count; i++)
+		names[i] = t->items[i].name;
+	rc = sl_source_sql_database(out, o->url, t->count ? names : NULL,
+				    chunk ? (size_t)uint_of(chunk) : 0);
+	free(names);
 	sl_table_hints h = hints_for(o, NULL, &given);
-	if (rc == 0 && n == 0 && given)
+	if (rc == 0 && t->count == 0 && given)
 		rc = sl_source_apply_hints(*out, "*", &h);
 	for (size_t i = 0; rc == 0 && i < t->count; i++) {
 		const selection *s = &t->items[i];
-		if (s->chunk_size != chunk)
-			continue;
 		h = hints_for(o, s, &given);
 		if (given || s->dest)
 			rc = sl_source_apply_hints(*out, s->name, &h);
 	}
-	/* a table named in another source is that source's (an exact name wins, as within one);
-	   only a pattern or "every table" here could take it */
-	for (size_t i = 0; rc == 0 && patterns && i < t->count; i++) {
-		if (t->items[i].chunk_size != chunk && !is_pattern(t->items[i].name))
-			rc = sl_source_exclude(*out, t->items[i].name);
-	}
 	return rc ? rc : configure_source(*out, o);
 }
 
-static int make_sources(source_set *set, const run_opts *o)
+static bool is_pattern(const char *name)
 {
-	const sel_list *t = o->tables;
-	const char **names = calloc(t->count + 1, sizeof(*names));
-	int rc = names ? 0 : SL_ENOMEM;
-
-	set->items = calloc(t->count + 1, sizeof(*set->items));
-	if (!set->items)
-		rc = SL_ENOMEM;
-	for (size_t i = 0; rc == 0 && i < (t->count ? t->count : 1); i++) {
-		uint64_t chunk = t->count ? t->items[i].chunk_size : 0;
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			seen = seen || t->items[j].chunk_size == chunk;
-		if (!seen)
-			rc = make_source(&set->items[set->count++], o, chunk, names);
-	}
-	free(names);
-	return rc;
+	return strpbrk(name, "*?[") != NULL;
 }
 
 /* run.h's lookup: the selection a loaded table came from, for its line's cursor. */
@@ -960,7 +919,7 @@ static void print_target(const sl_pipeline *p, const run_opts *o)
 
 static int run_pipeline(run_opts *o)
 {
-	source_set set = {NULL, 0};
+	sl_source *src = NULL;
 	sl_pipeline *p = NULL;
 	cli_progress progress;
 	int code;
@@ -971,7 +930,7 @@ static int run_pipeline(run_opts *o)
 		o->pipeline.on_progress = cli_progress_update;
 		o->pipeline.progress_ctx = &progress;
 	}
-	int rc = make_sources(&set, o);
+	int rc = make_source(&src, o);
 	if (rc == 0)
 		rc = sl_pipeline_new(&p, &o->pipeline);
 	if (rc < 0) {
@@ -980,11 +939,11 @@ static int run_pipeline(run_opts *o)
 		print_target(p, o);
 		cli_set_interruptible(p);
 		run_repeat repeat = {o->runs, o->until_done};
-		code = run_loop(p, set.items, set.count, &repeat, &progress, table_info, o);
+		code = run_loop(p, src, &repeat, &progress, table_info, o);
 		cli_set_interruptible(NULL);
 	}
 	sl_pipeline_free(p);
-	source_set_free(&set);
+	sl_source_free(src);
 	return code;
 }
 

@@ -1,6 +1,6 @@
 /*
  * run.h — what the files of `sluice run` share: the run summary printed on stdout
- * (run_summary.c) and the loop that runs the sources and feeds it (run_loop.c).
+ * (run_summary.c) and the loop that runs the source and feeds it (run_loop.c).
  */
 #ifndef SLUICE_CLI_RUN_H
 #define SLUICE_CLI_RUN_H
@@ -51,10 +51,10 @@ typedef struct run_repeat {
 } run_repeat;
 
 /*
- * Run `sources` (each once per run, in order) into `p` as `repeat` says, printing the summary
- * (`lookup` labels the tables' lines); stops at the first failure. Returns the exit code.
+ * Run `src` into `p` as `repeat` says, printing the summary (`lookup` labels the tables' lines);
+ * stops at the first failure. Returns the exit code.
  */
-int run_loop(sl_pipeline *p, sl_source *const *sources, size_t count, const run_repeat *repeat,
-	     cli_progress *progress, run_table_lookup lookup, void *lookup_ctx);
+int run_loop(sl_pipeline *p, sl_source *src, const run_repeat *repeat, cli_progress *progress,
+	     run_table_lookup lookup, void *lookup_ctx);
 
 #endif /* SLUICE_CLI_RUN_H */

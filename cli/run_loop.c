@@ -1,5 +1,5 @@
 /*
- * run_loop.c — running `sluice run`'s sources: each once per run, one run, N runs (--runs) or
+ * run_loop.c — running `sluice run`'s source: one run, N runs (--runs) or
  * until every table is exhausted (--until-done), reporting each run through run_summary.c.
  */
 #include "run.h"
@@ -23,7 +23,7 @@ static uint64_t rows_loaded(const sl_load_info *info)
 	return n;
 }
 
-/* One run's progress over its sources: whether all are done, and the rows loaded. */
+/* One run's progress: whether every table is done, and the rows loaded. */
 typedef struct run_result {
 	bool exhausted;
 	uint64_t rows;
@@ -74,8 +74,8 @@ static int run_source(run_summary *s, run_result *r, sl_pipeline *p, sl_source *
 	return code;
 }
 
-int run_loop(sl_pipeline *p, sl_source *const *sources, size_t count, const run_repeat *repeat,
-	     cli_progress *progress, run_table_lookup lookup, void *lookup_ctx)
+int run_loop(sl_pipeline *p, sl_source *src, const run_repeat *repeat, cli_progress *progress,
+	     run_table_lookup lookup, void *lookup_ctx)
 {
 	run_summary s = {.multi = repeat->until_done || repeat->runs > 1, .lookup = lookup};
 	int code = CLI_EXIT_OK;
@@ -84,8 +84,7 @@ int run_loop(sl_pipeline *p, sl_source *const *sources, size_t count, const run_
 	for (uint64_t run = 1; code == CLI_EXIT_OK; run++) {
 		run_result r = {true, 0};
 		run_summary_begin(&s);
-		for (size_t i = 0; code == CLI_EXIT_OK && i < count; i++)
-			code = run_source(&s, &r, p, sources[i], progress);
+		code = run_source(&s, &r, p, src, progress);
 		if (code == CLI_EXIT_OK)
 			code = next_step(&r, repeat, run);
 	}

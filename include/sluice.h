@@ -232,6 +232,8 @@ typedef struct sl_table_hints {
 	/* Version 3. Comma-separated columns not to load (dlt's excluded_columns); NULL: none.
 	   Same rules as `columns`; both may be given (the excluded are taken out of `columns`). */
 	const char *exclude_columns;
+	/* Version 3. Rows per committed chunk for this table; 0: the source's chunk size. */
+	size_t chunk_size;
 } sl_table_hints;
 
 #define SL_TABLE_HINTS_VERSION 3
@@ -243,7 +245,7 @@ typedef struct sl_table_hints {
 #define SL_TABLE_HINTS_INIT                                                                      \
 	{                                                                                        \
 		SL_TABLE_HINTS_VERSION, NULL, SL_INCREMENTAL_INIT, SL_WRITE_DEFAULT, NULL, NULL, \
-			NULL, false, NULL, NULL                                                  \
+			NULL, false, NULL, NULL, 0                                               \
 	}
 
 /*

@@ -271,6 +271,7 @@ typedef struct table_run {
 	sl_dest_appender *appender;
 	bool in_txn;
 
+	uint64_t chunk_size; /* rows per chunk: the table's hint, else the source's */
 	uint64_t chunk_read; /* rows read in the open chunk, overlap included */
 	uint64_t chunk_new;  /* rows appended in the open chunk */
 	uint64_t query_read; /* rows read by the current query (to know if its LIMIT cut it) */
@@ -288,7 +289,7 @@ static uint64_t rows_left_in_run(const table_run *r)
 	size_t limit = r->source->max_chunks;
 	if (!limit)
 		return 0;
-	return (uint64_t)(limit - r->info->chunks) * r->source->chunk_size - r->chunk_read;
+	return (uint64_t)(limit - r->info->chunks) * r->chunk_size - r->chunk_read;
 }
 
 static void report_progress(table_run *r)
@@ -297,7 +298,7 @@ static void report_progress(table_run *r)
 		return;
 	/* with a chunk limit the run reads at most limit x chunk_size rows: a total to show */
 	int64_t total = r->source->max_chunks && r->inc.plan.limit
-				? (int64_t)(r->source->max_chunks * r->source->chunk_size)
+				? (int64_t)(r->source->max_chunks * r->chunk_size)
 				: -1;
 	sl_progress pr = {r->info->table,
 			  r->info->rows_loaded,
@@ -395,7 +396,7 @@ static int open_scan(table_run *r)
 	/* the batches carry the seen flag column only while the plan asks for it */
 	size_t seen_flags = r->inc.plan.seen_pk ? 1 : 0;
 	rc = sd->read_ahead ? sl_prefetch_start(&r->prefetch, r->scan, r->schema, seen_flags,
-						r->source->chunk_size, r->chunk_read)
+						r->chunk_size, r->chunk_read)
 			    : ensure_own_batch(r, seen_flags);
 	if (rc)
 		close_scan(r);
@@ -408,7 +409,7 @@ static int next_batch(table_run *r)
 	if (r->prefetch)
 		return sl_prefetch_next(r->prefetch, &r->batch);
 	r->batch = r->own_batch;
-	sl_batch_reset_in_chunk(r->batch, r->source->chunk_size, r->chunk_read);
+	sl_batch_reset_in_chunk(r->batch, r->chunk_size, r->chunk_read);
 	return r->conn->driver->scan_next(r->scan, r->batch);
 }
 
@@ -451,7 +452,7 @@ static int append_batch(table_run *r, size_t nread)
 			return rc;
 		r->chunk_new += (uint64_t)kept;
 	}
-	if (r->chunk_read == r->source->chunk_size)
+	if (r->chunk_read == r->chunk_size)
 		return end_chunk(r);
 	return SL_OK;
 }
@@ -577,7 +578,7 @@ static int prepare_table(table_run *r)
 		rc = record_disposition(r);
 	if (rc)
 		return rc;
-	uint64_t max_rows = (uint64_t)r->source->max_chunks * r->source->chunk_size;
+	uint64_t max_rows = (uint64_t)r->source->max_chunks * r->chunk_size;
 	bool limited = r->source->max_chunks || r->source->max_seconds > 0;
 	/* a table reloaded whole is not filtered by its cursor */
 	sl_incremental none = SL_INCREMENTAL_INIT;
@@ -716,7 +717,7 @@ static int sync_deletes(table_run *r)
 {
 	uint64_t deleted;
 	int rc = sl_sync_deletes(&deleted, r->p, r->conn, r->schema, r->table, &r->state,
-				 r->source->chunk_size);
+				 r->chunk_size);
 	r->load.rows_deleted += deleted;
 	return rc;
 }
@@ -921,7 +922,8 @@ static void run_planned_table(void *ctx, size_t i, sl_pipeline *p, sl_source_con
 		       .info = t,
 		       .disposition = disposition_of(spec),
 		       .schema = run->plans[i].schema,
-		       .table = t->table};
+		       .table = t->table,
+		       .chunk_size = sl_source_chunk_size(run->source, spec)};
 	run->plans[i].schema = NULL; /* run_table frees it */
 	int rc = run_table(&r);
 	if (rc)

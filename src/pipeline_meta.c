@@ -224,8 +224,9 @@ static char *mirror_path(const sl_pipeline *p, const char *file)
 	return sl_printf_alloc("%s/%s/%s", p->pipelines_dir, p->name, file);
 }
 
-static json_t *hints_json(const sl_source_table *t, size_t chunk_size)
+static json_t *hints_json(const sl_source_table *t, const sl_source *source)
 {
+	size_t chunk_size = sl_source_chunk_size(source, t);
 	const sl_incremental *inc = &t->incremental;
 	json_t *o = json_object();
 	json_object_set_new(o, "name", json_string(t->name));
@@ -338,7 +339,7 @@ static json_t *record_tables(const sl_pipeline *p, const sl_source *source)
 		const sl_source_table *now =
 			selection_named(source, json_string_value(json_object_get(t, "name")));
 		if (now)
-			json_array_append_new(tables, hints_json(now, source->chunk_size));
+			json_array_append_new(tables, hints_json(now, source));
 		else if (json_is_object(t))
 			json_array_append(tables, t);
 	}
@@ -350,8 +351,7 @@ static json_t *record_tables(const sl_pipeline *p, const sl_source *source)
 			recorded = name && strcmp(name, source->tables[i].name) == 0;
 		}
 		if (!recorded)
-			json_array_append_new(tables,
-					      hints_json(&source->tables[i], source->chunk_size));
+			json_array_append_new(tables, hints_json(&source->tables[i], source));
 	}
 	json_decref(kept);
 	return tables;

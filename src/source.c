@@ -159,8 +159,14 @@ static int copy_hints(sl_source_table *t, const sl_table_hints *h)
 	t->sync_deletes = h->sync_deletes;
 	if (rc || h->version < 3) /* a version 2 struct ends before columns */
 		return rc;
+	t->chunk_size = h->chunk_size;
 	rc = dup_opt((const char **)&t->columns, h->columns);
 	return rc ? rc : dup_opt((const char **)&t->exclude_columns, h->exclude_columns);
+}
+
+size_t sl_source_chunk_size(const sl_source *source, const sl_source_table *table)
+{
+	return table->chunk_size ? table->chunk_size : source->chunk_size;
 }
 
 int sl_source_table_copy(sl_source_table *dst, const sl_source_table *src, const char *name)
@@ -175,7 +181,8 @@ int sl_source_table_copy(sl_source_table *dst, const sl_source_table *src, const
 			    .hard_delete_column = src->hard_delete_column,
 			    .sync_deletes = src->sync_deletes,
 			    .columns = src->columns,
-			    .exclude_columns = src->exclude_columns};
+			    .exclude_columns = src->exclude_columns,
+			    .chunk_size = src->chunk_size};
 	memset(dst, 0, sizeof(*dst));
 	dst->write_disposition = src->write_disposition;
 	int rc = copy_hints(dst, &h);
@@ -212,6 +219,9 @@ int sl_source_apply_hints(sl_source *source, const char *table, const sl_table_h
 	if (!sl_disposition_for(hints->write_disposition, true))
 		return sl_error_set(SL_EINVAL, "table '%s': unknown write disposition %d", table,
 				    (int)hints->write_disposition);
+	if (hints->version >= 3 && hints->chunk_size > SL_MAX_CHUNK_SIZE)
+		return sl_error_set(SL_EINVAL, "table '%s': chunk size %zu is above the maximum %d",
+				    table, hints->chunk_size, SL_MAX_CHUNK_SIZE);
 	int rc = check_names(table, hints);
 	if (rc)
 		return rc;

@@ -23,6 +23,7 @@ typedef struct sl_source_table {
 	sl_write_disposition write_disposition;
 	char *columns;	       /* comma-separated columns to load, NULL: all */
 	char *exclude_columns; /* comma-separated columns not to load, NULL: none */
+	size_t chunk_size;     /* rows per committed chunk, 0: the source's */
 } sl_source_table;
 
 struct sl_source {
@@ -39,6 +40,9 @@ struct sl_source {
 	double max_seconds; /* 0: none */
 	unsigned retries;   /* connection retries at the start of a run */
 };
+
+/* Rows per committed chunk of `table`: its own hint, else the source's. */
+size_t sl_source_chunk_size(const sl_source *source, const sl_source_table *table);
 
 /* The table spec called `name`, or NULL. */
 sl_source_table *sl_source_find_table(const sl_source *source, const char *name);

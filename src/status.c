@@ -200,6 +200,8 @@ static int apply_mirrored_hints(sl_source *src, json_t *t, const sl_pipeline *p)
 	rc = rc ? rc : get_string(&inc->initial_value, t, "initial_value", false, p, file);
 	rc = rc ? rc : get_string(&inc->end_value, t, "end_value", false, p, file);
 	rc = rc ? rc : get_string(&inc->lag, t, "lag", false, p, file);
+	rc = rc ? rc : get_string(&h.columns, t, "columns", false, p, file);
+	rc = rc ? rc : get_string(&h.exclude_columns, t, "exclude_columns", false, p, file);
 	rc = rc ? rc : get_enum(&row_order, t, "row_order", SL_ROW_ORDER_NONE, path);
 	rc = rc ? rc : get_enum(&func, t, "last_value_func", SL_LAST_VALUE_MIN, path);
 	rc = rc ? rc : get_enum(&start, t, "range_start", SL_RANGE_OPEN, path);
@@ -217,6 +219,10 @@ static int apply_mirrored_hints(sl_source *src, json_t *t, const sl_pipeline *p)
 	inc->on_cursor_value_missing = (sl_on_missing_cursor)missing;
 	h.write_disposition = (sl_write_disposition)wd;
 	h.sync_deletes = json_is_true(json_object_get(t, "sync_deletes"));
+	json_t *chunk = json_object_get(t, "chunk_size");
+	h.chunk_size = json_is_integer(chunk) && json_integer_value(chunk) > 0
+			       ? (size_t)json_integer_value(chunk)
+			       : 0;
 	return sl_source_apply_hints(src, name, &h);
 }
 
@@ -266,6 +272,13 @@ static int source_from_mirror(sl_source **out, json_t *meta, const char *url, co
 	free(names);
 	for (size_t i = 0; i < json_array_size(tables) && !rc; i++)
 		rc = apply_mirrored_hints(*out, json_array_get(tables, i), p);
+	json_t *ex = json_object_get(meta, "exclude");
+	for (size_t i = 0; i < json_array_size(ex) && !rc; i++) {
+		const char *pattern = json_string_value(json_array_get(ex, i));
+		rc = pattern ? sl_source_exclude(*out, pattern) : SL_OK;
+	}
+	if (!rc && json_is_true(json_object_get(meta, "include_views")))
+		rc = sl_source_include_views(*out, true);
 	if (rc) {
 		sl_source_free(*out);
 		*out = NULL;
