@@ -73,6 +73,7 @@ typedef struct files_conn {
 	bool in_txn;	       /* between begin and commit or rollback */
 	bool mem_txn;	       /* the in-memory DuckDB's transaction holds appended rows */
 	bool stuck;	       /* a journal failed after its commit: keep tmp for recovery */
+	bool loaded;	       /* an appender was opened: see reading() */
 	sl_buf journal;	       /* the open transaction's steps (files_store.h) */
 	unsigned ntmp;	       /* temporary files made: the next one's number */
 	unsigned ngen;	       /* generations made */
@@ -87,6 +88,7 @@ struct files_appender {
 	sl_dest_appender *inner; /* the DuckDB driver's, into the chunk table */
 	char *table;
 	char *prefix;  /* of its files' names: the load id, or the time it opened */
+	char *select;  /* what COPY writes of the chunk table: "*", INTERVALs as text in Parquet */
 	uint64_t rows; /* appended in the open transaction */
 	unsigned seq;  /* the next file's number */
 };
@@ -289,7 +291,7 @@ static int write_chunk(files_appender *a)
 		rc = nomem();
 	if (!rc) {
 		sl_buf b = SL_BUF_INIT;
-		sl_buf_puts(&b, "COPY (SELECT * FROM ");
+		sl_buf_printf(&b, "COPY (SELECT %s FROM ", a->select);
 		sl_buf_quote_qualified(&b, c->chunks, a->table, '"');
 		sl_buf_puts(&b, ") TO ");
 		put_path(&b, tmp_path);
@@ -999,54 +1001,68 @@ static int files_swap_table(sl_dest_conn *conn, const char *dataset, const char 
 
 /* ---- reading back: each table a view over its files ------------------------------------------ */
 
-/* "CAST(col AS type) AS col, ..." of the chunk table's columns, for text formats whose files
-   hold every value as text. */
-static int put_casts(sl_buf *b, files_conn *c, const char *table, bool none)
+/* A column of a chunk table (or of what a reader finds in files): its name and DuckDB type. */
+typedef struct mem_column {
+	char *name;
+	char *type;
+} mem_column;
+
+static void free_columns(mem_column *cols, size_t n)
+{
+	for (size_t i = 0; cols && i < n; i++) {
+		free(cols[i].name);
+		free(cols[i].type);
+	}
+	free(cols);
+}
+
+/* The name and type columns of `sql`'s rows (with `nparams` parameters) as mem_columns. */
+static int query_columns(mem_column **out, size_t *n, files_conn *c, const char *sql,
+			 size_t nparams, const char *const *params)
+{
+	sl_rows *rows;
+	*out = NULL;
+	*n = 0;
+	int rc = MEM->query(&rows, c->mem, sql, nparams, params);
+	while (!rc && (rc = rows->ops->next(rows)) == 1) {
+		rc = SL_OK;
+		mem_column *grown = sl_realloc(*out, (*n + 1) * sizeof(**out));
+		const char *name = rows->ops->get_text(rows, 0, NULL);
+		const char *type = rows->ops->get_text(rows, 1, NULL);
+		if (!grown) {
+			rc = nomem();
+			break;
+		}
+		*out = grown;
+		grown[*n] = (mem_column){sl_strdup(name ? name : ""), sl_strdup(type ? type : "")};
+		if (!grown[(*n)++].type || !grown[*n - 1].name)
+			rc = nomem();
+	}
+	if (rows)
+		rows->ops->free(rows);
+	if (rc < 0) {
+		free_columns(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc < 0 ? rc : SL_OK;
+}
+
+static int chunk_columns(mem_column **out, size_t *n, files_conn *c, const char *table)
 {
 	static const char sql[] =
 		"SELECT column_name, data_type FROM duckdb_columns() "
 		"WHERE schema_name = $1 AND table_name = $2 ORDER BY column_index";
 	const char *params[] = {c->chunks, table};
-	sl_rows *rows;
-	int rc = MEM->query(&rows, c->mem, sql, 2, params);
-	size_t n = 0;
-	while (!rc && (rc = rows->ops->next(rows)) == 1) {
-		const char *name = rows->ops->get_text(rows, 0, NULL);
-		const char *type = rows->ops->get_text(rows, 1, NULL);
-		sl_buf_puts(b, n++ ? ", CAST(" : "CAST(");
-		if (none)
-			sl_buf_puts(b, "NULL");
-		else
-			sl_buf_quote_ident(b, name ? name : "", '"');
-		sl_buf_printf(b, " AS %s) AS ", type ? type : "VARCHAR");
-		sl_buf_quote_ident(b, name ? name : "", '"');
-	}
-	if (rows)
-		rows->ops->free(rows);
-	return rc < 0 ? rc : SL_OK;
+	return query_columns(out, n, c, sql, 2, params);
 }
 
-/* JSON lines: every column read as text, then cast like CSV's. */
-static int put_json_columns(sl_buf *b, files_conn *c, const char *table)
+static bool has_column(const mem_column *cols, size_t n, const char *name)
 {
-	static const char sql[] =
-		"SELECT column_name FROM duckdb_columns() "
-		"WHERE schema_name = $1 AND table_name = $2 ORDER BY column_index";
-	const char *params[] = {c->chunks, table};
-	sl_rows *rows;
-	int rc = MEM->query(&rows, c->mem, sql, 2, params);
-	size_t n = 0;
-	sl_buf_puts(b, ", columns = {");
-	while (!rc && (rc = rows->ops->next(rows)) == 1) {
-		const char *name = rows->ops->get_text(rows, 0, NULL);
-		sl_buf_puts(b, n++ ? ", " : "");
-		sl_buf_quote_literal(b, name ? name : "");
-		sl_buf_puts(b, ": 'VARCHAR'");
-	}
-	sl_buf_puts(b, "}");
-	if (rows)
-		rows->ops->free(rows);
-	return rc < 0 ? rc : SL_OK;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(cols[i].name, name) == 0)
+			return true;
+	return false;
 }
 
 static void put_file_list(sl_buf *b, const char *first, const char *dir, char **names, size_t n)
@@ -1064,34 +1080,81 @@ static void put_file_list(sl_buf *b, const char *first, const char *dir, char **
 	sl_buf_putc(b, ']');
 }
 
-/* The SELECT over `table`'s files, typed as its schema says. */
+/*
+ * The reader of `table`'s files: Parquet with the schema file first (no files is no rows, every
+ * column is there, its order wins); CSV and JSON lines as text, every column, cast below. Empty
+ * when a text format has no files.
+ */
+static void put_reader(sl_buf *b, files_conn *c, const mem_column *cols, size_t ncols,
+		       const char *schema, const char *dir, char **names, size_t n)
+{
+	if (c->format == &formats[0]) {
+		sl_buf_puts(b, "read_parquet(");
+		put_file_list(b, schema, dir, names, n);
+		sl_buf_puts(b, ", union_by_name = true)");
+	} else if (n && c->format == &formats[1]) {
+		sl_buf_puts(b, "read_csv(");
+		put_file_list(b, NULL, dir, names, n);
+		/* a quoted "" is an empty string: only an empty field is NULL */
+		sl_buf_puts(b, ", header = true, union_by_name = true, all_varchar = true, "
+			       "allow_quoted_nulls = false)");
+	} else if (n) {
+		sl_buf_puts(b, "read_json(");
+		put_file_list(b, NULL, dir, names, n);
+		sl_buf_puts(b, ", format = 'newline_delimited', columns = {");
+		for (size_t i = 0; i < ncols; i++) {
+			sl_buf_puts(b, i ? ", " : "");
+			sl_buf_quote_literal(b, cols[i].name);
+			sl_buf_puts(b, ": 'VARCHAR'");
+		}
+		sl_buf_puts(b, "})");
+	}
+}
+
+/* The columns a CSV reader finds: files written before a column was added lack it. */
+static int reader_columns(mem_column **out, size_t *n, files_conn *c, const char *reader)
+{
+	char *sql = sl_printf_alloc("SELECT column_name, column_type FROM (DESCRIBE SELECT * "
+				    "FROM %s)",
+				    reader);
+	int rc = sql ? query_columns(out, n, c, sql, 0, NULL) : nomem();
+	free(sql);
+	return rc;
+}
+
+/* The SELECT over `table`'s files, each column cast to its type in the table's schema (what
+   the files hold as text: CSV, JSON lines, Parquet's INTERVAL). */
 static int put_select(sl_buf *b, files_conn *c, const char *table, const char *schema,
 		      const char *dir, char **names, size_t n)
 {
-	if (c->format == &formats[0]) {
-		/* the schema file first: no files is no rows, and its column order wins */
-		sl_buf_puts(b, "SELECT * FROM read_parquet(");
-		put_file_list(b, schema, dir, names, n);
-		sl_buf_puts(b, ", union_by_name = true)");
-		return SL_OK;
-	}
+	mem_column *cols = NULL, *found = NULL;
+	size_t ncols = 0, nfound = 0;
+	int rc = chunk_columns(&cols, &ncols, c, table);
+	sl_buf reader = SL_BUF_INIT;
+	if (!rc)
+		put_reader(&reader, c, cols, ncols, schema, dir, names, n);
+	if (!rc && reader.failed)
+		rc = nomem();
+	if (!rc && reader.len && c->format == &formats[1])
+		rc = reader_columns(&found, &nfound, c, sl_buf_cstr(&reader));
 	sl_buf_puts(b, "SELECT ");
-	int rc = put_casts(b, c, table, n == 0);
-	if (rc || n == 0) {
+	for (size_t i = 0; !rc && i < ncols; i++) {
+		bool there = reader.len && (!found || has_column(found, nfound, cols[i].name));
+		sl_buf_puts(b, i ? ", CAST(" : "CAST(");
+		if (there)
+			sl_buf_quote_ident(b, cols[i].name, '"');
+		else
+			sl_buf_puts(b, "NULL");
+		sl_buf_printf(b, " AS %s) AS ", cols[i].type);
+		sl_buf_quote_ident(b, cols[i].name, '"');
+	}
+	if (reader.len)
+		sl_buf_printf(b, " FROM %s", sl_buf_cstr(&reader));
+	else
 		sl_buf_puts(b, " WHERE false");
-		return rc;
-	}
-	if (c->format == &formats[1]) {
-		sl_buf_puts(b, " FROM read_csv(");
-		put_file_list(b, NULL, dir, names, n);
-		sl_buf_puts(b, ", header = true, union_by_name = true, all_varchar = true)");
-		return SL_OK;
-	}
-	sl_buf_puts(b, " FROM read_json(");
-	put_file_list(b, NULL, dir, names, n);
-	sl_buf_puts(b, ", format = 'newline_delimited'");
-	rc = put_json_columns(b, c, table);
-	sl_buf_puts(b, ")");
+	free_columns(cols, ncols);
+	free_columns(found, nfound);
+	sl_buf_free(&reader);
 	return rc;
 }
 
@@ -1139,11 +1202,40 @@ static int refresh_all(files_conn *c)
 	return rc ? rc : reload(c, 1);
 }
 
+/*
+ * Reading needs DuckDB's default memory (a CSV reader takes 32 MB buffers): leave the load
+ * settings. DuckDB's RESET memory_limit puts the setting back but leaves its buffer pool at the
+ * load's limit (seen with DuckDB 1.x: "could not allocate block ... (30.6 MiB/61.0 MiB used)"
+ * with memory_limit showing 18.8 GiB), so the default is set again, explicitly.
+ */
+static void reading(files_conn *c)
+{
+	MEM->end_load(c->mem);
+	if (!c->loaded || c->napps)
+		return;
+	c->loaded = false;
+	sl_rows *rows;
+	if (MEM->query(&rows, c->mem, "SELECT current_setting('memory_limit')", 0, NULL)) {
+		sl_error_clear();
+		return;
+	}
+	const char *limit = rows->ops->next(rows) == 1 ? rows->ops->get_text(rows, 0, NULL) : NULL;
+	sl_buf b = SL_BUF_INIT;
+	sl_buf_puts(&b, "SET memory_limit = ");
+	sl_buf_quote_literal(&b, limit ? limit : "");
+	if (limit && mem_run(c, &b))
+		sl_error_clear();
+	else if (!limit)
+		sl_buf_free(&b);
+	rows->ops->free(rows);
+}
+
 static int files_count_rows(int64_t *out, sl_dest_conn *conn, const char *dataset,
 			    const char *table)
 {
 	files_conn *c = (files_conn *)conn;
 	*out = 0;
+	reading(c);
 	int rc = use(c, dataset);
 	rc = rc ? rc : refresh_view(c, table);
 	return rc ? rc : MEM->count_rows(out, c->mem, dataset, table);
@@ -1153,6 +1245,7 @@ static int files_list_tables(sl_rows **out, sl_dest_conn *conn, const char *data
 {
 	files_conn *c = (files_conn *)conn;
 	*out = NULL;
+	reading(c);
 	int rc = use(c, dataset);
 	rc = rc ? rc : refresh_all(c);
 	return rc ? rc : MEM->list_tables(out, c->mem, dataset);
@@ -1163,6 +1256,7 @@ static int files_read_table(sl_rows **out, sl_dest_conn *conn, const char *datas
 {
 	files_conn *c = (files_conn *)conn;
 	*out = NULL;
+	reading(c);
 	int rc = use(c, dataset);
 	rc = rc ? rc : refresh_view(c, table);
 	return rc ? rc : MEM->read_table(out, c->mem, dataset, table, limit);
@@ -1171,6 +1265,7 @@ static int files_read_table(sl_rows **out, sl_dest_conn *conn, const char *datas
 static int files_use_dataset(sl_dest_conn *conn, const char *dataset)
 {
 	files_conn *c = (files_conn *)conn;
+	reading(c);
 	int rc = use(c, dataset);
 	rc = rc ? rc : refresh_all(c);
 	return rc ? rc : MEM->use_dataset(c->mem, dataset);
@@ -1199,8 +1294,52 @@ static void files_appender_close(sl_dest_appender *appender)
 		MEM->appender_close(a->inner);
 	free(a->table);
 	free(a->prefix);
+	free(a->select);
 	sl_dest_appender_clear(&a->base);
 	free(a);
+}
+
+/* Whether a column of DuckDB type `type` goes into files of `format` as its text (see
+   copy_select). */
+static bool as_text(const files_format *format, const char *type)
+{
+	if (format == &formats[0])
+		return strncmp(type, "INTERVAL", 8) == 0;
+	if (format == &formats[2])
+		return strncmp(type, "DECIMAL", 7) == 0 || strncmp(type, "JSON", 4) == 0;
+	return false;
+}
+
+/*
+ * What COPY writes of `table`: every column, a few as their text, which the reading view casts
+ * back. Parquet's INTERVAL holds neither negative values nor microseconds (DuckDB refuses to
+ * write them); in JSON lines a DECIMAL would be a JSON number, a double to most readers, and a
+ * JSON value would be re-serialised: as strings both keep every digit and byte.
+ */
+static int copy_select(char **out, files_conn *c, const char *table)
+{
+	mem_column *cols = NULL;
+	size_t n = 0;
+	int rc = chunk_columns(&cols, &n, c, table);
+	sl_buf b = SL_BUF_INIT;
+	sl_buf_putc(&b, '*');
+	size_t k = 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (!as_text(c->format, cols[i].type))
+			continue;
+		sl_buf_puts(&b, k++ ? ", CAST(" : " REPLACE (CAST(");
+		sl_buf_quote_ident(&b, cols[i].name, '"');
+		sl_buf_printf(&b, " AS %s) AS ",
+			      strstr(cols[i].type, "[]") ? "VARCHAR[]" : "VARCHAR");
+		sl_buf_quote_ident(&b, cols[i].name, '"');
+	}
+	if (k)
+		sl_buf_putc(&b, ')');
+	free_columns(cols, n);
+	*out = rc ? NULL : buf_take(&b);
+	if (rc)
+		sl_buf_free(&b);
+	return rc ? rc : *out ? SL_OK : nomem();
 }
 
 /* What a file's name starts with without a load id: the time, so that names sort by load. */
@@ -1229,6 +1368,7 @@ static int files_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const
 	}
 	c->apps = apps;
 	c->apps[c->napps++] = a;
+	c->loaded = true;
 	a->conn = c;
 	a->table = sl_strdup(table);
 	a->prefix = load_id ? sl_strdup(load_id) : time_prefix();
@@ -1236,6 +1376,8 @@ static int files_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const
 	if (!rc)
 		rc = sl_dest_appender_init(&a->base, &sl_files_destination, dataset, table, schema,
 					   load_id);
+	if (!rc)
+		rc = copy_select(&a->select, c, table);
 	if (!rc)
 		rc = MEM->appender_open(&a->inner, c->mem, c->chunks, table, schema, load_id);
 	if (rc) {

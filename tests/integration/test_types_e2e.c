@@ -1078,7 +1078,8 @@ typedef struct my_state {
 	e2e *e;
 } my_state;
 
-static int my_group_setup(void **state)
+/* The MySQL tables into a DuckDB file, or into a files destination of `format`. */
+static int my_setup_into(void **state, const char *format)
 {
 	my_state *st = calloc(1, sizeof(*st));
 	*state = st;
@@ -1093,10 +1094,35 @@ static int my_group_setup(void **state)
 
 	/* one run, both tables, chunks of 4 rows: values cross chunk and batch boundaries */
 	st->e = e2e_new("mysql");
+	if (format) {
+		free(st->e->dest);
+		st->e->dest = xprintf("file://%s/files?format=%s", st->e->dir, format);
+	}
 	st->e->src_url = url_with_database(getenv("SLUICE_TEST_MYSQL_URL"), MY_DATABASE);
 	const char *tables[] = {"alltypes", "alltypes_extra", NULL};
 	run_pipeline(st->e, "e2e_mysql", tables, 4, NULL, NULL);
 	return 0;
+}
+
+static int my_group_setup(void **state)
+{
+	return my_setup_into(state, NULL);
+}
+
+/* The same values through Parquet, CSV and JSON lines files, read back by DuckDB (files.c). */
+static int my_parquet_setup(void **state)
+{
+	return my_setup_into(state, "parquet");
+}
+
+static int my_csv_setup(void **state)
+{
+	return my_setup_into(state, "csv");
+}
+
+static int my_jsonl_setup(void **state)
+{
+	return my_setup_into(state, "jsonl");
 }
 
 static int my_group_teardown(void **state)
@@ -2396,6 +2422,12 @@ int main(void)
 	};
 	int failed = cmocka_run_group_tests_name("types_e2e_mysql", mysql_tests, my_group_setup,
 						 my_group_teardown);
+	failed += cmocka_run_group_tests_name("types_e2e_mysql_parquet", mysql_tests,
+					      my_parquet_setup, my_group_teardown);
+	failed += cmocka_run_group_tests_name("types_e2e_mysql_csv", mysql_tests, my_csv_setup,
+					      my_group_teardown);
+	failed += cmocka_run_group_tests_name("types_e2e_mysql_jsonl", mysql_tests, my_jsonl_setup,
+					      my_group_teardown);
 	failed += cmocka_run_group_tests_name("types_e2e_postgresql", pg_tests, pg_group_setup,
 					      pg_group_teardown);
 	failed += cmocka_run_group_tests_name("types_e2e_sqlite", sqlite_tests, lite_group_setup,
