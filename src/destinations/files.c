@@ -504,20 +504,44 @@ static char *files_absolute_url(const sl_url *url, const char *given)
 
 static const char *const subdirs[] = {"state", "loads", "schema", "gen", "scratch", "tmp", "txn"};
 
-/* A directory that holds files but no _sluice/ is someone else's: refused. */
-static int check_dir(const char *dir)
+/* Whether `dir`/`name` is a sluice dataset (has _sluice/). */
+static bool is_dataset(const char *dir, const char *name)
+{
+	char *mark = sl_printf_alloc("%s/%s/_sluice", dir, name);
+	bool yes = mark && fs_exists(mark);
+	free(mark);
+	return yes;
+}
+
+/*
+ * A directory that holds files and no sluice dataset is someone else's, refused: the root
+ * unless it is empty or holds a dataset, the dataset's unless it is empty or one.
+ */
+static int check_dirs(const files_conn *c)
 {
 	char **names;
 	size_t n;
-	int rc = fs_names(&names, &n, dir, "");
-	char *mark = rc ? NULL : sl_printf_alloc("%s/_sluice", dir);
-	if (!rc && n && mark && !fs_exists(mark))
+	int rc = fs_names(&names, &n, c->root, "");
+	bool ours = n == 0;
+	for (size_t i = 0; !rc && i < n && !ours; i++)
+		ours = is_dataset(c->root, names[i]);
+	fs_names_free(names, n);
+	if (rc)
+		return rc;
+	if (!ours)
+		return sl_error_set(SL_EDEST,
+				    "directory '%s' is not empty and holds no sluice dataset: "
+				    "choose a new or empty directory",
+				    c->root);
+	names = NULL, n = 0;
+	rc = fs_names(&names, &n, c->dir, "");
+	bool foreign = !rc && n && !is_dataset(c->dir, ".");
+	fs_names_free(names, n);
+	if (foreign)
 		rc = sl_error_set(SL_EDEST,
 				  "directory '%s' is not empty and not a sluice dataset (no "
 				  "_sluice/): choose a new or empty directory",
-				  dir);
-	fs_names_free(names, n);
-	free(mark);
+				  c->dir);
 	return rc;
 }
 
@@ -547,7 +571,7 @@ static int lock_and_recover(files_conn *c)
 
 static int make_dirs(files_conn *c)
 {
-	int rc = check_dir(c->dir);
+	int rc = check_dirs(c);
 	for (size_t i = 0; !rc && i < SL_ARRAY_LEN(subdirs); i++) {
 		char *p = sl_printf_alloc("%s/_sluice/%s", c->dir, subdirs[i]);
 		rc = p ? fs_mkdirs(p) : nomem();
@@ -1080,17 +1104,13 @@ static void put_file_list(sl_buf *b, const char *first, const char *dir, char **
 	sl_buf_putc(b, ']');
 }
 
-/*
- * The reader of `table`'s files: Parquet with the schema file first (no files is no rows, every
- * column is there, its order wins); CSV and JSON lines as text, every column, cast below. Empty
- * when a text format has no files.
- */
+/* The reader of `table`'s files (CSV and JSON lines as text, cast below); empty without files. */
 static void put_reader(sl_buf *b, files_conn *c, const mem_column *cols, size_t ncols,
-		       const char *schema, const char *dir, char **names, size_t n)
+		       const char *dir, char **names, size_t n)
 {
-	if (c->format == &formats[0]) {
+	if (n && c->format == &formats[0]) {
 		sl_buf_puts(b, "read_parquet(");
-		put_file_list(b, schema, dir, names, n);
+		put_file_list(b, NULL, dir, names, n);
 		sl_buf_puts(b, ", union_by_name = true)");
 	} else if (n && c->format == &formats[1]) {
 		sl_buf_puts(b, "read_csv(");
@@ -1111,7 +1131,7 @@ static void put_reader(sl_buf *b, files_conn *c, const mem_column *cols, size_t 
 	}
 }
 
-/* The columns a CSV reader finds: files written before a column was added lack it. */
+/* The columns a reader finds: files written before a column was added lack it. */
 static int reader_columns(mem_column **out, size_t *n, files_conn *c, const char *reader)
 {
 	char *sql = sl_printf_alloc("SELECT column_name, column_type FROM (DESCRIBE SELECT * "
@@ -1122,30 +1142,88 @@ static int reader_columns(mem_column **out, size_t *n, files_conn *c, const char
 	return rc;
 }
 
+/* CAST("name" AS type), or of NULL. */
+static void put_cast(sl_buf *b, const char *name, const char *type)
+{
+	sl_buf_puts(b, "CAST(");
+	if (name)
+		sl_buf_quote_ident(b, name, '"');
+	else
+		sl_buf_puts(b, "NULL");
+	sl_buf_printf(b, " AS %s)", type);
+}
+
+static bool is_interval(const char *type)
+{
+	return strncmp(type, "INTERVAL", 8) == 0;
+}
+
+/*
+ * In Parquet an INTERVAL is a STRUCT of its months, days and microseconds, exact at every value:
+ * Parquet's own INTERVAL holds neither negative values nor microseconds (DuckDB refuses to
+ * write them), and DuckDB's text of an extreme interval does not parse back. A list of them is
+ * a list of such structs.
+ */
+static void put_interval_parts(sl_buf *b, const char *v)
+{
+	sl_buf_printf(b,
+		      "struct_pack(months := datepart('year', %s) * 12 + datepart('month', %s), "
+		      "days := datepart('day', %s), micros := datepart('hour', %s) * 3600000000 "
+		      "+ datepart('minute', %s) * 60000000 + datepart('microseconds', %s))",
+		      v, v, v, v, v, v);
+}
+
+static void put_interval_of(sl_buf *b, const char *v)
+{
+	sl_buf_printf(b,
+		      "to_months(CAST(struct_extract(%s, 'months') AS INTEGER)) + "
+		      "to_days(CAST(struct_extract(%s, 'days') AS INTEGER)) + "
+		      "to_microseconds(struct_extract(%s, 'micros'))",
+		      v, v, v);
+}
+
+/* Column `name` of type `type` (an INTERVAL or a list of them) through `put` (one of the two
+   above): the column itself, or each element of its list. */
+static void put_interval(sl_buf *b, const char *name, const char *type,
+			 void (*put)(sl_buf *, const char *))
+{
+	sl_buf ident = SL_BUF_INIT;
+	sl_buf_quote_ident(&ident, name, '"');
+	b->failed = b->failed || ident.failed;
+	if (strstr(type, "[]")) {
+		sl_buf_printf(b, "list_transform(%s, x -> ", sl_buf_cstr(&ident));
+		put(b, "x");
+		sl_buf_putc(b, ')');
+	} else {
+		put(b, sl_buf_cstr(&ident));
+	}
+	sl_buf_free(&ident);
+}
+
 /* The SELECT over `table`'s files, each column cast to its type in the table's schema (what
    the files hold as text: CSV, JSON lines, Parquet's INTERVAL). */
-static int put_select(sl_buf *b, files_conn *c, const char *table, const char *schema,
-		      const char *dir, char **names, size_t n)
+static int put_select(sl_buf *b, files_conn *c, const char *table, const char *dir, char **names,
+		      size_t n)
 {
 	mem_column *cols = NULL, *found = NULL;
 	size_t ncols = 0, nfound = 0;
 	int rc = chunk_columns(&cols, &ncols, c, table);
 	sl_buf reader = SL_BUF_INIT;
 	if (!rc)
-		put_reader(&reader, c, cols, ncols, schema, dir, names, n);
+		put_reader(&reader, c, cols, ncols, dir, names, n);
 	if (!rc && reader.failed)
 		rc = nomem();
-	if (!rc && reader.len && c->format == &formats[1])
+	if (!rc && reader.len && c->format != &formats[2])
 		rc = reader_columns(&found, &nfound, c, sl_buf_cstr(&reader));
 	sl_buf_puts(b, "SELECT ");
 	for (size_t i = 0; !rc && i < ncols; i++) {
 		bool there = reader.len && (!found || has_column(found, nfound, cols[i].name));
-		sl_buf_puts(b, i ? ", CAST(" : "CAST(");
-		if (there)
-			sl_buf_quote_ident(b, cols[i].name, '"');
+		sl_buf_puts(b, i ? ", " : "");
+		if (there && c->format == &formats[0] && is_interval(cols[i].type))
+			put_interval(b, cols[i].name, cols[i].type, put_interval_of);
 		else
-			sl_buf_puts(b, "NULL");
-		sl_buf_printf(b, " AS %s) AS ", cols[i].type);
+			put_cast(b, there ? cols[i].name : NULL, cols[i].type);
+		sl_buf_puts(b, " AS ");
 		sl_buf_quote_ident(b, cols[i].name, '"');
 	}
 	if (reader.len)
@@ -1163,9 +1241,8 @@ static int refresh_view(files_conn *c, const char *table)
 {
 	int rc = chunk_table(c, table);
 	char *gen = rc ? NULL : gen_rel(&rc, c, table), *dir = at(c, gen), **names = NULL;
-	char *schema = at_own(c, schema_rel(table));
 	size_t n = 0;
-	if (!rc && (!schema || (gen && !dir)))
+	if (!rc && gen && !dir)
 		rc = nomem();
 	if (!rc && dir)
 		rc = fs_names(&names, &n, dir, c->ext);
@@ -1174,13 +1251,13 @@ static int refresh_view(files_conn *c, const char *table)
 	sl_buf_quote_qualified(&b, c->dataset, table, '"');
 	sl_buf_puts(&b, " AS ");
 	if (!rc)
-		rc = put_select(&b, c, table, schema, dir, names, n);
+		rc = put_select(&b, c, table, dir, names, n);
 	if (!rc)
 		rc = mem_run(c, &b);
 	else
 		sl_buf_free(&b);
 	fs_names_free(names, n);
-	free(gen), free(dir), free(schema);
+	free(gen), free(dir);
 	return rc ? sl_error_wrap("cannot read table %s of '%s'", table, c->dir) : SL_OK;
 }
 
@@ -1303,18 +1380,16 @@ static void files_appender_close(sl_dest_appender *appender)
    copy_select). */
 static bool as_text(const files_format *format, const char *type)
 {
-	if (format == &formats[0])
-		return strncmp(type, "INTERVAL", 8) == 0;
 	if (format == &formats[2])
 		return strncmp(type, "DECIMAL", 7) == 0 || strncmp(type, "JSON", 4) == 0;
 	return false;
 }
 
 /*
- * What COPY writes of `table`: every column, a few as their text, which the reading view casts
- * back. Parquet's INTERVAL holds neither negative values nor microseconds (DuckDB refuses to
- * write them); in JSON lines a DECIMAL would be a JSON number, a double to most readers, and a
- * JSON value would be re-serialised: as strings both keep every digit and byte.
+ * What COPY writes of `table`: every column, a few in another form which the reading view turns
+ * back: in Parquet an INTERVAL as its parts (put_interval); in JSON lines a DECIMAL as its text
+ * (a JSON number is a double to most readers) and a JSON value as its text (else it would be
+ * re-serialised): as strings both keep every digit and byte.
  */
 static int copy_select(char **out, files_conn *c, const char *table)
 {
@@ -1325,6 +1400,13 @@ static int copy_select(char **out, files_conn *c, const char *table)
 	sl_buf_putc(&b, '*');
 	size_t k = 0;
 	for (size_t i = 0; !rc && i < n; i++) {
+		if (c->format == &formats[0] && is_interval(cols[i].type)) {
+			sl_buf_puts(&b, k++ ? ", " : " REPLACE (");
+			put_interval(&b, cols[i].name, cols[i].type, put_interval_parts);
+			sl_buf_puts(&b, " AS ");
+			sl_buf_quote_ident(&b, cols[i].name, '"');
+			continue;
+		}
 		if (!as_text(c->format, cols[i].type))
 			continue;
 		sl_buf_puts(&b, k++ ? ", CAST(" : " REPLACE (CAST(");

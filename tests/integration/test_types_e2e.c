@@ -1759,7 +1759,9 @@ typedef struct pg_state {
 	e2e *pg;   /* PostgreSQL -> PostgreSQL */
 } pg_state;
 
-static int pg_group_setup(void **state)
+/* The PostgreSQL tables into a DuckDB file, or a files destination of `format`, and into
+   PostgreSQL. */
+static int pg_setup_into(void **state, const char *format)
 {
 	pg_state *st = calloc(1, sizeof(*st));
 	*state = st;
@@ -1772,6 +1774,10 @@ static int pg_group_setup(void **state)
 
 	/* chunks of 4 rows: alltypes takes two */
 	st->duck = e2e_new("pg_duckdb");
+	if (format) {
+		free(st->duck->dest);
+		st->duck->dest = xprintf("file://%s/files?format=%s", st->duck->dir, format);
+	}
 	st->duck->src_url = strdup(src);
 	run_pipeline(st->duck, "e2e_pg_duckdb", pg_tables, 4, NULL, NULL);
 
@@ -1782,6 +1788,17 @@ static int pg_group_setup(void **state)
 	st->pg->src_url = src;
 	run_pipeline(st->pg, "e2e_pg_pg", pg_tables, 4, NULL, NULL);
 	return 0;
+}
+
+static int pg_group_setup(void **state)
+{
+	return pg_setup_into(state, NULL);
+}
+
+/* Lists, TIMESTAMPTZ, numerics and the rest through Parquet files (files.c). */
+static int pg_parquet_setup(void **state)
+{
+	return pg_setup_into(state, "parquet");
 }
 
 static int pg_group_teardown(void **state)
@@ -2420,6 +2437,12 @@ int main(void)
 		cmocka_unit_test(test_pg_same_as_server),
 		cmocka_unit_test(test_pg_destination_values),
 	};
+	const struct CMUnitTest pg_files_tests[] = {
+		cmocka_unit_test(test_pg_run_counts_and_warnings),
+		cmocka_unit_test(test_pg_alltypes_values),
+		cmocka_unit_test(test_pg_arrays_values),
+		cmocka_unit_test(test_pg_same_as_server),
+	};
 	int failed = cmocka_run_group_tests_name("types_e2e_mysql", mysql_tests, my_group_setup,
 						 my_group_teardown);
 	failed += cmocka_run_group_tests_name("types_e2e_mysql_parquet", mysql_tests,
@@ -2430,6 +2453,8 @@ int main(void)
 					      my_group_teardown);
 	failed += cmocka_run_group_tests_name("types_e2e_postgresql", pg_tests, pg_group_setup,
 					      pg_group_teardown);
+	failed += cmocka_run_group_tests_name("types_e2e_postgresql_parquet", pg_files_tests,
+					      pg_parquet_setup, pg_group_teardown);
 	failed += cmocka_run_group_tests_name("types_e2e_sqlite", sqlite_tests, lite_group_setup,
 					      lite_group_teardown);
 	return failed;
