@@ -239,9 +239,6 @@ static int files_begin(sl_dest_conn *conn)
 	if (c->in_txn)
 		return sl_error_set(SL_EINVAL, "files destination '%s': a transaction is open",
 				    c->root);
-	if (!c->dir)
-		return sl_error_set(SL_EINVAL,
-				    "files destination '%s': no dataset (ensure_dataset)", c->root);
 	c->in_txn = true;
 	sl_buf_reset(&c->journal);
 	c->journal.failed = false;
@@ -589,9 +586,10 @@ static int make_dirs(files_conn *c)
 static int files_ensure_dataset(sl_dest_conn *conn, const char *dataset)
 {
 	files_conn *c = (files_conn *)conn;
-	if (c->in_txn)
+	/* a parallel run's other connections begin before their first method names the dataset */
+	if (c->journal.len || c->mem_txn)
 		return sl_error_set(SL_EINVAL,
-				    "files destination: ensure_dataset in a transaction");
+				    "files destination: another dataset in a transaction");
 	if (!c->dataset || strcmp(c->dataset, dataset) != 0) {
 		free(c->dataset), free(c->dir), free(c->chunks), free(c->tmp);
 		sl_buf b = SL_BUF_INIT;
