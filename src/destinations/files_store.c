@@ -346,13 +346,13 @@ int fs_recover(const char *dir, bool everything)
 		char *sub = sl_printf_alloc("%s/_sluice/%s", dir, where[w]);
 		char **names = NULL;
 		size_t n = 0;
-		rc = sub ? fs_names(&names, &n, sub, w == 0 ? ".journal" : "") : SL_ENOMEM;
+		rc = sub ? fs_names(&names, &n, sub, "") : SL_ENOMEM;
 		for (size_t i = 0; !rc && i < n; i++) {
 			if (may_run(names[i], everything))
 				continue;
-			if (w == 0) {
+			if (w == 0 && has_suffix(names[i], ".journal")) { /* committed */
 				rc = finish_journal(dir, sub, names[i]);
-			} else {
+			} else { /* a temporary directory, or a journal being written */
 				char *path = sl_printf_alloc("%s/%s", sub, names[i]);
 				rc = path ? fs_remove(path) : SL_ENOMEM;
 				free(path);
