@@ -21,6 +21,7 @@ static const sl_source_driver *const source_drivers[] = {SOURCE_DRIVERS(SOURCE_E
 static const sl_destination_driver *const destination_drivers[] = {
 	&sl_duckdb_destination,
 	&sl_postgres_destination,
+	&sl_files_destination,
 };
 
 static bool serves(const sl_driver_head *head, const char *scheme)

@@ -10,6 +10,7 @@
 
 extern const sl_destination_driver sl_duckdb_destination;
 extern const sl_destination_driver sl_postgres_destination;
+extern const sl_destination_driver sl_files_destination;
 
 /* The driver that lists a URL's scheme, or NULL with SL_EUNSUPPORTED set. */
 const sl_source_driver *sl_source_driver_for(const sl_url *url);

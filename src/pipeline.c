@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct sl_load_info {
@@ -61,12 +62,25 @@ static char *default_pipelines_dir(void)
  * absolute, so that the pipeline can be reopened by name from any working directory. A URL that
  * does not parse, or that no driver serves, is kept as given, for check_destination to report.
  */
+/* A bare path named like a data file ("out.parquet"): a files destination meant as a file,
+   refused by check_destination rather than made a DuckDB file of that name. */
+static bool names_data_file(const char *dest)
+{
+	static const char *const exts[] = {".parquet", ".csv", ".jsonl", ".json"};
+	size_t n = strlen(dest);
+	for (size_t i = 0; !strstr(dest, "://") && i < SL_ARRAY_LEN(exts); i++)
+		if (n > strlen(exts[i]) && strcasecmp(dest + n - strlen(exts[i]), exts[i]) == 0)
+			return true;
+	return false;
+}
+
 static char *resolve_destination(const char *dest, const char *name)
 {
 	char *given = !dest || !*dest || strcmp(dest, "duckdb") == 0
 			      ? sl_printf_alloc("duckdb:///%s.duckdb", name)
-		      : !strstr(dest, "://") ? sl_printf_alloc("duckdb:///%s", dest)
-					     : sl_strdup(dest);
+		      : !strstr(dest, "://") && !names_data_file(dest)
+			      ? sl_printf_alloc("duckdb:///%s", dest)
+			      : sl_strdup(dest);
 	sl_url *url;
 	if (!given || sl_url_parse(&url, given) != SL_OK) {
 		sl_error_clear();
@@ -85,6 +99,11 @@ static char *resolve_destination(const char *dest, const char *name)
 /* A destination URL that no driver can open fails the pipeline's creation, before any run. */
 static int check_destination(const char *dest)
 {
+	if (names_data_file(dest))
+		return sl_error_set(SL_EINVAL,
+				    "destination '%s' names a file: files go into a directory, one "
+				    "per table; use file:///DIR (Parquet; ?format=csv or jsonl)",
+				    dest);
 	sl_url *url;
 	int rc = sl_url_parse(&url, dest);
 	if (!rc && !sl_destination_driver_for(url))

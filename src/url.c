@@ -32,6 +32,7 @@ static const struct {
 } SCHEMES[] = {
 	{"mysql", SL_URL_MYSQL},       {"mariadb", SL_URL_MYSQL}, {"postgresql", SL_URL_POSTGRES},
 	{"postgres", SL_URL_POSTGRES}, {"sqlite", SL_URL_SQLITE}, {"duckdb", SL_URL_DUCKDB},
+	{"file", SL_URL_FILE},
 };
 
 /* Where the parts of a URL lie, found without validating anything (shared with redaction). */
@@ -386,7 +387,7 @@ static int parse_scheme(const parser *p, sl_url *url)
 
 static bool is_file_kind(sl_url_kind kind)
 {
-	return kind == SL_URL_SQLITE || kind == SL_URL_DUCKDB;
+	return kind == SL_URL_SQLITE || kind == SL_URL_DUCKDB || kind == SL_URL_FILE;
 }
 
 /* "[...]" content at text[s, e): hex digits, ':' and '.', then an optional "%25zone". */
@@ -449,6 +450,8 @@ static int parse_authority(const parser *p, sl_url *url)
 	const layout *l = &p->lay;
 	int rc;
 	char what[128];
+	if (url->kind == SL_URL_FILE)
+		return SL_OK; /* all path: parse_dir */
 	if (l->stray_at != NONE) {
 		return fail(
 			p, l->stray_at, "ambiguous '@' after the host:", NONE, 0,
@@ -502,12 +505,29 @@ static int parse_authority(const parser *p, sl_url *url)
 	return SL_OK;
 }
 
+/* file:///abs/dir (or file:////abs/dir) is the directory /abs/dir, as in any file URL;
+   file://rel/dir is rel/dir, relative to the working directory. */
+static int parse_dir(const parser *p, sl_url *url)
+{
+	const char *text = p->text;
+	const layout *l = &p->lay;
+	size_t e = l->auth_end + strcspn(text + l->auth_end, "?");
+	if (l->auth < l->auth_end)
+		return decode(p, l->auth, e, 0, "directory", &url->database);
+	if (e <= l->auth_end + 1)
+		return SL_OK;
+	size_t s = l->auth_end + (text[l->auth_end + 1] == '/' ? 1 : 0);
+	return decode(p, s, e, 0, "directory", &url->database);
+}
+
 static int parse_path(const parser *p, sl_url *url)
 {
 	const char *text = p->text;
 	const layout *l = &p->lay;
 	size_t s = l->auth_end + 1;
 	size_t e = l->auth_end + strcspn(text + l->auth_end, "?");
+	if (url->kind == SL_URL_FILE)
+		return parse_dir(p, url);
 	if (!is_file_kind(url->kind)) {
 		if (l->auth_end == l->len || text[l->auth_end] != '/' || s == e)
 			return SL_OK;
@@ -655,7 +675,8 @@ char *sl_url_redacted(const sl_url *url)
 	if (url->port)
 		sl_buf_printf(&b, ":%d", url->port);
 	if (url->database) {
-		sl_buf_putc(&b, '/');
+		if (url->kind != SL_URL_FILE) /* file:///abs, file://rel: parse_dir */
+			sl_buf_putc(&b, '/');
 		put_encoded(&b, url->database, is_file_kind(url->kind) ? "/:" : "");
 	}
 	for (size_t i = 0; i < url->noptions; i++) {

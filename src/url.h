@@ -17,6 +17,7 @@ typedef enum sl_url_kind {
 	SL_URL_POSTGRES, /* postgresql, postgres, postgresql+psycopg2 (+ other drivers) */
 	SL_URL_SQLITE,	 /* sqlite */
 	SL_URL_DUCKDB,	 /* duckdb */
+	SL_URL_FILE,	 /* file: a directory (file:///abs/dir, file://rel/dir) */
 	SL_URL_OTHER	 /* any other scheme, laid out as a server URL: no driver serves it */
 } sl_url_kind;
 
@@ -33,7 +34,7 @@ typedef struct sl_url {
 	char *password; /* NULL if absent ("" if given empty) */
 	char *host;	/* NULL if absent; IPv6 without brackets */
 	int port;	/* 0 if absent */
-	char *database; /* NULL if absent; for sqlite/duckdb the file path ("x.db", "/abs/x.db"),
+	char *database; /* NULL if absent; for sqlite/duckdb/file the path ("x.db", "/abs/x.db"),
 	                   ":memory:" for sqlite:// with no path */
 	size_t noptions;
 	sl_url_option *options; /* query options in order, decoded */

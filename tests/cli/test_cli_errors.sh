@@ -101,7 +101,7 @@ expect_run_fail "a destination's scheme as the source" 1 "^sluice: error: duckdb
 
 section "bad destination URLs (exit 1, before the source is read)"
 expect_run_fail "unknown destination scheme" 1 \
-	"^sluice: error: destination: foo:// is not a supported destination \(supported: duckdb://, postgresql://, postgres://\)$" \
+	"^sluice: error: destination: foo:// is not a supported destination \(supported: duckdb://, postgresql://, postgres://, file://\)$" \
 	"$URL" --table family --destination foo://x/y
 assert_eq "unknown destination scheme: nothing on stdout" "" "$OUT"
 expect_run_fail "a source's scheme as the destination" 1 \

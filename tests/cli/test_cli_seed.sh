@@ -31,6 +31,10 @@ dest_url() {
 		printf 'duckdb:///%s/%s.duckdb' "$T" "$1"
 		return
 	fi
+	if [ "$DEST_KIND" = files ]; then
+		printf 'file://%s/%s' "$T" "$1"
+		return
+	fi
 	pg_url "${PG_DEST_DBS[$1]}"
 }
 dest_prepare() { # PIPELINE — in this shell, not in $(...), so the cleanup knows the database
@@ -61,6 +65,11 @@ run_seed() {
 
 counts() { sl_csv "$1" "SELECT COUNT(*), COUNT(DISTINCT rfam_id) FROM family"; }
 
+# files: what a reader of the table's glob sees, through DuckDB's own read_parquet
+glob_counts() {
+	sl_csv "$1" "SELECT COUNT(*), COUNT(DISTINCT rfam_id) FROM read_parquet('$T/$1/rfam_data/family/*.parquet')"
+}
+
 last_value() {
 	sl state "$1"
 	json_get "$OUT" 'j["tables"]["family"]["last_value"]'
@@ -78,6 +87,10 @@ suite() {
 		assert_ok "$kind run $((i + 1)) exits 0"
 		assert_eq "$kind run $((i + 1)): COUNT(*), COUNT(DISTINCT rfam_id)" \
 			"${EXPECTED_COUNTS[i]},${EXPECTED_COUNTS[i]}" "$(counts "$p")"
+		if [ "$DEST_KIND" = files ]; then
+			assert_eq "$kind run $((i + 1)): read_parquet of the glob" \
+				"${EXPECTED_COUNTS[i]},${EXPECTED_COUNTS[i]}" "$(glob_counts "$p")"
+		fi
 		if [ "$i" -eq 0 ]; then
 			assert_match "$kind run 1 reports 1000 rows and more left" \
 				'^family: 1000 rows loaded \(1000 read\) in 1 chunk, .*more rows left' "$OUT"
@@ -264,7 +277,8 @@ for pair in $SUITES; do
 	*) die "unknown source '$src_kind' in SEED_SUITES" ;;
 	esac
 	label=$src_kind
-	[ "$DEST_KIND" = duckdb ] || label="${src_kind}_to_pg"
+	[ "$DEST_KIND" = postgresql ] && label="${src_kind}_to_pg"
+	[ "$DEST_KIND" = files ] && label="${src_kind}_to_files"
 	suite "$label" "$src_url"
 done
 

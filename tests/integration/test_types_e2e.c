@@ -1078,7 +1078,8 @@ typedef struct my_state {
 	e2e *e;
 } my_state;
 
-static int my_group_setup(void **state)
+/* The MySQL tables into a DuckDB file, or into a files destination of `format`. */
+static int my_setup_into(void **state, const char *format)
 {
 	my_state *st = calloc(1, sizeof(*st));
 	*state = st;
@@ -1093,10 +1094,35 @@ static int my_group_setup(void **state)
 
 	/* one run, both tables, chunks of 4 rows: values cross chunk and batch boundaries */
 	st->e = e2e_new("mysql");
+	if (format) {
+		free(st->e->dest);
+		st->e->dest = xprintf("file://%s/files?format=%s", st->e->dir, format);
+	}
 	st->e->src_url = url_with_database(getenv("SLUICE_TEST_MYSQL_URL"), MY_DATABASE);
 	const char *tables[] = {"alltypes", "alltypes_extra", NULL};
 	run_pipeline(st->e, "e2e_mysql", tables, 4, NULL, NULL);
 	return 0;
+}
+
+static int my_group_setup(void **state)
+{
+	return my_setup_into(state, NULL);
+}
+
+/* The same values through Parquet, CSV and JSON lines files, read back by DuckDB (files.c). */
+static int my_parquet_setup(void **state)
+{
+	return my_setup_into(state, "parquet");
+}
+
+static int my_csv_setup(void **state)
+{
+	return my_setup_into(state, "csv");
+}
+
+static int my_jsonl_setup(void **state)
+{
+	return my_setup_into(state, "jsonl");
 }
 
 static int my_group_teardown(void **state)
@@ -1733,7 +1759,9 @@ typedef struct pg_state {
 	e2e *pg;   /* PostgreSQL -> PostgreSQL */
 } pg_state;
 
-static int pg_group_setup(void **state)
+/* The PostgreSQL tables into a DuckDB file, or a files destination of `format`, and into
+   PostgreSQL. */
+static int pg_setup_into(void **state, const char *format)
 {
 	pg_state *st = calloc(1, sizeof(*st));
 	*state = st;
@@ -1746,6 +1774,10 @@ static int pg_group_setup(void **state)
 
 	/* chunks of 4 rows: alltypes takes two */
 	st->duck = e2e_new("pg_duckdb");
+	if (format) {
+		free(st->duck->dest);
+		st->duck->dest = xprintf("file://%s/files?format=%s", st->duck->dir, format);
+	}
 	st->duck->src_url = strdup(src);
 	run_pipeline(st->duck, "e2e_pg_duckdb", pg_tables, 4, NULL, NULL);
 
@@ -1756,6 +1788,17 @@ static int pg_group_setup(void **state)
 	st->pg->src_url = src;
 	run_pipeline(st->pg, "e2e_pg_pg", pg_tables, 4, NULL, NULL);
 	return 0;
+}
+
+static int pg_group_setup(void **state)
+{
+	return pg_setup_into(state, NULL);
+}
+
+/* Lists, TIMESTAMPTZ, numerics and the rest through Parquet files (files.c). */
+static int pg_parquet_setup(void **state)
+{
+	return pg_setup_into(state, "parquet");
 }
 
 static int pg_group_teardown(void **state)
@@ -2394,10 +2437,24 @@ int main(void)
 		cmocka_unit_test(test_pg_same_as_server),
 		cmocka_unit_test(test_pg_destination_values),
 	};
+	const struct CMUnitTest pg_files_tests[] = {
+		cmocka_unit_test(test_pg_run_counts_and_warnings),
+		cmocka_unit_test(test_pg_alltypes_values),
+		cmocka_unit_test(test_pg_arrays_values),
+		cmocka_unit_test(test_pg_same_as_server),
+	};
 	int failed = cmocka_run_group_tests_name("types_e2e_mysql", mysql_tests, my_group_setup,
 						 my_group_teardown);
+	failed += cmocka_run_group_tests_name("types_e2e_mysql_parquet", mysql_tests,
+					      my_parquet_setup, my_group_teardown);
+	failed += cmocka_run_group_tests_name("types_e2e_mysql_csv", mysql_tests, my_csv_setup,
+					      my_group_teardown);
+	failed += cmocka_run_group_tests_name("types_e2e_mysql_jsonl", mysql_tests, my_jsonl_setup,
+					      my_group_teardown);
 	failed += cmocka_run_group_tests_name("types_e2e_postgresql", pg_tests, pg_group_setup,
 					      pg_group_teardown);
+	failed += cmocka_run_group_tests_name("types_e2e_postgresql_parquet", pg_files_tests,
+					      pg_parquet_setup, pg_group_teardown);
 	failed += cmocka_run_group_tests_name("types_e2e_sqlite", sqlite_tests, lite_group_setup,
 					      lite_group_teardown);
 	return failed;

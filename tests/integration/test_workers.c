@@ -214,6 +214,37 @@ static void test_all_rows_once(void **state)
 	sl_source_free(src);
 }
 
+/* A files destination: each worker opens the directory again (no open_sibling), each table its
+   own directory and state file; every row once, and the next runs load only new ones. */
+static void test_files_workers(void **state)
+{
+	(void)state;
+	build_source("files.db");
+	uint64_t total = 0;
+	for (int i = 0; i < NTABLES; i++)
+		total += (uint64_t)table_rows(i);
+	char cwd[512], dest[600];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(dest, sizeof(dest), "file://%s/files_out", cwd);
+	sl_source *src = new_source("sqlite:///files.db", all_tables);
+	threads_seen seen = {.n = 0};
+	sl_pipeline *p = new_pipeline("files3", dest, 3, note_thread, &seen);
+	sl_load_info *info = NULL;
+	if (sl_pipeline_run(&info, p, src))
+		fail_msg("run into files with 3 workers: %s", sl_error_last()->message);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(loaded(info), total);
+	sl_load_info_free(info);
+	assert_tables(p, 0);
+	add_rows("files.db", "t05", 1001, 1250);
+	assert_int_equal(sl_pipeline_run(&info, p, src), 0);
+	assert_int_equal(loaded(info), 250);
+	sl_load_info_free(info);
+	assert_tables(p, 250);
+	sl_pipeline_free(p);
+	sl_source_free(src);
+}
+
 /* `bad` fails on its NULL cursor; the other tables load in full, with 1 and 3 workers. */
 static void test_one_table_fails(void **state)
 {
@@ -406,7 +437,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_rows_once), cmocka_unit_test(test_one_table_fails),
 		cmocka_unit_test(test_interrupt),     cmocka_unit_test(test_mysql_into_postgres),
-		cmocka_unit_test(test_options_v1),
+		cmocka_unit_test(test_options_v1),    cmocka_unit_test(test_files_workers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,6 +212,16 @@ static const url_case CASES[] = {
 	{OK("DuckDB:///md:my_db?threads=2", SL_URL_DUCKDB, "duckdb"), .database = "md:my_db",
 	 .options = "threads=2", .redacted = "duckdb:///md:my_db?threads=2"},
 
+	/* ---- files: file:///abs/dir is /abs/dir, file://rel/dir is rel/dir (files.c) ---- */
+	{OK("file:///abs/dir?format=csv", SL_URL_FILE, "file"), .database = "/abs/dir",
+	 .options = "format=csv", .redacted = "file:///abs/dir?format=csv"},
+	{OK("file:////abs/dir", SL_URL_FILE, "file"), .database = "/abs/dir",
+	 .redacted = "file:///abs/dir"},
+	{OK("file://out/sub", SL_URL_FILE, "file"), .database = "out/sub",
+	 .redacted = "file://out/sub"},
+	{OK("file://out_dir", SL_URL_FILE, "file"), .database = "out_dir",
+	 .redacted = "file://out_dir"},
+
 	/* ---- refused: scheme ---- */
 	{BAD("localhost/db", "no '://' after the scheme", 10)},
 	{BAD("MYSQL", "no '://' after the scheme", 6)},
@@ -220,8 +230,8 @@ static const url_case CASES[] = {
 	/* any scheme parses; the drivers tell which they serve (test_cli_errors.sh) */
 	{OK("foo://u:pw@h/db", SL_URL_OTHER, "foo"), .user = "u", .password = "pw", .host = "h",
 	 .database = "db", .redacted = "foo://u:***@h/db", .secret = "pw"},
-	{OK("Oracle+cx_oracle://h/db", SL_URL_OTHER, "oracle"), .driver = "cx_oracle",
-	 .host = "h", .database = "db", .redacted = "oracle+cx_oracle://h/db"},
+	{OK("Oracle+cx_oracle://h/db", SL_URL_OTHER, "oracle"), .driver = "cx_oracle", .host = "h",
+	 .database = "db", .redacted = "oracle+cx_oracle://h/db"},
 	{BAD("my sql://h", "invalid character ' ' in scheme", 3)},
 	{BAD("+mysql://h", "invalid character '+' in scheme", 1)},
 	{BAD("mysql+a+b://h", "invalid character '+' in scheme", 8)},
