@@ -1016,9 +1016,12 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *spec)
 		sl_pipeline_write_mirror(p, spec); /* best effort: the destination is the truth */
 		sl_error_clear();
 	}
-	for (size_t i = 0; i < source->ntables && !rc; i++)
-		rc = plan_schema(&plans[i].diff, p, &source->tables[i], plans[i].schema,
-				 plans[i].table);
+	for (size_t i = 0; i < source->ntables && !rc; i++) {
+		rc = sl_sync_deletes_check(p, &source->tables[i], plans[i].table);
+		rc = rc ? rc
+			: plan_schema(&plans[i].diff, p, &source->tables[i], plans[i].schema,
+				      plans[i].table);
+	}
 	if (!rc)
 		rc = name_tables(info, plans, source->ntables);
 	planned_run run = {info, source, plans};

@@ -125,3 +125,13 @@ int sl_sync_deletes(uint64_t *deleted, sl_pipeline *p, sl_source_conn *conn,
 	*deleted = rc ? 0 : (uint64_t)n;
 	return rc;
 }
+
+int sl_sync_deletes_check(const sl_pipeline *p, const sl_source_table *spec, const char *table)
+{
+	const sl_destination_driver *dd = p->dest_driver;
+	if (!spec->sync_deletes || dd->delete_missing)
+		return SL_OK;
+	return sl_error_set(SL_EUNSUPPORTED,
+			    "table '%s': the %s destination cannot delete rows (--sync-deletes)",
+			    table, dd->head.name);
+}

@@ -17,4 +17,8 @@ int sl_sync_deletes(uint64_t *deleted, sl_pipeline *p, sl_source_conn *conn,
 		    const sl_table_schema *schema, const char *table, const sl_table_state *state,
 		    size_t chunk_size);
 
+/* SL_EUNSUPPORTED when `spec` asks for sync_deletes and p's destination cannot delete rows:
+   asked before any table loads, so that such a run writes nothing. */
+int sl_sync_deletes_check(const sl_pipeline *p, const sl_source_table *spec, const char *table);
+
 #endif

@@ -2,7 +2,7 @@
 # test_cli_files.sh — the files destination (file:///DIR) beyond the seed and the crash tests:
 #   (a) bad input, one line each, nothing written: a destination named like a data file, an
 #       unknown format, compression or option, a directory that cannot be made, a directory that
-#       is not a sluice dataset, merge;
+#       is not a sluice dataset, merge, --sync-deletes;
 #   (b) CSV and JSON lines: headers, every row once through DuckDB's read_csv / read_json globs;
 #   (c) replace while a reader reads: every read of the glob sees the old table or the new, whole;
 #   (d) a full disk (a small tmpfs) in the middle of a load: one line, whole committed chunks
@@ -61,6 +61,10 @@ assert_eq "... which is left as it was" "notes.txt" "$(ls "$T/foreign2/ds")"
 run_family bad9 "file://$T/merge" --write-disposition merge --primary-key rfam_id --cursor updated
 assert_one_line_error "merge is refused, naming the destination" "the files destination cannot merge"
 assert_eq "... before any table was made" "" "$(ls "$T/merge/ds" 2>/dev/null | grep -v '^_sluice$')"
+run_family bad10 "file://$T/syncdel" --primary-key rfam_id --cursor updated --sync-deletes
+assert_one_line_error "--sync-deletes is refused, naming the destination" \
+	"table 'family': the files destination cannot delete rows \(--sync-deletes\)"
+assert_eq "... before any table was made" "" "$(ls "$T/syncdel/ds" 2>/dev/null | grep -v '^_sluice$')"
 run_family ok1 "file://rel_dir" --chunk-size 1000
 assert_ok "file://rel_dir is relative to the working directory"
 assert_eq "... and holds the table there" "$TOTAL" \
