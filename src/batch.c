@@ -145,6 +145,21 @@ void sl_batch_reset(sl_batch *batch)
 	sl_arena_reset(&batch->arena);
 }
 
+size_t sl_batch_bytes(const sl_batch *b)
+{
+	size_t bytes = b->arena.total;
+	for (size_t i = 0; i < b->ncolumns; i++) {
+		const sl_vector *v = &b->columns[i];
+		bytes += SL_BATCH_CAPACITY * sl_type_value_size(v->type, v->precision) +
+			 validity_words(SL_BATCH_CAPACITY) * sizeof(uint64_t);
+		if (v->child)
+			bytes += v->child_cap *
+					 sl_type_value_size(v->child->type, v->child->precision) +
+				 validity_words(v->child_cap) * sizeof(uint64_t);
+	}
+	return bytes;
+}
+
 void sl_batch_reset_in_chunk(sl_batch *b, uint64_t chunk_size, uint64_t chunk_read)
 {
 	sl_batch_reset(b);

@@ -142,6 +142,8 @@ void sl_batch_free(sl_batch *batch);
 /* Empty the batch for refilling: nrows = 0, all validity cleared, arena reset. */
 void sl_batch_reset(sl_batch *batch);
 
+/* The memory the batch holds: its columns at full capacity, LIST elements and arena. */
+size_t sl_batch_bytes(const sl_batch *batch);
 /* Empty the batch for the next rows of a chunk of `chunk_size` rows of which `chunk_read` are
    read: its capacity is cut to the rows left, so that a batch never straddles a chunk boundary
    and a chunk's last batch ends exactly where its state is taken. */

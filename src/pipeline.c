@@ -7,8 +7,8 @@
  *
  * Rows stream from the source in batches sized so that a batch never straddles a chunk boundary
  * (batch capacity = min(vector size, rows left in the chunk)): a chunk's last batch ends exactly
- * where its state is taken. An embedded source's batches are read ahead in those sizes on a
- * second thread (prefetch.h) while this one appends and commits the ones before. Chunks count
+ * where its state is taken. The batches are read ahead in those sizes on a second thread
+ * (prefetch.h) while this one appends and commits the ones before. Chunks count
  * rows read, boundary overlap included (as dlt counts);
  * a chunk that holds no new row does not count against the run's chunk limit, so a run with rows
  * left always makes progress.
@@ -283,9 +283,8 @@ typedef struct table_run {
 	sl_load_table load; /* the disposition's view of this table */
 
 	sl_scan *scan;
-	sl_prefetch *prefetch; /* reads `scan` ahead when its driver asks for it */
-	sl_batch *own_batch;   /* read into without a prefetcher */
-	sl_batch *batch;       /* the batch being appended: own_batch or the prefetcher's */
+	sl_prefetch *prefetch; /* reads `scan` ahead on its own thread */
+	sl_batch *batch;       /* the batch being appended, the prefetcher's */
 	bool *keep;
 	sl_dest_appender *appender;
 	bool in_txn;
@@ -393,16 +392,6 @@ static void close_scan(table_run *r)
 	r->scan = NULL;
 }
 
-/* The batch to read into without a prefetcher, with `seen_flags` trailing BOOL columns. */
-static int ensure_own_batch(table_run *r, size_t seen_flags)
-{
-	if (r->own_batch && r->own_batch->ncolumns == r->schema->ncolumns + seen_flags)
-		return SL_OK;
-	sl_batch_free(r->own_batch);
-	r->own_batch = sl_batch_new(r->schema, seen_flags);
-	return r->own_batch ? SL_OK : SL_ENOMEM;
-}
-
 static int open_scan(table_run *r)
 {
 	const sl_source_driver *sd = r->conn->driver;
@@ -414,22 +403,11 @@ static int open_scan(table_run *r)
 	}
 	/* the batches carry the seen flag column only while the plan asks for it */
 	size_t seen_flags = r->inc.plan.seen_pk ? 1 : 0;
-	rc = sd->read_ahead ? sl_prefetch_start(&r->prefetch, r->scan, r->schema, seen_flags,
-						r->chunk_size, r->chunk_read)
-			    : ensure_own_batch(r, seen_flags);
+	rc = sl_prefetch_start(&r->prefetch, r->scan, r->schema, seen_flags, r->chunk_size,
+			       r->chunk_read);
 	if (rc)
 		close_scan(r);
 	return rc;
-}
-
-/* The scan's next batch into r->batch: its row count, 0 at the end, or an error. */
-static int next_batch(table_run *r)
-{
-	if (r->prefetch)
-		return sl_prefetch_next(r->prefetch, &r->batch);
-	r->batch = r->own_batch;
-	sl_batch_reset_in_chunk(r->batch, r->chunk_size, r->chunk_read);
-	return r->conn->driver->scan_next(r->scan, r->batch);
 }
 
 /* The query ended: continue after its LIMIT if the run still wants rows, else the source is
@@ -488,22 +466,16 @@ static int interrupted(const table_run *r, size_t unsent)
 			    (unsigned long long)r->info->rows_loaded);
 }
 
-/* The rows a read that failed had put in its batch (a prefetcher's batches are its own). */
-static size_t rows_of_failed_read(const table_run *r)
-{
-	return r->prefetch || !r->own_batch ? 0 : r->own_batch->nrows;
-}
-
 static int stream_rows(table_run *r)
 {
 	int rc = open_scan(r);
 	while (!rc && !r->stop) {
-		int n = next_batch(r);
+		int n = sl_prefetch_next(r->prefetch, &r->batch);
 		/* checked once per batch read, before it is written: a chunk may be one batch. A
 		   read the interrupt cut short (interrupt.h) fails: that is the interrupt too, and
 		   the rows it had read count as read. */
 		if (sl_pipeline_interrupted(r->p))
-			return interrupted(r, n >= 0 ? (size_t)n : rows_of_failed_read(r));
+			return interrupted(r, n >= 0 ? (size_t)n : r->batch ? r->batch->nrows : 0);
 		if (n < 0)
 			return n;
 		if (n == 0) {
@@ -681,7 +653,6 @@ static void finish_table(table_run *r, int rc)
 	r->info->rows_deleted = r->load.rows_deleted;
 	sl_incremental_free(&r->inc);
 	sl_table_state_clear(&r->state);
-	sl_batch_free(r->own_batch);
 	free(r->keep);
 	if (r->disposition->release)
 		r->disposition->release(&r->load);

@@ -4,9 +4,9 @@
  * The time of a load is the source's time (reading and decoding rows) plus the destination's
  * (DuckDB appending, compressing, committing) when they run one after the other, and the larger
  * of the two when they overlap on two cores. A prefetcher runs the driver's scan_next on a reader
- * thread into a small ring of batches while the pipeline's thread appends and commits the batches
- * read before. Drivers ask for it (read_ahead in source.h) when their scans are this process's
- * work: an embedded database, not a server that spends its own CPU shipping the rows.
+ * thread into a queue of batches while the pipeline's thread appends and commits the batches
+ * read before, and the source's server goes on shipping rows while DuckDB commits and
+ * checkpoints: the reader may run up to one chunk, and a bounded number of bytes, ahead.
  *
  * The batches come in the sizes the pipeline would have asked for itself: never straddling a
  * chunk boundary (see pipeline.c), so a chunk's last batch still ends where its state is taken.
@@ -31,7 +31,8 @@ int sl_prefetch_start(sl_prefetch **out, sl_scan *scan, const sl_table_schema *s
 /*
  * The next batch read: returns its row count with *batch pointing to it (the caller may filter
  * it; it is the caller's until the next call), 0 when the scan is exhausted, or the scan's error
- * code with its message set on the calling thread.
+ * code with its message set on the calling thread; *batch then holds the rows the failed read
+ * had read (or is NULL), to count them.
  */
 int sl_prefetch_next(sl_prefetch *pf, sl_batch **batch);
 

@@ -103,10 +103,6 @@ typedef struct sl_source_stats {
 
 struct sl_source_driver {
 	sl_driver_head head; /* version SL_SOURCE_DRIVER_VERSION, name, schemes */
-	/* Read scans ahead on a thread of their own (prefetch.h): for an embedded database, whose
-	   scans are this process's own work. A server does most of a scan's work itself; with it on
-	   the same 2 cores, a reader thread only took CPU from it (bench/README.md, "Threads"). */
-	bool read_ahead;
 
 	/*
 	 * Connect; errors name the host/database (never the password). A network driver publishes
@@ -125,7 +121,9 @@ struct sl_source_driver {
 	/*
 	 * Append rows to `batch` (created by sl_batch_new for the plan's table, with one seen flag
 	 * column when the plan has seen_pk) until it is full or the result ends. Returns the number
-	 * of rows added; 0 means the result is exhausted. Negative on error.
+	 * of rows added; 0 means the result is exhausted. Negative on error. Called on the scan's
+	 * reader thread (prefetch.h), which alone uses the connection until scan_close; values
+	 * must be copied into the batch (its arena), as the batch outlives the call.
 	 */
 	int (*scan_next)(sl_scan *scan, sl_batch *batch);
 

@@ -986,7 +986,6 @@ static const char *sqlite_warnings(sl_source_conn *base)
 
 const sl_source_driver sl_sqlite_source = {
 	.head = {SL_SOURCE_DRIVER_VERSION, "sqlite", (const char *const[]){"sqlite", NULL}},
-	.read_ahead = true,
 	.connect = sqlite_connect,
 	.disconnect = sqlite_disconnect,
 	.reflect = sqlite_reflect,
