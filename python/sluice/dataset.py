@@ -28,9 +28,10 @@ def _pandas():
 class _Reader:
     """An open sl_rows and the batch it is read into; closed at the end or by close()."""
 
-    def __init__(self, rows, blob):
+    def __init__(self, rows, blob, list_types=None):
         self._rows = rows
         self._blob = blob
+        self._list_types = list_types or {}
         self._batch = ctypes.c_void_p()
         lib = _lib.lib()
         try:
@@ -55,7 +56,7 @@ class _Reader:
         cols = []
         for i, name in enumerate(self.columns):
             c = lib.sl_rows_batch_column(self._batch, i).contents
-            cols.append(_types.Column(c, n, name, self._blob))
+            cols.append(_types.Column(c, n, name, self._blob, self._list_types.get(name)))
         return cols
 
     def close(self):
@@ -79,8 +80,11 @@ class Relation:
         self._table = table
         self._query = query
         self._limit = limit
+        self._lists = None
 
     def _open(self):
+        # first: a query on the connection ends a result still streaming there
+        lists = self._list_columns()
         rows = ctypes.c_void_p()
         ds = self._dataset._handle()
         lib = _lib.lib()
@@ -89,7 +93,33 @@ class Relation:
         else:
             rc = lib.sl_dataset_query(ctypes.byref(rows), ds, _lib.enc(self._query))
         _lib.check(rc)
-        return _Reader(rows.value, self._dataset._blob)
+        return _Reader(rows.value, self._dataset._blob, lists)
+
+    def _list_columns(self):
+        """{column: element type} of the LIST columns, which DuckDB's reader hands over as
+        text: asked of DuckDB once per relation (DESCRIBE), so they come back as lists."""
+        if self._lists is not None:
+            return self._lists
+        self._lists = {}
+        if not self._dataset._is_duckdb:
+            return self._lists
+        sql = self._query if self._query is not None else 'SELECT * FROM "%s"' % (
+            self._table.replace('"', '""'))
+        rows = ctypes.c_void_p()
+        lib = _lib.lib()
+        if lib.sl_dataset_query(ctypes.byref(rows), self._dataset._handle(),
+                                _lib.enc("DESCRIBE " + sql)) < 0:
+            return self._lists  # not describable (not a SELECT): no lists then
+        r = _Reader(rows.value, self._dataset._blob)
+        try:
+            cols = r.fetch(DEFAULT_CHUNK)
+            if cols:
+                for name, typ in zip(cols[0].values(), cols[1].values()):
+                    if typ and typ.endswith("[]") and typ.count("[]") == 1:
+                        self._lists[name] = typ[:-2]
+        finally:
+            r.close()
+        return self._lists
 
     def limit(self, n):
         """At most n rows (of a table)."""
@@ -210,6 +240,7 @@ class Dataset:
         self._ds = None
         dest = destination or (pipeline.destination if pipeline is not None else "duckdb")
         self._blob = _types.blob_decoder(dest)
+        self._is_duckdb = dest.startswith("duckdb")
 
     def _handle(self):
         if self._ds is None:

@@ -128,14 +128,44 @@ def parse_list(text, element=None):
     return out
 
 
+def element_parser(sql_type):
+    """How to read a list element of DuckDB type `sql_type` ("INTEGER", "VARCHAR", ...) from
+    its text; None: guess (numbers as int/float, the rest as str)."""
+    if sql_type is None:
+        return None
+    t = sql_type.upper()
+    if t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+             "UINTEGER", "UBIGINT", "UHUGEINT"):
+        return int
+    if t in ("FLOAT", "DOUBLE", "REAL"):
+        return float
+    if t.startswith("DECIMAL"):
+        return decimal.Decimal
+    if t == "BOOLEAN":
+        return lambda s: s == "true"
+    if t == "DATE":
+        return datetime.date.fromisoformat
+    if t.startswith("TIMESTAMP"):
+        def ts(s):
+            v = datetime.datetime.fromisoformat(s)
+            return v.astimezone(_UTC) if v.tzinfo else v
+        return ts
+    if t == "UUID":
+        return uuid.UUID
+    return str
+
+
 # ---------------------------------------------------------------- one batch column
 
 class Column:
     """A view of one sl_rows_column of the current batch, valid until the next fetch."""
 
-    def __init__(self, col, nrows, name, blob):
+    def __init__(self, col, nrows, name, blob, list_of=None):
         self.name = name
         self.type = _lib.TYPE_NAMES[col.type] if 0 <= col.type < len(_lib.TYPE_NAMES) else "TEXT"
+        self._list_of = list_of
+        if list_of is not None and self.type == "TEXT":
+            self.type = "LIST"  # DuckDB hands a LIST over as its text
         self.format = col.format
         self.n = nrows
         self._col = col
@@ -172,6 +202,9 @@ class Column:
             convert = _TEXT_CONVERT.get(t, _utf8)
             if t == "BLOB":
                 convert = self._blob
+            elif t == "LIST":
+                elem = element_parser(self._list_of)
+                convert = lambda raw: parse_list(raw.decode("utf-8", "replace"), elem)  # noqa
             offs, text = self._offsets_and_text()
             return [None if st[i] == _lib.VALUE_NULL else convert(text[offs[i]:offs[i + 1]])
                     for i in range(self.n)]

@@ -77,10 +77,10 @@ PY
 	;;
 *)
 	cd "$T" || die "no work directory"
-	"$PY" -m unittest -v "$TEST" 2>&1
+	"$PY" -m unittest -v "$(basename "$TEST" .py)" 2>&1
 	RC=$?
 	LAST_CMD="python3 -m unittest $(basename "$TEST")"
-	ERR=""
+	OUT="" ERR=""
 	assert_rc "unittest $(basename "$TEST") passes" 0
 	;;
 esac
