@@ -502,6 +502,63 @@ SL_EXTERN(int) sl_rows_double(double *out, const sl_rows *rows, size_t column);
 SL_EXTERN(const char *) sl_rows_text(sl_rows *rows, size_t column, size_t *len);
 SL_EXTERN(void) sl_rows_free(sl_rows *rows);
 
+/*
+ * Columnar reading (version 1 of sl_rows_batch): up to `max_rows` rows at a time, each column as one
+ * array, for callers that build columns (a Python DataFrame) rather than walk values. One call
+ * costs what sl_rows_next and a getter per value cost inside the library, without a call per
+ * value across a language boundary.
+ *
+ * A column's format follows its type: SL_ROWS_INT64 for BOOL (0/1), the integers, DATE (days),
+ * TIME, TIMESTAMP and TIMESTAMPTZ (microseconds, UTC); SL_ROWS_DOUBLE for FLOAT and DOUBLE;
+ * SL_ROWS_TEXT, sl_rows_text's text, for every other type. Each value has a status byte: a
+ * value an INT64 column cannot hold as a number (a UBIGINT above 2^63-1, an infinite date or
+ * timestamp) is SL_ROWS_VALUE_TEXT, kept as text like a TEXT column's values.
+ */
+typedef struct sl_rows_batch sl_rows_batch;
+
+typedef enum sl_rows_format {
+	SL_ROWS_INT64 = 0,
+	SL_ROWS_DOUBLE,
+	SL_ROWS_TEXT
+} sl_rows_format;
+
+enum {
+	SL_ROWS_VALUE_OK = 0,	/* in `values` (a TEXT column: in `text`) */
+	SL_ROWS_VALUE_NULL = 1, /* SQL NULL */
+	SL_ROWS_VALUE_TEXT = 2	/* an INT64 column's value that is only in `text` */
+};
+
+/* One column of a batch. Every array has sl_rows_batch_row_count() entries (offsets one more). */
+typedef struct sl_rows_column {
+	sl_type type;		 /* as sl_rows_column_type */
+	sl_rows_format format;	 /* how the values are held */
+	const void *values;	 /* int64_t[] or double[]; NULL for a TEXT column */
+	const uint8_t *status;	 /* SL_ROWS_VALUE_* per row */
+	const uint64_t *offsets; /* row i's text is text[offsets[i] .. offsets[i+1]) (empty for a
+	                            value not held as text) */
+	const char *text;	 /* the texts, end to end (may hold zero bytes; not terminated) */
+} sl_rows_column;
+
+/* A reusable batch: its memory grows to the largest batch read and is freed by sl_rows_batch_free. */
+SL_EXTERN(int) sl_rows_batch_new(sl_rows_batch **out);
+
+/*
+ * Read the next rows (after the current one, if sl_rows_next made one current) into `batch`,
+ * replacing what it held: returns how many (0 at the end, at most `max_rows`, which must be
+ * 1..INT_MAX) or a negative error. The batch's last row stays current, so sl_rows_next and
+ * sl_rows_fetch may be mixed. On an error the batch holds no rows.
+ */
+SL_EXTERN(int) sl_rows_fetch(sl_rows_batch *batch, sl_rows *rows, size_t max_rows);
+
+SL_EXTERN(size_t) sl_rows_batch_row_count(const sl_rows_batch *batch);
+SL_EXTERN(size_t) sl_rows_batch_column_count(const sl_rows_batch *batch);
+
+/* Column `column` of the last fetch, owned by the batch and valid until its next fetch or free;
+   NULL for a column the batch does not have. */
+SL_EXTERN(const sl_rows_column *) sl_rows_batch_column(const sl_rows_batch *batch, size_t column);
+
+SL_EXTERN(void) sl_rows_batch_free(sl_rows_batch *batch);
+
 /* ---------------------------------------------------------------- state and status */
 
 /* The pipeline's state as JSON text (caller frees with sl_free). Read from the destination. */
