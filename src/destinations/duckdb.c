@@ -119,6 +119,7 @@ static int run(duck_conn *c, const char *sql)
 {
 	duckdb_result res;
 	int rc = 0;
+	duck_end_stream(c);
 	if (duckdb_query(c->con, sql, &res) == DuckDBError)
 		rc = duck_result_error(c, &res);
 	duckdb_destroy_result(&res);
@@ -130,6 +131,7 @@ static int duck_exec_changed(int64_t *changed, sl_dest_conn *conn, const char *s
 	duck_conn *c = (duck_conn *)conn;
 	duckdb_result res;
 	int rc = SL_OK;
+	duck_end_stream(c);
 	if (duckdb_query(c->con, sql, &res) == DuckDBError)
 		rc = duck_result_error(c, &res);
 	else
@@ -359,6 +361,7 @@ static int duck_rollback(sl_dest_conn *conn)
 int duck_prepare(duckdb_prepared_statement *out, duck_conn *c, const char *sql, size_t nparams,
 		 const char *const *params)
 {
+	duck_end_stream(c);
 	if (duckdb_prepare(c->con, sql, out) == DuckDBError) {
 		int rc = duck_error(SL_EDEST, c, duckdb_prepare_error(*out));
 		duckdb_destroy_prepare(out);

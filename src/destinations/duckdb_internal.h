@@ -27,6 +27,9 @@ typedef struct duck_conn {
 	   settings, which are the database's); the primary counts its siblings */
 	struct duck_conn *primary;
 	unsigned siblings;
+	/* the streamed result being read, which the connection's next statement ends (DuckDB
+	   closes it without an error): duck_end_stream keeps it honest */
+	struct duck_rows *stream;
 } duck_conn;
 /* Set the last error from DuckDB's message `msg` (its first line), naming the file. */
 int duck_error(int code, const duck_conn *c, const char *msg);
@@ -37,6 +40,10 @@ int duck_result_error(const duck_conn *c, duckdb_result *res);
 /* Prepare `sql` with its text parameters bound ($1..; NULL entries are SQL NULL). */
 int duck_prepare(duckdb_prepared_statement *out, duck_conn *c, const char *sql, size_t nparams,
 		 const char *const *params);
+
+/* Before any statement on `c`: the streamed result still being read is about to end. It keeps
+   the chunk DuckDB has next, and fails where more rows would have been lost. */
+void duck_end_stream(duck_conn *c);
 
 /* The driver's query: a prepared statement streamed chunk by chunk behind sl_rows. */
 int duck_query(sl_rows **out, sl_dest_conn *conn, const char *sql, size_t nparams,

@@ -38,6 +38,11 @@ typedef struct duck_rows {
 	idx_t nrows;		 /* rows in chunk */
 	idx_t row;		 /* current row in chunk */
 	bool done;
+	/* another statement ended the stream (duck_end_stream): `next` is the chunk fetched then
+	   (NULL: the stream had ended), and `cut` says rows were left after it */
+	bool ended_early;
+	bool cut;
+	duckdb_data_chunk next;
 } duck_rows;
 
 /* Types whose vectors this file reads itself; anything else is cast to VARCHAR by DuckDB. */
@@ -189,14 +194,41 @@ static void rows_free(sl_rows *rows)
 	duck_rows *r = (duck_rows *)rows;
 	if (!r)
 		return;
+	if (r->conn->stream == r)
+		r->conn->stream = NULL;
 	if (r->chunk)
 		duckdb_destroy_data_chunk(&r->chunk);
+	if (r->next)
+		duckdb_destroy_data_chunk(&r->next);
 	for (size_t i = 0; r->cols && i < r->base.ncolumns; i++)
 		sl_buf_free(&r->cols[i].text);
 	free(r->cols);
 	duckdb_destroy_result(&r->result);
 	duckdb_destroy_prepare(&r->stmt);
 	free(r);
+}
+
+void duck_end_stream(duck_conn *c)
+{
+	duck_rows *r = c->stream;
+	if (!r)
+		return;
+	c->stream = NULL;
+	if (r->done)
+		return;
+	r->ended_early = true;
+	r->next = duckdb_fetch_chunk(r->result);
+	r->cut = r->next != NULL; /* a stream's chunks are full until its last: assume more */
+}
+
+/* The stream's next chunk, or NULL at its end (or where another statement ended it). */
+static duckdb_data_chunk fetch_chunk(duck_rows *r)
+{
+	if (!r->ended_early)
+		return duckdb_fetch_chunk(r->result);
+	duckdb_data_chunk next = r->next;
+	r->next = NULL;
+	return next;
 }
 
 static int rows_next(sl_rows *rows)
@@ -213,9 +245,17 @@ static int rows_next(sl_rows *rows)
 	for (;;) {
 		if (r->chunk)
 			duckdb_destroy_data_chunk(&r->chunk);
-		r->chunk = duckdb_fetch_chunk(r->result);
+		r->chunk = fetch_chunk(r);
 		if (!r->chunk) {
 			r->done = true;
+			if (r->cut)
+				return sl_error_set(
+					SL_ESTATE,
+					"DuckDB '%s': another statement on the connection "
+					"ended this result before it was read to its end: "
+					"read a result to its end (or free it) before the "
+					"next query",
+					r->conn->path);
 			if (duckdb_result_error(&r->result))
 				return duck_result_error(r->conn, &r->result);
 			return 0;
@@ -797,6 +837,7 @@ int duck_query(sl_rows **out, sl_dest_conn *conn, const char *sql, size_t nparam
 		rows_free(&r->base);
 		return rc;
 	}
+	c->stream = r;
 	*out = &r->base;
 	return 0;
 }

@@ -1004,6 +1004,36 @@ static void test_exec_and_query_with_params(void **state)
 	D->close(conn);
 }
 
+/* A result is streamed: another statement on the connection ends it. A result read to its end
+   loses nothing by that; one with rows left says so instead of ending short. */
+static void test_stream_ended_by_another_statement(void **state)
+{
+	(void)state;
+	sl_dest_conn *conn = open_file(tmp_path("streams.duckdb"), NULL);
+	sl_rows *small = NULL, *big = NULL, *other = NULL;
+	assert_int_equal(D->query(&small, conn, "SELECT 7", 0, NULL), 0);
+	assert_int_equal(small->ops->next(small), 1);
+	assert_int_equal(D->query(&big, conn, "SELECT range FROM range(100000)", 0, NULL), 0);
+	assert_int_equal(small->ops->next(small), 0); /* it had ended: no error */
+	small->ops->free(small);
+
+	size_t seen = 0;
+	while (seen < 10 && big->ops->next(big) == 1)
+		seen++;
+	assert_int_equal(D->query(&other, conn, "SELECT 1", 0, NULL), 0);
+	assert_int_equal(other->ops->next(other), 1);
+	other->ops->free(other);
+	int rc;
+	while ((rc = big->ops->next(big)) == 1)
+		seen++;
+	assert_int_equal(rc, SL_ESTATE);
+	assert_true(seen > 10 && seen < 100000);
+	assert_non_null(strstr(sl_error_last()->message, "ended this result"));
+	assert_int_equal(big->ops->next(big), 0);
+	big->ops->free(big);
+	D->close(conn);
+}
+
 /* ---- open: settings, errors, locks ----------------------------------------------------------- */
 
 /* A schema of one INTEGER column, for an appender. */
@@ -1195,6 +1225,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_append_casts_to_table_type),
 		cmocka_unit_test(test_decimal_out_of_range_refused),
 		cmocka_unit_test(test_exec_and_query_with_params),
+		cmocka_unit_test(test_stream_ended_by_another_statement),
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_locked_file),
