@@ -662,7 +662,9 @@ static void test_kept_connection_dropped(void **state)
 	sl_pipeline_interrupt(p);
 	sl_load_info *info = NULL;
 	assert_int_equal(sl_pipeline_run(&info, p, src), SL_EINTERRUPTED);
-	assert_null(info);
+	if (info) /* a SQLite source is open at once: the run stops before its table */
+		assert_int_equal(table0(info)->rows_loaded, 0);
+	sl_load_info_free(info);
 	sl_load_info_free(run_ok(p, src)); /* a fresh connection: the kept socket was shut down */
 	assert_unique_rows(p, "family", "rfam_id", 1999);
 	char *after = scan_sessions(e);
