@@ -766,6 +766,9 @@ static int resolve_run(run_opts *o)
 	o->progress = arg ? (cli_progress_mode)enum_of(OPT_PROGRESS, arg) : CLI_PROGRESS_AUTO;
 	if (o->until_done && o->runs > 1)
 		return cli_usage(CMD, "options '--runs' and '--until-done' cannot be combined");
+	/* the runs of one process read the same source: connecting once spares a handshake, a
+	   login and the session setup per run */
+	o->pipeline.keep_connections = o->until_done || o->runs > 1;
 	return CLI_EXIT_OK;
 }
 

@@ -327,6 +327,13 @@ typedef struct sl_pipeline_options {
 	   and its own chunk transactions (0 or 1: one after another). Memory is bounded by
 	   `workers` times one table's. A table that fails does not stop the others. */
 	unsigned workers;
+	/* Version 3. Keep the source connection open from one sl_pipeline_run to the next (runs in
+	   a loop: a backfill one chunk per run), as the destination connection always is; it
+	   closes on sl_pipeline_close or sl_pipeline_free. A run reuses it only when it reads the
+	   same source URL, and only after a run that went well: a run that fails or is interrupted
+	   closes it, as does an interrupt made between runs. Every run still takes and releases
+	   the pipeline's lock and reads each table's state from the destination afresh. */
+	bool keep_connections;
 } sl_pipeline_options;
 
 /* What the progress callback sees after each committed chunk of a table. */
@@ -339,11 +346,11 @@ struct sl_progress {
 	double seconds;		 /* since the table's run started */
 };
 
-#define SL_PIPELINE_OPTIONS_VERSION 2
+#define SL_PIPELINE_OPTIONS_VERSION 3
 #define SL_PIPELINE_OPTIONS_INIT                                                               \
 	{                                                                                      \
 		SL_PIPELINE_OPTIONS_VERSION, NULL, NULL, NULL, false, NULL, false, NULL, NULL, \
-			NULL, 0, 0                                                             \
+			NULL, 0, 0, false                                                      \
 	}
 
 /* Create a pipeline. Nothing is opened yet; in dev mode the dataset name is fixed here. */
@@ -418,6 +425,15 @@ SL_EXTERN(int) sl_pipeline_run(sl_load_info **out, sl_pipeline *pipeline, sl_sou
  * a SIGINT or SIGTERM handler, or from another thread, while `pipeline` is alive.
  */
 SL_EXTERN(void) sl_pipeline_interrupt(sl_pipeline *pipeline);
+
+/*
+ * Close the connections the pipeline keeps between runs: the source's
+ * (sl_pipeline_options.keep_connections) and the destination's. The next run, or dataset read,
+ * opens them again. Call it before another handle opens the pipeline's DuckDB file in this
+ * process (sl_dataset_open, or a second pipeline): two DuckDB instances must never hold one
+ * file. Datasets from sl_pipeline_dataset share the pipeline's connection: free them first.
+ */
+SL_EXTERN(void) sl_pipeline_close(sl_pipeline *pipeline);
 
 SL_EXTERN(void) sl_pipeline_free(sl_pipeline *pipeline);
 

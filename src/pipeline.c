@@ -168,6 +168,7 @@ int sl_pipeline_new(sl_pipeline **out, const sl_pipeline_options *o)
 	p->progress_ctx = o->progress_ctx;
 	p->wait_lock = o->wait_lock;
 	p->workers = o->version >= 2 && o->workers > 1 ? o->workers : 1; /* v1 ends before it */
+	p->keep_connections = o->version >= 3 && o->keep_connections;
 	rc = p->dataset && p->destination ? check_destination(p->destination) : SL_ENOMEM;
 	if (rc) {
 		sl_pipeline_free(p);
@@ -206,13 +207,32 @@ const char *sl_pipeline_destination(const sl_pipeline *pipeline)
 	return pipeline->destination_shown;
 }
 
+/* Close the source connection kept from the last run, if any. */
+static void drop_kept_source(sl_pipeline *p)
+{
+	if (p->kept_source)
+		p->kept_source->driver->disconnect(p->kept_source);
+	p->kept_source = NULL;
+	sl_secret_free(p->kept_source_url);
+	p->kept_source_url = NULL;
+}
+
+void sl_pipeline_close(sl_pipeline *p)
+{
+	if (!p)
+		return;
+	drop_kept_source(p);
+	if (p->dest)
+		p->dest_driver->close(p->dest);
+	p->dest = NULL;
+}
+
 void sl_pipeline_free(sl_pipeline *p)
 {
 	if (!p)
 		return;
 	sl_pipeline_unlock(p);
-	if (p->dest)
-		p->dest_driver->close(p->dest);
+	sl_pipeline_close(p);
 	sl_url_free(p->dest_url);
 	free(p->name);
 	free(p->destination);
@@ -963,10 +983,43 @@ static int name_tables(sl_load_info *info, const table_plan *plans, size_t n)
 	return SL_OK;
 }
 
+/*
+ * The run's source connection: the one the last run kept, when it reads the same URL and no
+ * interrupt came since (its socket may have been shut down), else a new one. The run owns it
+ * until release_source.
+ */
+static int source_connection(sl_source_conn **out, sl_pipeline *p, const sl_source *spec)
+{
+	if (p->kept_source && strcmp(p->kept_source_url, spec->url) == 0 &&
+	    !sl_pipeline_interrupted(p)) {
+		*out = p->kept_source;
+		p->kept_source = NULL;
+		if ((*out)->driver->clear_warnings)
+			(*out)->driver->clear_warnings(*out); /* the last run's were reported */
+		return SL_OK;
+	}
+	drop_kept_source(p);
+	return sl_source_connect_retrying(out, spec, p->intr);
+}
+
+/* After the run: keep the connection for the next one when asked and the run went well, else
+   close it. A failed or interrupted run may have left it in any state: never reused. */
+static void release_source(sl_pipeline *p, const sl_source *spec, sl_source_conn *conn, int rc)
+{
+	p->kept_source_url = rc || !p->keep_connections || sl_pipeline_interrupted(p)
+				     ? NULL
+				     : sl_strdup(spec->url);
+	if (!p->kept_source_url) {
+		conn->driver->disconnect(conn);
+		return;
+	}
+	p->kept_source = conn;
+}
+
 static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *spec)
 {
 	sl_source_conn *conn;
-	int rc = sl_source_connect_retrying(&conn, spec, p->intr);
+	int rc = source_connection(&conn, p, spec);
 	if (rc)
 		return unless_interrupted(p, rc, "connecting to the source");
 	/* the selections (names, patterns) become the tables they stand for, one load info each */
@@ -1003,7 +1056,7 @@ static int run_tables(sl_load_info *info, sl_pipeline *p, const sl_source *spec)
 		rc = run_outcome(&run, source->ntables);
 	free_plans(plans, source->ntables);
 	sl_source_free(source);
-	conn->driver->disconnect(conn);
+	release_source(p, spec, conn, rc);
 	return rc;
 }
 

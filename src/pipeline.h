@@ -43,6 +43,12 @@ struct sl_pipeline {
 	const sl_destination_driver *dest_driver;
 	sl_dest_conn *dest;
 
+	/* the source connection kept from one run to the next (keep_connections), with the URL it
+	   reads (a copy, password included: wiped when freed); NULL between runs otherwise */
+	bool keep_connections;
+	struct sl_source_conn *kept_source;
+	char *kept_source_url;
+
 	/* one run at a time (pipeline_lock.c) */
 	double wait_lock;	/* seconds to wait for the lock; < 0: no limit */
 	int lock_fd;		/* the flock(2)ed lock file while locked, else -1 */

@@ -265,12 +265,28 @@ static json_t *hints_json(const sl_source_table *t, const sl_source *source)
 	return o;
 }
 
+/* Whether the file at `path` holds exactly `text` already. */
+static bool holds(const char *path, const char *text)
+{
+	char *now = NULL;
+	bool same = sl_read_file(&now, path) == SL_OK && now && strcmp(now, text) == 0;
+	sl_error_clear();
+	if (now)
+		sl_secret_free(now); /* the credentials hold passwords */
+	return same;
+}
+
+/* Write a mirror file, unless it holds the same already: the runs of a backfill write the same
+   record each time, and each write costs an fsync. */
 static int write_json_file(sl_pipeline *p, const char *file, json_t *o, unsigned mode)
 {
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	char *path = mirror_path(p, file);
-	int rc = text && path ? sl_write_file_atomic(path, text, mode) : SL_ENOMEM;
-	free(text);
+	int rc = text && path ? SL_OK : SL_ENOMEM;
+	if (!rc && !holds(path, text))
+		rc = sl_write_file_atomic(path, text, mode);
+	if (text)
+		sl_secret_free(text);
 	free(path);
 	return rc;
 }

@@ -137,6 +137,9 @@ struct sl_source_driver {
 	/* Warnings collected while scanning (e.g. "created: 3 zero dates loaded as NULL"), one per
 	   line, or NULL. Owned by the connection. May be NULL. */
 	const char *(*warnings)(sl_source_conn *conn);
+	/* Forget the warnings collected so far: a connection kept for the next run reports that
+	   run's own. May be NULL (with warnings NULL). */
+	void (*clear_warnings)(sl_source_conn *conn);
 
 	/*
 	 * The base tables, and the views too when `include_views`, of the database the URL names

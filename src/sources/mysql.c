@@ -14,7 +14,9 @@
  * Abandoning a scan: libmariadb drains an unfinished unbuffered result row by row when the
  * statement is closed, which takes as long as reading the rest of the table. So a scan closed
  * before its result is exhausted closes the whole connection instead (the server sees the socket
- * go away and stops the query), and the connection is reopened lazily by the next call.
+ * go away and stops the query), and the connection is reopened lazily by the next call. A scan
+ * that read every row its LIMIT allows has only the end of its result left: fetching that
+ * (drain) keeps the connection.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -916,6 +918,8 @@ static int my_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 		rc = sl_session_scan_start(&s, &c->s, &q.base, plan->table, plan->seen_pk ? 1 : 0);
 	sl_scan_sql_free(&q.base);
 	free(index);
+	if (!rc)
+		s->limit = plan->limit;
 	*out = rc ? NULL : &s->base;
 	return rc;
 }
@@ -993,7 +997,22 @@ static int my_scan_next(sl_scan *scan, sl_batch *batch)
 		added++;
 	}
 	note_bad_dates(&s->base);
+	s->base.rows += added;
 	return (int)added;
+}
+
+/* The session's ops->drain: after the LIMIT's last row only the end of the result may come. */
+static int drain(sl_session_scan *scan)
+{
+	my_scan *s = (my_scan *)scan;
+	conn_of(s)->waiting_since = sl_clock();
+	int f = mysql_stmt_fetch(s->stmt);
+	if (f == MYSQL_NO_DATA)
+		return SL_OK;
+	if (f != 0 && f != MYSQL_DATA_TRUNCATED)
+		return stmt_error(s, "reading");
+	return sl_error_set(SL_ESOURCE, "MySQL: %s: a row after the last row of the LIMIT",
+			    scan->table->name);
 }
 
 /* ---- stats ---------------------------------------------------------------------------------- */
@@ -1034,6 +1053,7 @@ static const sl_session_ops my_session_ops = {
 	.dialect = &my_dialect,
 	.render_stats = render_stats,
 	.start = my_start,
+	.drain = drain,
 	.note = note_bad_dates,
 	.scan_free = scan_free,
 };
@@ -1062,5 +1082,6 @@ const sl_source_driver sl_mysql_source = {
 	.scan_close = sl_session_scan_close,
 	.stats = sl_session_stats,
 	.warnings = sl_session_warnings,
+	.clear_warnings = sl_session_clear_warnings,
 	.list_tables = sl_my_list_tables,
 };

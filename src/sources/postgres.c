@@ -16,6 +16,8 @@
  *
  * Abandoning a COPY part way: libpq can only end it by reading the rest. So a scan closed early
  * cancels the query (PQcancel) and closes the session; the next call reconnects (as mysql.c).
+ * Except when the scan read every row its LIMIT allows (a chunk that filled exactly): then only
+ * the end marker and the COMMAND_OK are left, and reading them (drain) keeps the session.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -696,6 +698,7 @@ static int pg_scan_open(sl_scan **out, sl_source_conn *conn, const sl_scan_plan 
 		return rc;
 	if (plan->cursor >= 0)
 		((pg_scan *)s)->cols[plan->cursor].infinite_as_null = true;
+	s->limit = plan->limit;
 	*out = &s->base;
 	return SL_OK;
 }
@@ -817,11 +820,59 @@ static int pg_scan_next(sl_scan *scan, sl_batch *batch)
 		rc = SL_OK;
 	}
 	note_nulled(&s->base);
+	s->base.rows += added;
 	if (rc) {
 		s->base.failed = true;
 		return rc;
 	}
 	return (int)added;
+}
+
+/* The COPY's next message into *buf (PQfreemem it), waiting for it: its length, -1 at the end of
+   the COPY, or an error. */
+static int next_message(pg_scan *s, char **buf)
+{
+	pg_conn *c = (pg_conn *)s->base.session;
+	double since = 0;
+	for (;;) {
+		int n = PQgetCopyData(c->db, buf, 1);
+		if (n == 0 && PQstatus(c->db) == CONNECTION_BAD)
+			n = -2;
+		if (n == -1 || n > 0)
+			return n;
+		if (n < 0) {
+			char line[400];
+			first_line(line, sizeof(line), PQerrorMessage(c->db));
+			return sl_error_set(SL_ESOURCE, "PostgreSQL at %s: reading %s: %s",
+					    c->s.where, s->base.table->name, line);
+		}
+		int rc = await_input(c, &since, "reading", s->base.table);
+		if (rc)
+			return rc;
+	}
+}
+
+/* The session's ops->drain: after the LIMIT's last row only the end marker (field count -1) and
+   the end of the COPY may come; a row instead fails (the session is then closed). */
+static int drain(sl_session_scan *scan)
+{
+	pg_scan *s = (pg_scan *)scan;
+	for (;;) {
+		char *buf = NULL;
+		int n = next_message(s, &buf);
+		if (n == -1)
+			return copy_finish(s);
+		if (n < -1)
+			return n;
+		const unsigned char *m = (const unsigned char *)buf;
+		bool marker = n == 2 && m[0] == 0xff && m[1] == 0xff;
+		PQfreemem(buf);
+		if (!marker || s->trailer_seen)
+			return sl_error_set(SL_ESOURCE,
+					    "PostgreSQL: %s: data after the last row of the LIMIT",
+					    scan->table->name);
+		s->trailer_seen = true;
+	}
 }
 
 /* The session's ops->abandon. The only other way out of COPY OUT is reading the rest of it; a
@@ -890,6 +941,7 @@ static const sl_session_ops pg_session_ops = {
 	.render_stats = render_stats,
 	.start = pg_start,
 	.abandon = abandon,
+	.drain = drain,
 	.note = note_nulled,
 	.scan_free = scan_free,
 };
@@ -915,5 +967,6 @@ const sl_source_driver sl_postgres_source = {
 	.scan_close = sl_session_scan_close,
 	.stats = sl_session_stats,
 	.warnings = sl_session_warnings,
+	.clear_warnings = sl_session_clear_warnings,
 	.list_tables = sl_pg_list_tables,
 };

@@ -3,6 +3,7 @@
  */
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 void sl_session_init(sl_session *s, const sl_source_driver *driver, const sl_session_ops *ops,
@@ -63,6 +64,11 @@ void sl_session_disconnect(sl_source_conn *conn)
 const char *sl_session_warnings(sl_source_conn *conn)
 {
 	return sl_warnings_text(&((sl_session *)conn)->warnings);
+}
+
+void sl_session_clear_warnings(sl_source_conn *conn)
+{
+	sl_warnings_clear(&((sl_session *)conn)->warnings);
 }
 
 int sl_session_ready(sl_session *s)
@@ -147,6 +153,24 @@ int sl_session_scan_check(const sl_session_scan *scan, const sl_batch *batch)
 	return SL_OK;
 }
 
+/* Read the end of a scan that read all its LIMIT allows (ops->drain); true when the session is
+   usable again. Its errors are not the caller's: the last error is kept. */
+static bool drained(sl_session_scan *scan)
+{
+	sl_session *s = scan->session;
+	if (scan->failed || !scan->limit || scan->rows != scan->limit || !s->ops->drain)
+		return false;
+	int code = sl_error_last_code();
+	char message[1024];
+	snprintf(message, sizeof(message), "%s", sl_error_last()->message);
+	bool ok = s->ops->drain(scan) == SL_OK;
+	if (code)
+		sl_error_set(code, "%s", message);
+	else
+		sl_error_clear();
+	return ok;
+}
+
 void sl_session_scan_close(sl_scan *base)
 {
 	sl_session_scan *scan = (sl_session_scan *)base;
@@ -154,7 +178,7 @@ void sl_session_scan_close(sl_scan *base)
 		return;
 	sl_session *s = scan->session;
 	s->ops->note(scan);
-	if (!scan->exhausted) {
+	if (!scan->exhausted && !drained(scan)) {
 		/* the only quick way out of an unfinished result */
 		if (s->ops->abandon)
 			s->ops->abandon(scan);

@@ -3,7 +3,9 @@
  * their scans; not a driver. A session opens at connect, and a scan holds it until it closes. A
  * scan closed before the end of its result closes the session (the only quick way out of an
  * unfinished result); the next call reopens it. A query that finds the session dropped by the
- * server while idle reopens it once and runs again: nothing was read yet, so that is safe. The
+ * server while idle reopens it once and runs again: nothing was read yet, so that is safe. A scan
+ * closed once it read all its LIMIT allows has only the end of its result left: that end is read
+ * (ops->drain) and the session stays open, so a connection kept across runs stays warm. The
  * protocol stays in the driver, behind sl_session_ops.
  */
 #ifndef SL_SESSION_H
@@ -39,6 +41,10 @@ typedef struct sl_session_ops {
 		     const sl_table_schema *shape, size_t seen_flags, bool *lost);
 	/* Before a scan closed early closes the session: stop its query (NULL: nothing to do). */
 	void (*abandon)(sl_session_scan *scan);
+	/* A scan closed once it read every row its LIMIT allows: only the end of its result is
+	   left. Read that end (a row instead fails), so that the session stays usable rather than
+	   being closed and reopened. NULL: close the session as for any scan closed early. */
+	int (*drain)(sl_session_scan *scan);
 	/* Move a scan's counts (values loaded as NULL...) into the session's warnings. */
 	void (*note)(sl_session_scan *scan);
 	/* Free a scan with what start set up in it. */
@@ -63,6 +69,8 @@ struct sl_session_scan {
 	size_t ncols;		      /* columns read: the table's and the seen flags */
 	bool exhausted;		      /* the result ended cleanly: the session is free again */
 	bool failed;		      /* the stream broke: the session is not trusted any more */
+	uint64_t limit;		      /* the query's LIMIT, 0: none (set by the driver) */
+	uint64_t rows;		      /* rows read so far (counted by the driver) */
 };
 
 void sl_session_init(sl_session *s, const sl_source_driver *driver, const sl_session_ops *ops,
@@ -74,12 +82,13 @@ void sl_session_init(sl_session *s, const sl_source_driver *driver, const sl_ses
  */
 int sl_session_connect(sl_source_conn **out, sl_session *s, int rc);
 
-/* disconnect(), scan_close(), stats() and warnings() of a network driver. */
+/* disconnect(), scan_close(), stats(), warnings() and clear_warnings() of a network driver. */
 void sl_session_disconnect(sl_source_conn *conn);
 void sl_session_scan_close(sl_scan *scan);
 int sl_session_stats(sl_source_stats *out, sl_source_conn *conn, const sl_table_schema *table,
 		     int cursor, bool descending, const sl_value *after);
 const char *sl_session_warnings(sl_source_conn *conn);
+void sl_session_clear_warnings(sl_source_conn *conn);
 
 /* A zeroed scan struct of `size` bytes reading `shape` on `s`, or NULL (SL_ENOMEM). */
 void *sl_session_scan_new(size_t size, sl_session *s, const sl_table_schema *shape);

@@ -984,6 +984,11 @@ static const char *sqlite_warnings(sl_source_conn *base)
 	return sl_warnings_text(&((sqlite_conn *)base)->warnings);
 }
 
+static void sqlite_clear_warnings(sl_source_conn *base)
+{
+	sl_warnings_clear(&((sqlite_conn *)base)->warnings);
+}
+
 const sl_source_driver sl_sqlite_source = {
 	.head = {SL_SOURCE_DRIVER_VERSION, "sqlite", (const char *const[]){"sqlite", NULL}},
 	.connect = sqlite_connect,
@@ -995,4 +1000,5 @@ const sl_source_driver sl_sqlite_source = {
 	.scan_close = sqlite_scan_close,
 	.stats = sqlite_stats,
 	.warnings = sqlite_warnings,
+	.clear_warnings = sqlite_clear_warnings,
 };

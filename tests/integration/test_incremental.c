@@ -557,6 +557,140 @@ static void test_seed_rfam(void **state)
 	sl_source_free(src);
 }
 
+/* ---- 1b. connections kept from one run to the next ------------------------------------------ */
+
+static sl_pipeline *make_keeping_pipeline(const env *e, const char *name)
+{
+	sl_pipeline_options o = SL_PIPELINE_OPTIONS_INIT;
+	o.pipeline_name = name;
+	o.destination = e->dest_url;
+	o.pipelines_dir = e->pipes;
+	o.memory_limit = "128MB";
+	o.keep_connections = true;
+	sl_pipeline *p = NULL;
+	if (sl_pipeline_new(&p, &o))
+		fail_msg("pipeline: %s", sl_error_last()->message);
+	return p;
+}
+
+/* The PostgreSQL source's scan connections: the pids of the sessions (but the test's own) whose
+   last query was a scan, joined with ','; "" for none, and "-" for a SQLite source. */
+static char *scan_sessions(const env *e)
+{
+	if (!src_is_pg(e))
+		return strdup("-");
+	return src_text(e, "SELECT COALESCE(string_agg(pid::text, ','), '') FROM pg_stat_activity "
+			   "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+			   "AND query LIKE 'COPY (SELECT %'");
+}
+
+static sl_source *rfam_source(const char *url)
+{
+	sl_table_hints h = SL_TABLE_HINTS_INIT;
+	h.primary_key = "rfam_id";
+	h.incremental.cursor_path = "created";
+	h.incremental.row_order = SL_ROW_ORDER_ASC;
+	const char *tables[] = {"family", NULL};
+	sl_source *s = NULL;
+	if (sl_source_sql_database(&s, url, tables, 1000) || sl_source_apply_hints(s, "family", &h))
+		fail_msg("source: %s", sl_error_last()->message);
+	assert_int_equal(sl_source_add_limit(s, 1), SL_OK);
+	return s;
+}
+
+/*
+ * The seed scenario with the source connection kept: every chunk fills exactly at its LIMIT of
+ * 1000, so each run ends with a scan read to its LIMIT, whose end is read (not cancelled) and
+ * whose session the next run reuses: one scan session throughout. The dataset is read between
+ * runs through the pipeline's own connection, and once through a handle of its own after
+ * sl_pipeline_close (one DuckDB instance on the file at a time).
+ */
+static void test_kept_connections_seed(void **state)
+{
+	env *e = *state;
+	load_rfam(e);
+	sl_source *src = rfam_source(e->src_url);
+	sl_pipeline *p = make_keeping_pipeline(e, "kept");
+	const int64_t total[] = {1000, 1999, 2998, 3997, RFAM_ROWS};
+	char *first = NULL;
+	for (size_t run = 0; run < 5; run++) {
+		sl_load_info *info = run_ok(p, src);
+		assert_int_equal(table0(info)->exhausted, run == 4);
+		sl_load_info_free(info);
+		assert_unique_rows(p, "family", "rfam_id", total[run]);
+		char *sessions = scan_sessions(e);
+		assert_true(strchr(sessions, ',') == NULL && *sessions); /* one, still open */
+		if (first) {
+			assert_string_equal(sessions, first);
+			free(sessions);
+		} else {
+			first = sessions;
+		}
+		if (run == 2 && !dest_is_pg(e)) {
+			sl_pipeline_close(p); /* the file is free for another handle */
+			sl_dataset *ds = NULL;
+			sl_rows *rows = NULL;
+			assert_int_equal(sl_dataset_open(&ds, e->dest_url, "kept_dataset"), SL_OK);
+			assert_int_equal(sl_dataset_query(&rows, ds, "SELECT COUNT(*) FROM family"),
+					 SL_OK);
+			assert_int_equal(sl_rows_next(rows), 1);
+			assert_string_equal(sl_rows_text(rows, 0, NULL), "2998");
+			sl_rows_free(rows);
+			sl_dataset_free(ds);
+			free(first); /* the closed session is gone; the next run opens another */
+			first = NULL;
+		}
+	}
+	free(first);
+	sl_pipeline_free(p);
+	sl_source_free(src);
+}
+
+/*
+ * A kept connection is not reused after an interrupt made between runs (its socket was shut
+ * down), nor after the run it stopped; a source with another URL gets a connection of its own.
+ */
+static void test_kept_connection_dropped(void **state)
+{
+	env *e = *state;
+	load_rfam(e);
+	sl_source *src = rfam_source(e->src_url);
+	sl_pipeline *p = make_keeping_pipeline(e, "dropped");
+	sl_load_info_free(run_ok(p, src));
+	char *before = scan_sessions(e);
+
+	sl_pipeline_interrupt(p);
+	sl_load_info *info = NULL;
+	assert_int_equal(sl_pipeline_run(&info, p, src), SL_EINTERRUPTED);
+	if (info) /* a SQLite source is open at once: the run stops before its table */
+		assert_int_equal(table0(info)->rows_loaded, 0);
+	sl_load_info_free(info);
+	sl_load_info_free(run_ok(p, src)); /* a fresh connection: the kept socket was shut down */
+	assert_unique_rows(p, "family", "rfam_id", 1999);
+	char *after = scan_sessions(e);
+	if (src_is_pg(e))
+		assert_string_not_equal(after, before);
+	free(before);
+	free(after);
+
+	/* the same database under another URL: not the kept connection's */
+	char url[800];
+	snprintf(url, sizeof(url), "%s%s", e->src_url,
+		 !src_is_pg(e)		   ? ""
+		 : strchr(e->src_url, '?') ? "&application_name=other"
+					   : "?application_name=other");
+	sl_source *other = rfam_source(url);
+	sl_load_info_free(run_ok(p, other));
+	assert_unique_rows(p, "family", "rfam_id", 2998);
+	if (src_is_pg(e))
+		assert_int_equal(src_int(e, "SELECT COUNT(*) FROM pg_stat_activity WHERE "
+					    "application_name = 'other'"),
+				 1);
+	sl_pipeline_free(p);
+	sl_source_free(src);
+	sl_source_free(other);
+}
+
 /* ---- 2. a cursor value shared by more rows than a chunk -------------------------------------- */
 
 /*
@@ -1416,7 +1550,8 @@ static bool listed(const char *list, const char *name)
 
 /* Every test, in one variant. */
 #define ALL_TESTS(v)                                                                           \
-	TEST(test_seed_rfam, v), TEST(test_never_stalls_keyset, v),                            \
+	TEST(test_seed_rfam, v), TEST(test_kept_connections_seed, v),                          \
+		TEST(test_kept_connection_dropped, v), TEST(test_never_stalls_keyset, v),      \
 		TEST(test_never_stalls_hash, v), TEST(test_desc_min, v), TEST(test_bounds, v), \
 		TEST(test_lag, v), TEST(test_null_cursor_raise, v),                            \
 		TEST(test_null_cursor_include, v), TEST(test_null_cursor_include_many, v),     \
@@ -1451,11 +1586,17 @@ int main(void)
 	   load records in its tables, replace through a staging table, errors leaving it unchanged,
 	   chunks of several batches) */
 	const struct CMUnitTest pg_pg[] = {
-		TEST(test_seed_rfam, PG_PG),	      TEST(test_never_stalls_keyset, PG_PG),
-		TEST(test_never_stalls_hash, PG_PG),  TEST(test_desc_min, PG_PG),
-		TEST(test_null_cursor_raise, PG_PG),  TEST(test_null_cursor_include_many, PG_PG),
-		TEST(test_cursor_types, PG_PG),	      TEST(test_state_in_destination, PG_PG),
-		TEST(test_write_dispositions, PG_PG), TEST(test_errors, PG_PG),
+		TEST(test_seed_rfam, PG_PG),
+		TEST(test_kept_connections_seed, PG_PG),
+		TEST(test_never_stalls_keyset, PG_PG),
+		TEST(test_never_stalls_hash, PG_PG),
+		TEST(test_desc_min, PG_PG),
+		TEST(test_null_cursor_raise, PG_PG),
+		TEST(test_null_cursor_include_many, PG_PG),
+		TEST(test_cursor_types, PG_PG),
+		TEST(test_state_in_destination, PG_PG),
+		TEST(test_write_dispositions, PG_PG),
+		TEST(test_errors, PG_PG),
 		TEST(test_big_chunks, PG_PG),
 	};
 	/* SL_TEST_VARIANTS=sqlite,pg,pgpg picks variants (default: SL_INCR_VARIANTS) */
