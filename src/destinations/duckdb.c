@@ -230,7 +230,7 @@ static int open_database(duck_conn *c, const char *memory_limit)
 
 /* Enter (load) or leave the load settings; best effort: a setting DuckDB refuses (memory in use
    above a new limit) leaves the old one. A memory limit the user gave holds throughout. */
-static void load_settings(duck_conn *c, bool load)
+void duck_load_settings(duck_conn *c, bool load)
 {
 	if (c->loading == load || c->primary) /* a sibling's primary set them before it opened */
 		return;
@@ -307,7 +307,7 @@ static int duck_open_sibling(sl_dest_conn **out, sl_dest_conn *conn)
 	}
 	primary->siblings++;
 	primary->loading = false; /* (again) with the sibling's share of memory */
-	load_settings(primary, true);
+	duck_load_settings(primary, true);
 	int rc = strcmp(c->path, ":memory:") == 0 ? 0 : run(c, "USE " SL_DUCKDB_CATALOG);
 	if (rc) {
 		duck_close(&c->sql.base);
@@ -672,7 +672,7 @@ static int duck_appender_open(sl_dest_appender **out, sl_dest_conn *conn, const 
 		return rc;
 	}
 	c->appenders++;
-	load_settings(c, true);
+	duck_load_settings(c, true);
 	a->counted = true;
 	*out = &a->base;
 	return 0;
@@ -873,7 +873,7 @@ static void duck_end_load(sl_dest_conn *conn)
 {
 	duck_conn *c = (duck_conn *)conn;
 	if (c->appenders == 0)
-		load_settings(c, false);
+		duck_load_settings(c, false);
 }
 
 /* A relative file is made absolute, so that the pipeline can be reopened by name from any working
