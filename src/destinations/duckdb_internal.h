@@ -31,6 +31,10 @@ typedef struct duck_conn {
 	   closes it without an error): duck_end_stream keeps it honest */
 	struct duck_rows *stream;
 } duck_conn;
+/* Enter (load true) or leave the settings a load runs under (duckdb.c); bench/duckdb_floor.c
+   uses them too, so that DuckDB's own ingest floor is measured with exactly a load's settings. */
+void duck_load_settings(duck_conn *c, bool load);
+
 /* Set the last error from DuckDB's message `msg` (its first line), naming the file. */
 int duck_error(int code, const duck_conn *c, const char *msg);
 
