@@ -314,7 +314,7 @@ typedef struct sl_pipeline_options {
 	const char *pipelines_dir; /* local state mirror; default $SLUICE_PIPELINES_DIR or
 	                              ~/.sluice/pipelines */
 	bool no_load_id;	   /* do not add the _sluice_load_id column */
-	const char *memory_limit; /* DuckDB memory_limit; default $SLUICE_DUCKDB_MEMORY, else "64MB"
+	const char *memory_limit; /* DuckDB memory_limit; default $SLUICE_DUCKDB_MEMORY, else "48MB"
 	                              while loading and DuckDB's own for queries */
 	/* Progress callback, called after each committed chunk; NULL for none. */
 	void (*on_progress)(void *ctx, const sl_progress *progress);
