@@ -295,3 +295,22 @@ def check(code):
     if code < 0:
         raise last_error(code)
     return code
+
+
+class Closing:
+    """A handle on library memory: close() frees it (once); `with` and garbage collection too."""
+
+    def close(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass  # at interpreter exit the library may be gone already

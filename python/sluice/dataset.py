@@ -229,7 +229,7 @@ def _concat(np, pd, parts):
     return pd.concat([pd.Series(p) for p in parts], ignore_index=True).array
 
 
-class Dataset:
+class Dataset(_lib.Closing):
     """A dataset in a destination (dlt's ``pipeline.dataset()``): ``ds.family``,
     ``ds["family"]``, ``ds("SELECT ...")``, ``ds.row_counts()``."""
 
@@ -321,18 +321,6 @@ class Dataset:
         if self._ds is not None:
             _lib.lib().sl_dataset_free(self._ds)
             self._ds = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __repr__(self):
         return "<sluice Dataset %r>" % self._name

@@ -118,7 +118,7 @@ def _log_progress(p):
                                                  p.seconds), file=sys.stderr, flush=True)
 
 
-class Pipeline:
+class Pipeline(_lib.Closing):
     """A pipeline (dlt's Pipeline). Create it with ``sluice.pipeline(...)``."""
 
     def __init__(self, pipeline_name, destination, dataset_name, dev_mode, pipelines_dir,
@@ -281,18 +281,6 @@ class Pipeline:
         if self._p:
             _lib.lib().sl_pipeline_free(self._p)
             self._p = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __repr__(self):
         return "<sluice Pipeline %r -> %s dataset %r>" % (self.pipeline_name, self.destination,
