@@ -994,6 +994,8 @@ static int source_connection(sl_source_conn **out, sl_pipeline *p, const sl_sour
 	    !sl_pipeline_interrupted(p)) {
 		*out = p->kept_source;
 		p->kept_source = NULL;
+		sl_secret_free(p->kept_source_url); /* release_source notes it afresh */
+		p->kept_source_url = NULL;
 		if ((*out)->driver->clear_warnings)
 			(*out)->driver->clear_warnings(*out); /* the last run's were reported */
 		return SL_OK;
