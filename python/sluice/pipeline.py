@@ -220,28 +220,35 @@ class Pipeline(_lib.Closing):
         p = self._handle()
         result = {}
 
+        # An Event, not Thread.join/is_alive: a join that Ctrl-C interrupts can leave is_alive()
+        # False while the thread still runs (CPython 3.11), and the caller would then free the
+        # pipeline under the run.
+        done = threading.Event()
+
         def work():
-            info = ctypes.c_void_p()
-            rc = lib.sl_pipeline_run(ctypes.byref(info), p, src)
-            # the last error is thread-local: read it here, on the thread that failed
-            result["err"] = _lib.last_error(rc) if rc < 0 else None
-            result["rc"] = rc
-            result["info"] = info.value
+            try:
+                info = ctypes.c_void_p()
+                rc = lib.sl_pipeline_run(ctypes.byref(info), p, src)
+                # the last error is thread-local: read it here, on the thread that failed
+                result["err"] = _lib.last_error(rc) if rc < 0 else None
+                result["rc"] = rc
+                result["info"] = info.value
+            finally:
+                done.set()
 
         self._interrupted = False
         t = threading.Thread(target=work, name="sluice-run-%s" % self.pipeline_name)
         t.start()
         interrupt = None
-        while True:
+        while not done.is_set():
             try:
-                t.join(0.1)
-                if not t.is_alive():
-                    break
+                done.wait(0.1)
             except KeyboardInterrupt as e:
                 # roll back the open chunk; a second Ctrl-C while it does so is ignored
                 self._interrupted = True
                 interrupt = e
                 lib.sl_pipeline_interrupt(p)
+        t.join()  # done is the thread's last step: at once
         if interrupt is not None:
             info = result.get("info")
             if info:
