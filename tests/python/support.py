@@ -8,9 +8,17 @@ MYSQL_URL = os.environ["SLUICE_TEST_MYSQL_DB_URL"]  # an empty database of the t
 PG_URL = os.environ["SLUICE_TEST_PG_URL"]
 
 
+def client_env(**extra):
+    """The environment for a database client: without the sanitizer runtimes run.sh preloads
+    for an ASan build of the library (psql deadlocks in glob() under them)."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    env.update(extra)
+    return env
+
+
 def mysql(sql):
     """Run SQL in the test's MariaDB database; returns its tab-separated output."""
-    env = dict(os.environ, MYSQL_PWD=os.environ["SLUICE_TEST_MY_PW"])
+    env = client_env(MYSQL_PWD=os.environ["SLUICE_TEST_MY_PW"])
     return subprocess.run(
         ["mariadb", "--no-defaults", "--protocol=tcp", "-h", os.environ["SLUICE_TEST_MY_HOST"],
          "-P", os.environ["SLUICE_TEST_MY_PORT"], "-u", os.environ["SLUICE_TEST_MY_USER"],
@@ -21,4 +29,5 @@ def mysql(sql):
 def psql(sql):
     """Run SQL in the test PostgreSQL database."""
     return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", PG_URL],
-                          input=sql, text=True, check=True, capture_output=True).stdout
+                          input=sql, text=True, env=client_env(), check=True,
+                          capture_output=True).stdout
