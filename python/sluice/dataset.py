@@ -140,17 +140,22 @@ class Relation:
 
     # ---- tuples
 
-    def iter_fetch(self, chunk_size=DEFAULT_CHUNK):
-        """Lists of row tuples, up to chunk_size rows each."""
+    def _batches(self, chunk_size):
+        """(column names, columns) per batch of up to chunk_size rows; the reader closes after."""
         r = self._open()
         try:
             while True:
                 cols = r.fetch(chunk_size)
                 if cols is None:
                     return
-                yield list(zip(*[c.values() for c in cols]))
+                yield r.columns, cols
         finally:
             r.close()
+
+    def iter_fetch(self, chunk_size=DEFAULT_CHUNK):
+        """Lists of row tuples, up to chunk_size rows each."""
+        for _, cols in self._batches(chunk_size):
+            yield list(zip(*[c.values() for c in cols]))
 
     def fetchall(self):
         """Every row as a tuple of Python values."""
@@ -182,15 +187,8 @@ class Relation:
     def iter_df(self, chunk_size=DEFAULT_CHUNK):
         """One pandas DataFrame per chunk of up to chunk_size rows: memory stays one chunk's."""
         np, pd = _pandas()
-        r = self._open()
-        try:
-            while True:
-                cols = r.fetch(chunk_size)
-                if cols is None:
-                    return
-                yield self._frame(pd, r.columns, [c.array(np, pd) for c in cols])
-        finally:
-            r.close()
+        for names, cols in self._batches(chunk_size):
+            yield self._frame(pd, names, [c.array(np, pd) for c in cols])
 
     def df(self, chunk_size=DEFAULT_CHUNK):
         """The whole result as a pandas DataFrame, read in columnar batches."""
